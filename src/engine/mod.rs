@@ -1,0 +1,25 @@
+//! The loyalty engine: money, the order model, the bonus policy, the calculation and the
+//! kopeck-exact distribution over lines. No I/O, no FFI, nothing of 1C or HTTP.
+//!
+//! PUBLIC API (fixed: other modules are written against these names and signatures; the
+//! bodies live in the submodules):
+//!
+//! * `money`: `round_money`, `round_bonus`, `round_quantity`, `percent_of`.
+//! * `time`: `LocalDateTime` (naive local date-time, serde as `"YYYY-MM-DDTHH:MM:SS"`).
+//! * `order`: `Order`, `OrderLine`, `Order::from_json`, `Order::validate`.
+//! * `policy`: `BonusPolicy`, `select_policy`.
+//! * `calc`: `Account`, `Calculation`, `CalculationLine`, `calculate`.
+//! * `distribute`: `distribute_proportionally`, `distribute_with_caps`, `fit_to_total`.
+
+pub mod calc;
+pub mod distribute;
+pub mod money;
+pub mod order;
+pub mod policy;
+pub mod time;
+
+pub use calc::{calculate, Account, Calculation, CalculationLine};
+pub use distribute::{distribute_proportionally, distribute_with_caps, fit_to_total};
+pub use order::{Order, OrderLine};
+pub use policy::{select_policy, BonusPolicy};
+pub use time::LocalDateTime;

@@ -1,0 +1,11 @@
+//! BonusPlus loyalty add-in for 1C:Enterprise.
+//!
+//! Layers, each unaware of the ones above it:
+//! * [`native`]: the 1C Native API ABI (exports, vtables, `tVariant`, host wrappers). Knows no loyalty.
+//! * [`engine`]: money, policy, calculation, distribution. Knows no 1C, no HTTP, no SQL.
+//! * [`backend`]: the `Backend` trait and its implementations (embedded SQLite store, cloud client).
+//! * [`component`]: the `BonusPlus` 1C object, mapping 1C calls onto a backend.
+
+pub mod engine;
+pub mod error;
+pub mod i18n;
