@@ -9,3 +9,4 @@
 pub mod engine;
 pub mod error;
 pub mod i18n;
+pub mod phone;
