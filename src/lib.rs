@@ -3,10 +3,16 @@
 //! Layers, each unaware of the ones above it:
 //! * [`native`]: the 1C Native API ABI (exports, vtables, `tVariant`, host wrappers). Knows no loyalty.
 //! * [`engine`]: money, policy, calculation, distribution. Knows no 1C, no HTTP, no SQL.
-//! * [`backend`]: the `Backend` trait and its implementations (embedded SQLite store, cloud client).
+//! * `backend`: the `Backend` trait and its implementations (embedded SQLite store, cloud client).
 //! * [`component`]: the `BonusPlus` 1C object, mapping 1C calls onto a backend.
+//!
+//! [`exports`] holds the five C functions 1C resolves, over one table of classes.
 
+mod abi_probe;
+pub mod component;
 pub mod engine;
 pub mod error;
+pub mod exports;
 pub mod i18n;
+pub mod native;
 pub mod phone;

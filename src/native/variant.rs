@@ -1,0 +1,482 @@
+//! All marshalling between `tVariant` and Rust values, in one place.
+
+use super::host::MemoryManager;
+use super::types::{vt, TVariant, Tm, WChar};
+use std::fmt;
+
+/// Longest string or blob we accept from the host (in UTF-16 units or bytes). A larger length is
+/// a broken variant, not data: reading it would only run off the end of the host's buffer.
+pub const MAX_INCOMING_LEN: u32 = 256 * 1024 * 1024;
+
+/// A naive date-time, as 1C dates are (no time zone). `year` 1..=9999.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct DateTime {
+    pub year: i32,
+    pub month: u32,
+    pub day: u32,
+    pub hour: u32,
+    pub minute: u32,
+    pub second: u32,
+}
+
+/// A value crossing the boundary.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `VTYPE_EMPTY`: "Undefined"; as a parameter, "use the default".
+    Empty,
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Unsigned values above `i64::MAX` (other unsigned values arrive as `Int`).
+    UInt(u64),
+    Float(f64),
+    Date(DateTime),
+    String(String),
+    Blob(Vec<u8>),
+}
+
+/// Why a variant could not be read or written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VariantError {
+    /// A `vt` we do not take (INTERFACE, VARIANT, CLSID, arrays, by-ref, or unknown).
+    UnsupportedType(u16),
+    /// A string/blob with a NULL pointer and a non-zero length, or an absurd length.
+    BrokenValue(u16),
+    /// A date outside 0001–9999 or an impossible day.
+    BadDate,
+    /// No memory manager yet, or `AllocMemory` failed.
+    NoMemory,
+}
+
+impl fmt::Display for VariantError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VariantError::UnsupportedType(t) => write!(f, "unsupported value type (vt = {t})"),
+            VariantError::BrokenValue(t) => write!(f, "broken value (vt = {t})"),
+            VariantError::BadDate => f.write_str("date out of range"),
+            VariantError::NoMemory => f.write_str("the platform could not allocate memory"),
+        }
+    }
+}
+
+impl std::error::Error for VariantError {}
+
+/// Reads a value from a host variant.
+///
+/// # Safety
+/// `var` must point to a readable `tVariant`; when it holds a string or blob, its pointer must
+/// address at least `len` units (the host's promise).
+pub unsafe fn read(var: *const TVariant) -> Result<Value, VariantError> {
+    if var.is_null() {
+        return Ok(Value::Empty);
+    }
+    // SAFETY: `var` is non-NULL and readable (caller's contract); TVariant is Copy.
+    let v = unsafe { *var };
+    // SAFETY: each arm reads the union member that `vt` says is active.
+    unsafe {
+        Ok(match v.vt {
+            vt::EMPTY => Value::Empty,
+            vt::NULL => Value::Null,
+            vt::BOOL => Value::Bool(v.u.u8_ != 0),
+            vt::I1 => Value::Int(v.u.i8_ as i64),
+            vt::I2 => Value::Int(v.u.i16_ as i64),
+            vt::I4 | vt::INT | vt::ERROR | vt::HRESULT => Value::Int(v.u.i32_ as i64),
+            vt::I8 => Value::Int(v.u.i64_),
+            vt::UI1 => Value::Int(v.u.u8_ as i64),
+            vt::UI2 => Value::Int(v.u.u16_ as i64),
+            vt::UI4 | vt::UINT => Value::Int(v.u.u32_ as i64),
+            vt::UI8 => match i64::try_from(v.u.u64_) {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::UInt(v.u.u64_),
+            },
+            vt::R4 => Value::Float(v.u.f32_ as f64),
+            vt::R8 => Value::Float(v.u.f64_),
+            vt::DATE => Value::Date(ole_date_to_datetime(v.u.f64_)?),
+            vt::TM => Value::Date(tm_to_datetime(&v.u.tm)?),
+            vt::PWSTR => Value::String(read_wstr(v.u.ws.ptr, v.u.ws.len, vt::PWSTR)?),
+            vt::PSTR => {
+                let bytes = read_bytes(v.u.s.ptr as *const u8, v.u.s.len, vt::PSTR)?;
+                Value::String(String::from_utf8_lossy(bytes).into_owned())
+            }
+            vt::BLOB => {
+                Value::Blob(read_bytes(v.u.s.ptr as *const u8, v.u.s.len, vt::BLOB)?.to_vec())
+            }
+            other => return Err(VariantError::UnsupportedType(other)),
+        })
+    }
+}
+
+unsafe fn read_wstr(ptr: *const WChar, len: u32, tag: u16) -> Result<String, VariantError> {
+    if len == 0 {
+        return Ok(String::new());
+    }
+    if ptr.is_null() || len > MAX_INCOMING_LEN {
+        return Err(VariantError::BrokenValue(tag));
+    }
+    // SAFETY: non-NULL, and the host promises `len` units behind it.
+    let units = unsafe { std::slice::from_raw_parts(ptr, len as usize) };
+    Ok(String::from_utf16_lossy(units))
+}
+
+unsafe fn read_bytes<'a>(ptr: *const u8, len: u32, tag: u16) -> Result<&'a [u8], VariantError> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if ptr.is_null() || len > MAX_INCOMING_LEN {
+        return Err(VariantError::BrokenValue(tag));
+    }
+    // SAFETY: non-NULL, and the host promises `len` bytes behind it.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len as usize) })
+}
+
+/// Reads a NUL-terminated UTF-16 string of at most `max` units (names, locales). `None` for
+/// NULL or when no terminator comes within `max` units.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated UTF-16 string.
+pub unsafe fn read_nul_terminated(p: *const WChar, max: usize) -> Option<String> {
+    if p.is_null() {
+        return None;
+    }
+    let mut len = 0;
+    // SAFETY: the string is NUL-terminated, and we stop at the NUL.
+    while unsafe { *p.add(len) } != 0 {
+        len += 1;
+        if len > max {
+            return None;
+        }
+    }
+    // SAFETY: `len` units before the NUL are readable.
+    Some(String::from_utf16_lossy(unsafe {
+        std::slice::from_raw_parts(p, len)
+    }))
+}
+
+/// Stores `value` into a variant that holds nothing the host expects us to free: the return slot
+/// of `CallAsFunc`, `GetPropVal` and `GetParamDefValue`.
+///
+/// # Safety
+/// `var` must point to a writable `tVariant`.
+pub unsafe fn store(
+    var: *mut TVariant,
+    value: &Value,
+    mem: Option<&MemoryManager>,
+) -> Result<(), VariantError> {
+    let new = encode(value, mem)?;
+    // SAFETY: writable per the caller's contract.
+    unsafe { *var = new };
+    Ok(())
+}
+
+/// Overwrites an in/out parameter: the old value is freed first, but only when its type owns
+/// memory (PSTR, PWSTR, BLOB); an I4 or a date holds no pointer to free.
+///
+/// # Safety
+/// `var` must point to a writable `tVariant` whose string/blob pointer, if any, came from the
+/// host's memory manager.
+pub unsafe fn replace(
+    var: *mut TVariant,
+    value: &Value,
+    mem: Option<&MemoryManager>,
+) -> Result<(), VariantError> {
+    // Encode first: if allocation fails, the caller's variable keeps its old value.
+    let new = encode(value, mem)?;
+    // SAFETY: readable/writable per the caller's contract.
+    unsafe {
+        let old = *var;
+        if matches!(old.vt, vt::PSTR | vt::PWSTR | vt::BLOB) {
+            if let Some(mem) = mem {
+                mem.free(old.u.ptr);
+            }
+        }
+        *var = new;
+    }
+    Ok(())
+}
+
+fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, VariantError> {
+    let mut v = TVariant::empty();
+    match value {
+        Value::Empty => {}
+        Value::Null => v.vt = vt::NULL,
+        Value::Bool(b) => {
+            v.u.b = *b;
+            v.vt = vt::BOOL;
+        }
+        Value::Int(i) => match i32::try_from(*i) {
+            Ok(small) => {
+                v.u.i32_ = small;
+                v.vt = vt::I4;
+            }
+            Err(_) => {
+                v.u.i64_ = *i;
+                v.vt = vt::I8;
+            }
+        },
+        Value::UInt(u) => {
+            v.u.u64_ = *u;
+            v.vt = vt::UI8;
+        }
+        Value::Float(f) => {
+            v.u.f64_ = *f;
+            v.vt = vt::R8;
+        }
+        Value::Date(d) => {
+            v.u.tm = datetime_to_tm(d)?;
+            v.vt = vt::TM;
+        }
+        Value::String(s) => {
+            let (ptr, len) = mem
+                .ok_or(VariantError::NoMemory)?
+                .alloc_wstr(s)
+                .ok_or(VariantError::NoMemory)?;
+            v.u.ws = super::types::WStrVal { ptr, len };
+            v.vt = vt::PWSTR;
+        }
+        Value::Blob(bytes) => {
+            let (ptr, len) = mem
+                .ok_or(VariantError::NoMemory)?
+                .alloc_bytes(bytes)
+                .ok_or(VariantError::NoMemory)?;
+            v.u.s = super::types::StrVal {
+                ptr: ptr as *mut _,
+                len,
+            };
+            v.vt = vt::BLOB;
+        }
+    }
+    Ok(v)
+}
+
+// ---- calendar ----------------------------------------------------------------------------
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+fn days_from_civil(year: i32, month: u32, day: u32) -> i64 {
+    let y = i64::from(year) - i64::from(month <= 2);
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+fn civil_from_days(days: i64) -> (i32, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
+    (year, month, day)
+}
+
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+impl DateTime {
+    /// A checked constructor: `None` for impossible dates or years outside 1..=9999.
+    pub fn new(
+        year: i32,
+        month: u32,
+        day: u32,
+        hour: u32,
+        minute: u32,
+        second: u32,
+    ) -> Option<DateTime> {
+        let ok = (1..=9999).contains(&year)
+            && (1..=12).contains(&month)
+            && day >= 1
+            && day <= days_in_month(year, month)
+            && hour < 24
+            && minute < 60
+            && second < 60;
+        ok.then_some(DateTime {
+            year,
+            month,
+            day,
+            hour,
+            minute,
+            second,
+        })
+    }
+}
+
+fn tm_to_datetime(tm: &Tm) -> Result<DateTime, VariantError> {
+    let conv = |x: i32| u32::try_from(x).map_err(|_| VariantError::BadDate);
+    let year = tm.tm_year.checked_add(1900).ok_or(VariantError::BadDate)?;
+    let month = conv(tm.tm_mon)?
+        .checked_add(1)
+        .ok_or(VariantError::BadDate)?;
+    // A leap second (tm_sec 60) is folded into 59: 1C dates have no leap seconds.
+    let second = conv(tm.tm_sec)?.min(59);
+    DateTime::new(
+        year,
+        month,
+        conv(tm.tm_mday)?,
+        conv(tm.tm_hour)?,
+        conv(tm.tm_min)?,
+        second,
+    )
+    .ok_or(VariantError::BadDate)
+}
+
+fn datetime_to_tm(d: &DateTime) -> Result<Tm, VariantError> {
+    let d = DateTime::new(d.year, d.month, d.day, d.hour, d.minute, d.second)
+        .ok_or(VariantError::BadDate)?;
+    let days = days_from_civil(d.year, d.month, d.day);
+    Ok(Tm {
+        tm_sec: d.second as i32,
+        tm_min: d.minute as i32,
+        tm_hour: d.hour as i32,
+        tm_mday: d.day as i32,
+        tm_mon: d.month as i32 - 1,
+        tm_year: d.year - 1900,
+        // 1970-01-01 was a Thursday (4).
+        tm_wday: (days + 4).rem_euclid(7) as i32,
+        tm_yday: (days - days_from_civil(d.year, 1, 1)) as i32,
+        tm_isdst: 0,
+        #[cfg(not(target_os = "windows"))]
+        tm_gmtoff: 0,
+        #[cfg(not(target_os = "windows"))]
+        tm_zone: std::ptr::null(),
+    })
+}
+
+/// OLE Automation `DATE`: days since 1899-12-30, the fraction being the time of day (for negative
+/// values the fraction still counts forward from midnight).
+fn ole_date_to_datetime(ole: f64) -> Result<DateTime, VariantError> {
+    if !ole.is_finite() || ole.abs() > 3_000_000.0 {
+        return Err(VariantError::BadDate);
+    }
+    let whole = ole.trunc();
+    let frac = (ole - whole).abs();
+    let mut secs = (frac * 86_400.0).round() as i64;
+    let mut days = whole as i64 + days_from_civil(1899, 12, 30);
+    if secs >= 86_400 {
+        secs -= 86_400;
+        days += 1;
+    }
+    let (year, month, day) = civil_from_days(days);
+    DateTime::new(
+        year,
+        month,
+        day,
+        (secs / 3600) as u32,
+        (secs / 60 % 60) as u32,
+        (secs % 60) as u32,
+    )
+    .ok_or(VariantError::BadDate)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_round_trip_over_the_whole_range() {
+        for days in (days_from_civil(1, 1, 1)..=days_from_civil(9999, 12, 31)).step_by(97) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+            assert!(DateTime::new(y, m, d, 0, 0, 0).is_some());
+        }
+    }
+
+    #[test]
+    fn tm_out_fills_weekday_and_yearday() {
+        let tm = datetime_to_tm(&DateTime::new(2021, 1, 15, 15, 49, 30).unwrap()).unwrap();
+        assert_eq!((tm.tm_year, tm.tm_mon, tm.tm_mday), (121, 0, 15));
+        assert_eq!(tm.tm_wday, 5, "2021-01-15 was a Friday");
+        assert_eq!(tm.tm_yday, 14);
+        let back = tm_to_datetime(&tm).unwrap();
+        assert_eq!(back, DateTime::new(2021, 1, 15, 15, 49, 30).unwrap());
+        // The empty 1C date 0001-01-01 is tm_year = -1899.
+        let empty = datetime_to_tm(&DateTime::new(1, 1, 1, 0, 0, 0).unwrap()).unwrap();
+        assert_eq!(empty.tm_year, -1899);
+    }
+
+    #[test]
+    fn impossible_tm_is_an_error_not_a_panic() {
+        let mut tm = datetime_to_tm(&DateTime::new(2021, 2, 28, 0, 0, 0).unwrap()).unwrap();
+        tm.tm_mday = 30;
+        assert_eq!(tm_to_datetime(&tm), Err(VariantError::BadDate));
+        tm.tm_mday = 1;
+        tm.tm_mon = -1;
+        assert_eq!(tm_to_datetime(&tm), Err(VariantError::BadDate));
+        tm.tm_mon = 0;
+        tm.tm_year = i32::MAX;
+        assert_eq!(tm_to_datetime(&tm), Err(VariantError::BadDate));
+    }
+
+    #[test]
+    fn ole_dates() {
+        assert_eq!(
+            ole_date_to_datetime(0.0).unwrap(),
+            DateTime::new(1899, 12, 30, 0, 0, 0).unwrap()
+        );
+        // 2021-01-15 12:00 = 44211.5
+        assert_eq!(
+            ole_date_to_datetime(44211.5).unwrap(),
+            DateTime::new(2021, 1, 15, 12, 0, 0).unwrap()
+        );
+        assert_eq!(ole_date_to_datetime(f64::NAN), Err(VariantError::BadDate));
+        assert_eq!(ole_date_to_datetime(1e300), Err(VariantError::BadDate));
+    }
+
+    #[test]
+    fn reading_each_scalar_type() {
+        let mut v = TVariant::empty();
+        v.vt = vt::I2;
+        v.u.i16_ = -5;
+        assert_eq!(unsafe { read(&v) }, Ok(Value::Int(-5)));
+        v.vt = vt::UI8;
+        v.u.u64_ = u64::MAX;
+        assert_eq!(unsafe { read(&v) }, Ok(Value::UInt(u64::MAX)));
+        v.vt = vt::R4;
+        v.u.f32_ = 1.5;
+        assert_eq!(unsafe { read(&v) }, Ok(Value::Float(1.5)));
+        v.vt = 0x1234;
+        assert_eq!(
+            unsafe { read(&v) },
+            Err(VariantError::UnsupportedType(0x1234))
+        );
+        v.vt = vt::PWSTR;
+        v.u.ws = crate::native::types::WStrVal {
+            ptr: std::ptr::null_mut(),
+            len: 3,
+        };
+        assert_eq!(
+            unsafe { read(&v) },
+            Err(VariantError::BrokenValue(vt::PWSTR))
+        );
+        v.u.ws.len = 0;
+        assert_eq!(unsafe { read(&v) }, Ok(Value::String(String::new())));
+        assert_eq!(unsafe { read(std::ptr::null()) }, Ok(Value::Empty));
+    }
+
+    #[test]
+    fn strings_need_a_memory_manager() {
+        let mut v = TVariant::empty();
+        assert_eq!(
+            unsafe { store(&mut v, &Value::String("x".into()), None) },
+            Err(VariantError::NoMemory)
+        );
+        assert_eq!(
+            v.vt,
+            vt::EMPTY,
+            "a failed store leaves the variant untouched"
+        );
+        unsafe { store(&mut v, &Value::Int(1 << 40), None) }.unwrap();
+        assert_eq!(v.vt, vt::I8);
+    }
+}
