@@ -4,6 +4,8 @@
 //! it. It echoes every value type back, writes in/out parameters, panics on request, and reaches
 //! each host service — things no real BonusPlus method should do.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use crate::native::{
     param, param_or, AddIn, Args, DefaultValue, Failure, Host, MethodDef, PropDef, Value,
 };
@@ -23,7 +25,16 @@ static PROPS: &[PropDef] = &[
         readable: true,
         writable: false,
     },
+    PropDef {
+        en: "Live",
+        ru: "Живых",
+        readable: true,
+        writable: false,
+    },
 ];
+
+/// How many probe objects exist: lets the host see that each destruction path drops exactly once.
+static LIVE: AtomicI64 = AtomicI64::new(0);
 
 static METHODS: &[MethodDef] = &[
     MethodDef {
@@ -91,7 +102,6 @@ static METHODS: &[MethodDef] = &[
     },
 ];
 
-#[derive(Default)]
 pub struct AbiProbe {
     text: String,
     locale: String,
@@ -99,7 +109,17 @@ pub struct AbiProbe {
 
 impl AbiProbe {
     pub fn create() -> Box<dyn AddIn> {
-        Box::<AbiProbe>::default()
+        LIVE.fetch_add(1, Ordering::SeqCst);
+        Box::new(AbiProbe {
+            text: String::new(),
+            locale: String::new(),
+        })
+    }
+}
+
+impl Drop for AbiProbe {
+    fn drop(&mut self) {
+        LIVE.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -133,11 +153,11 @@ impl AddIn for AbiProbe {
     }
 
     fn get_prop(&mut self, num: usize, _host: &Host) -> Result<Value, Failure> {
-        Ok(Value::String(if num == 0 {
-            self.text.clone()
-        } else {
-            self.locale.clone()
-        }))
+        Ok(match num {
+            0 => Value::String(self.text.clone()),
+            1 => Value::String(self.locale.clone()),
+            _ => Value::Int(LIVE.load(Ordering::SeqCst)),
+        })
     }
 
     fn set_prop(&mut self, _num: usize, value: Value, _host: &Host) -> Result<(), Failure> {

@@ -276,7 +276,11 @@ impl MsgBox {
         let mut answer = super::types::TVariant::empty();
         // SAFETY: host call; `answer` receives a BOOL.
         let ok = unsafe { (self.vtbl().confirm)(self.0, text.as_ptr(), &mut answer) != 0 };
-        // SAFETY: reading `b` only when the host said it stored a BOOL.
-        (ok && answer.vt == super::types::vt::BOOL).then(|| unsafe { answer.u.u8_ != 0 })
+        if !ok || answer.vt != super::types::vt::BOOL {
+            return None;
+        }
+        // SAFETY: the host said it stored a BOOL; the union started fully zeroed, so the byte is
+        // initialized either way.
+        Some(unsafe { answer.u.u8_ } != 0)
     }
 }
