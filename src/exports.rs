@@ -2,6 +2,7 @@
 
 use crate::native::{self, types::WChar, ClassDef};
 use std::ffi::{c_int, c_long, c_void};
+use std::panic::catch_unwind;
 use widestring::{u16cstr, U16CStr};
 
 /// Classes `GetClassObject` creates. `GetClassNames` lists only the public ones.
@@ -23,7 +24,7 @@ static CLASS_NAMES: &U16CStr = u16cstr!("BonusPlus");
 /// Names of the classes 1C may create.
 #[no_mangle]
 pub extern "C" fn GetClassNames() -> *const WChar {
-    CLASS_NAMES.as_ptr()
+    catch_unwind(|| CLASS_NAMES.as_ptr()).unwrap_or(std::ptr::null())
 }
 
 /// Creates a component; returns 1 and stores its interface in `*p_intf`, or 0.
@@ -52,11 +53,11 @@ pub unsafe extern "C" fn DestroyObject(p_intf: *mut *mut c_void) -> c_long {
 /// Stores the platform's capability level and returns ours (3).
 #[no_mangle]
 pub extern "C" fn SetPlatformCapabilities(capabilities: c_int) -> c_int {
-    native::set_platform_capabilities(capabilities)
+    catch_unwind(|| native::set_platform_capabilities(capabilities)).unwrap_or(-1)
 }
 
 /// The add-in can be attached isolated or not (3 = `eCanAttachAny`).
 #[no_mangle]
 pub extern "C" fn GetAttachType() -> c_int {
-    native::ATTACH_ANY
+    catch_unwind(|| native::ATTACH_ANY).unwrap_or(native::ATTACH_ANY)
 }
