@@ -16,3 +16,4 @@ pub mod exports;
 pub mod i18n;
 pub mod native;
 pub mod phone;
+pub mod scan;
