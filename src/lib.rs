@@ -14,6 +14,7 @@ pub mod engine;
 pub mod error;
 pub mod exports;
 pub mod i18n;
+pub mod log;
 pub mod native;
 pub mod phone;
 pub mod scan;
