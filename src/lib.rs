@@ -6,6 +6,7 @@
 //! * [`backend`]: the `Backend` trait and its implementations (embedded SQLite store, cloud client).
 //! * [`component`]: the `BonusPlus` 1C object, mapping 1C calls onto a backend.
 
+pub mod backend;
 pub mod engine;
 pub mod error;
 pub mod i18n;

@@ -26,7 +26,9 @@ pub fn normalize_phone(text: &str) -> Result<String, Error> {
     }
     match digits.len() {
         10 => Ok(format!("7{digits}")),
-        11 if digits.starts_with('7') || digits.starts_with('8') => Ok(format!("7{}", &digits[1..])),
+        11 if digits.starts_with('7') || digits.starts_with('8') => {
+            Ok(format!("7{}", &digits[1..]))
+        }
         _ => Err(bad_phone(text)),
     }
 }
@@ -35,7 +37,9 @@ fn bad_phone(text: &str) -> Error {
     // Show at most a short prefix of what was passed: the message must stay readable.
     let shown: String = text.chars().take(40).collect();
     Error::invalid(
-        format!("Некорректный номер телефона: «{shown}». Ожидается 11 цифр, например +7 900 111-22-33"),
+        format!(
+            "Некорректный номер телефона: «{shown}». Ожидается 11 цифр, например +7 900 111-22-33"
+        ),
         format!("Invalid phone number: \"{shown}\". Expected 11 digits, e.g. +7 900 111-22-33"),
     )
 }
@@ -62,7 +66,17 @@ mod tests {
 
     #[test]
     fn wrong_length_letters_and_foreign_prefixes_are_invalid() {
-        for bad in ["", "+", "12345", "900111223", "990011122334", "59001112233", "7900abc2233", "++79001112233", "79001112233x"] {
+        for bad in [
+            "",
+            "+",
+            "12345",
+            "900111223",
+            "990011122334",
+            "59001112233",
+            "7900abc2233",
+            "++79001112233",
+            "79001112233x",
+        ] {
             let err = normalize_phone(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidArgument, "{bad}");
             assert!(err.message_ru.contains("телефон"), "{}", err.message_ru);
