@@ -17,14 +17,7 @@ impl LocalDateTime {
     pub fn parse(s: &str) -> Option<LocalDateTime> {
         todo!("engine helper: {s}")
     }
-    pub fn from_parts(
-        year: i32,
-        month: u32,
-        day: u32,
-        hour: u32,
-        minute: u32,
-        second: u32,
-    ) -> Option<LocalDateTime> {
+    pub fn from_parts(year: i32, month: u32, day: u32, hour: u32, minute: u32, second: u32) -> Option<LocalDateTime> {
         todo!("engine helper: {year}{month}{day}{hour}{minute}{second}")
     }
     /// (year, month 1-12, day 1-31, hour, minute, second, weekday 0=Sunday, day of year 0-365)
