@@ -40,6 +40,10 @@ impl BonusPolicy {
 
 /// The policy for `organization` at `at`: among the policies of that organization (or, when it has
 /// none, those with `organization == ""`), the one with the latest `start_date` not after `at`.
-pub fn select_policy<'a>(policies: &'a [BonusPolicy], organization: &str, at: LocalDateTime) -> Option<&'a BonusPolicy> {
+pub fn select_policy<'a>(
+    policies: &'a [BonusPolicy],
+    organization: &str,
+    at: LocalDateTime,
+) -> Option<&'a BonusPolicy> {
     todo!("engine helper {organization} {at:?} {}", policies.len())
 }
