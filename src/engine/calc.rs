@@ -49,6 +49,10 @@ pub struct CalculationLine {
 }
 
 /// Calculates discounts, bonus payment and accrual for a validated order.
-pub fn calculate(order: &Order, account: &Account, policy: &BonusPolicy) -> Result<Calculation, Error> {
+pub fn calculate(
+    order: &Order,
+    account: &Account,
+    policy: &BonusPolicy,
+) -> Result<Calculation, Error> {
     todo!("engine helper {order:?} {account:?} {policy:?}")
 }
