@@ -148,9 +148,7 @@ CREATE TABLE policies (
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub(crate) fn migrate(conn: &Connection) -> Result<()> {
-    let current: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .db()?;
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
     if current == VERSION {
         return Ok(());
     }
@@ -160,14 +158,15 @@ pub(crate) fn migrate(conn: &Connection) -> Result<()> {
         if current > VERSION {
             return Err(Error::new(
                 ErrorCode::NotConfigured,
-                format!("База бонусов создана более новой версией компоненты (схема {current}, поддерживается {VERSION})"),
+                format!(
+                    "База бонусов создана более новой версией компоненты (схема {current}, поддерживается {VERSION})"
+                ),
                 format!("The bonus database was made by a newer add-in (schema {current}, this one knows {VERSION})"),
             ));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql).db()?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .db()?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64).db()?;
         }
         Ok(())
     })
