@@ -4,7 +4,9 @@
 #[path = "backend_support.rs"]
 mod support;
 
-use bonusplus_1c::backend::{Backend, CustomerData, DocumentState, Products, ReturnLine, ReturnRequest};
+use bonusplus_1c::backend::{
+    Backend, CustomerData, DocumentState, Products, ReturnLine, ReturnRequest,
+};
 use bonusplus_1c::error::ErrorCode;
 use support::*;
 
@@ -27,10 +29,15 @@ fn seed_flow_register_earn_find_calculate_reserve_fix() {
     assert_eq!(reg.customer.holder, "Иванов Иван");
 
     // First purchase: 1000 paid, 10 % accrued.
-    let first = b.fix_sale(&sale("S-1", "0", vec![line(1, "00-1", "1000")])).unwrap();
+    let first = b
+        .fix_sale(&sale("S-1", "0", vec![line(1, "00-1", "1000")]))
+        .unwrap();
     assert_eq!(first.bonus_accrued, d("100"));
 
-    let found = b.find_customer("123456789", "").unwrap().expect("found by card");
+    let found = b
+        .find_customer("123456789", "")
+        .unwrap()
+        .expect("found by card");
     assert_eq!(found.available_bonuses, d("100"));
     assert_eq!(found.purchases_total, d("1000"));
 
@@ -46,12 +53,18 @@ fn seed_flow_register_earn_find_calculate_reserve_fix() {
     assert_eq!(shares, vec![d("36.76"), d("38.24"), d("25.00")]);
     assert_eq!(calc.to_pay, d("8060"));
     assert_eq!(calc.bonus_debit, d("100"));
-    assert_eq!(b.bonus_info("D-2").unwrap().state, DocumentState::Calculated);
+    assert_eq!(
+        b.bonus_info("D-2").unwrap().state,
+        DocumentState::Calculated
+    );
 
     b.reserve("D-2", "89001112233", d("100")).unwrap();
     assert_eq!(balances(b), (d("0"), d("0"), d("100")));
     let info = b.bonus_info("D-2").unwrap();
-    assert_eq!((info.state, info.bonus_debit), (DocumentState::Reserved, d("100")));
+    assert_eq!(
+        (info.state, info.bonus_debit),
+        (DocumentState::Reserved, d("100"))
+    );
 
     let mut s = sale("D-2", "100", lines());
     s.reserve_id = Some("D-2".into());
@@ -68,7 +81,10 @@ fn seed_flow_register_earn_find_calculate_reserve_fix() {
         (info.document_sum, info.to_pay, info.bonus_debit),
         (d("8160"), d("8060"), d("100"))
     );
-    assert_eq!((info.card_number.as_str(), info.phone.as_str()), ("123456789", PHONE));
+    assert_eq!(
+        (info.card_number.as_str(), info.phone.as_str()),
+        ("123456789", PHONE)
+    );
     assert_clean(b);
 }
 
@@ -84,7 +100,9 @@ fn fixing_twice_returns_the_first_result_and_changes_nothing() {
     let after_first = available(b);
     assert_eq!(after_first, d("60") + d("23")); // 100 - 40 + 5 % of 460
                                                 // Same document again, even with other content: the stored answer, nothing applied.
-    let again = b.fix_sale(&sale("D-1", "60", vec![line(1, "A", "900")])).unwrap();
+    let again = b
+        .fix_sale(&sale("D-1", "60", vec![line(1, "A", "900")]))
+        .unwrap();
     assert_eq!(again, first);
     assert_eq!(available(b), after_first);
     assert_eq!(b.audit().unwrap().sales, 2);
@@ -100,7 +118,8 @@ fn returns_are_idempotent_and_bounded_by_what_was_sold() {
     seed_bonuses(b, "100", r#"{"accrualPercent":10}"#);
     let mut two = line(1, "A", "1000");
     two.quantity = d("2");
-    b.fix_sale(&sale("D-1", "0", vec![two, line(2, "B", "500")])).unwrap();
+    b.fix_sale(&sale("D-1", "0", vec![two, line(2, "B", "500")]))
+        .unwrap();
     assert_eq!(available(b), d("250"));
 
     let ret = |id: &str, qty: &str, sum: &str| ReturnRequest {
@@ -130,14 +149,24 @@ fn returns_are_idempotent_and_bounded_by_what_was_sold() {
 
     let mut unknown = ret("R-9", "1", "1");
     unknown.document_id = "NOPE".into();
-    assert_eq!(b.return_sale(&unknown).unwrap_err().code, ErrorCode::NotFound);
+    assert_eq!(
+        b.return_sale(&unknown).unwrap_err().code,
+        ErrorCode::NotFound
+    );
     // A return id already used for another sale is refused, not silently answered.
-    b.fix_sale(&sale("D-2", "0", vec![line(1, "A", "100")])).unwrap();
+    b.fix_sale(&sale("D-2", "0", vec![line(1, "A", "100")]))
+        .unwrap();
     let mut reused = ret("R-1", "1", "10");
     reused.document_id = "D-2".into();
-    assert_eq!(b.return_sale(&reused).unwrap_err().code, ErrorCode::InvalidArgument);
+    assert_eq!(
+        b.return_sale(&reused).unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
     let customer = b.find_customer("", PHONE).unwrap().unwrap();
-    assert_eq!(customer.purchases_total, d("1000") + d("1500") - d("1000") + d("100"));
+    assert_eq!(
+        customer.purchases_total,
+        d("1000") + d("1500") - d("1000") + d("100")
+    );
     assert_clean(b);
 }
 
@@ -148,8 +177,10 @@ fn returning_an_accrual_already_spent_leaves_a_debt_paid_by_the_next_accrual() {
     let b = &shop.backend;
     register(b);
     b.set_policy(policy(r#"{"accrualPercent":10}"#)).unwrap();
-    b.fix_sale(&sale("D-1", "0", vec![line(1, "A", "1000")])).unwrap(); // +100
-    b.fix_sale(&sale("D-2", "80", vec![line(1, "B", "80")])).unwrap(); // -80, pays 0 → +0
+    b.fix_sale(&sale("D-1", "0", vec![line(1, "A", "1000")]))
+        .unwrap(); // +100
+    b.fix_sale(&sale("D-2", "80", vec![line(1, "B", "80")]))
+        .unwrap(); // -80, pays 0 → +0
     assert_eq!(available(b), d("20"));
     let r = b
         .return_sale(&ReturnRequest {
@@ -170,7 +201,8 @@ fn returning_an_accrual_already_spent_leaves_a_debt_paid_by_the_next_accrual() {
         b.reserve("X", PHONE, d("1")).unwrap_err().code,
         ErrorCode::InsufficientBonuses
     );
-    b.fix_sale(&sale("D-3", "0", vec![line(1, "C", "1000")])).unwrap(); // +100
+    b.fix_sale(&sale("D-3", "0", vec![line(1, "C", "1000")]))
+        .unwrap(); // +100
     assert_eq!(available(b), d("20"));
     assert_clean(b);
 }
@@ -194,7 +226,9 @@ fn reserves_replace_cancel_idempotently_and_hold_bonuses() {
     );
     b.reserve("D-1", PHONE, d("100")).unwrap();
     // A sale of another document sees only what is not reserved.
-    let err = b.fix_sale(&sale("D-3", "1", vec![line(1, "A", "100")])).unwrap_err();
+    let err = b
+        .fix_sale(&sale("D-3", "1", vec![line(1, "A", "100")]))
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::InsufficientBonuses);
     b.cancel_reserve("D-1").unwrap();
     b.cancel_reserve("D-1").unwrap();
@@ -237,7 +271,10 @@ fn customers_register_update_bind_and_find() {
         .register_customer("9001112233", "777", &CustomerData::default())
         .unwrap();
     assert!(!again.created);
-    assert_eq!(again.customer.card_number, "", "an existing customer is returned as is");
+    assert_eq!(
+        again.customer.card_number, "",
+        "an existing customer is returned as is"
+    );
 
     let c = b.bind_card(PHONE, "CARD-1").unwrap();
     assert_eq!(c.card_number, "CARD-1");
@@ -262,9 +299,18 @@ fn customers_register_update_bind_and_find() {
     );
     assert_eq!(b.find_customer("CARD-1", "").unwrap().unwrap().phone, PHONE);
     // Card first; an unknown card falls back to the phone; nothing at all is "not found".
-    assert_eq!(b.find_customer("CARD-1", "79005554433").unwrap().unwrap().phone, PHONE);
     assert_eq!(
-        b.find_customer("NOCARD", "79005554433").unwrap().unwrap().phone,
+        b.find_customer("CARD-1", "79005554433")
+            .unwrap()
+            .unwrap()
+            .phone,
+        PHONE
+    );
+    assert_eq!(
+        b.find_customer("NOCARD", "79005554433")
+            .unwrap()
+            .unwrap()
+            .phone,
         "79005554433"
     );
     assert_eq!(b.find_customer("", "").unwrap(), None);
@@ -304,12 +350,21 @@ fn codes_expire_limit_attempts_and_confirm_the_phone() {
         assert!(!b.check_code(PHONE, &wrong(&code)).unwrap());
     }
     assert!(!b.check_code(PHONE, &code).unwrap());
-    assert_eq!(b.send_code("12").unwrap_err().code, ErrorCode::InvalidArgument);
+    assert_eq!(
+        b.send_code("12").unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
 }
 
 fn wrong(code: &str) -> String {
     code.chars()
-        .map(|c| if c == '9' { '0' } else { ((c as u8) + 1) as char })
+        .map(|c| {
+            if c == '9' {
+                '0'
+            } else {
+                ((c as u8) + 1) as char
+            }
+        })
         .collect()
 }
 
@@ -331,17 +386,27 @@ fn products_are_stored_with_progress() {
     let items: Vec<String> = (0..1203)
         .map(|i| format!(r#"{{"id":"P{i}","parentId":"G","name":"Товар {i}","isGroup":false,"article":"A{i}"}}"#))
         .collect();
-    let products = Products::from_json(&format!(r#"{{"store":"Main","items":[{}]}}"#, items.join(","))).unwrap();
+    let products = Products::from_json(&format!(
+        r#"{{"store":"Main","items":[{}]}}"#,
+        items.join(",")
+    ))
+    .unwrap();
     let mut seen = Vec::new();
     let n = shop
         .backend
         .upload_products(&products, &mut |done, total| seen.push((done, total)))
         .unwrap();
     assert_eq!(n, 1203);
-    assert_eq!(seen, vec![(0, 1203), (500, 1203), (1000, 1203), (1203, 1203)]);
+    assert_eq!(
+        seen,
+        vec![(0, 1203), (500, 1203), (1000, 1203), (1203, 1203)]
+    );
     let bad = Products::from_json(r#"{"items":[{"id":"ok"},{"id":""}]}"#).unwrap();
     assert_eq!(
-        shop.backend.upload_products(&bad, &mut |_, _| {}).unwrap_err().code,
+        shop.backend
+            .upload_products(&bad, &mut |_, _| {})
+            .unwrap_err()
+            .code,
         ErrorCode::InvalidArgument
     );
     assert!(Products::from_json("{").is_err());
@@ -353,12 +418,18 @@ fn policies_are_added_replaced_and_listed() {
     let shop = open_shop(dir.path());
     let b = &shop.backend;
     assert!(b.policies().unwrap().is_empty());
-    b.set_policy(policy(r#"{"accrualPercent":5,"startDate":"2025-01-01T00:00:00"}"#))
-        .unwrap();
-    b.set_policy(policy(r#"{"accrualPercent":7,"startDate":"2025-01-01T00:00:00"}"#))
-        .unwrap();
-    b.set_policy(policy(r#"{"organization":"ООО Ромашка","accrualPercent":3}"#))
-        .unwrap();
+    b.set_policy(policy(
+        r#"{"accrualPercent":5,"startDate":"2025-01-01T00:00:00"}"#,
+    ))
+    .unwrap();
+    b.set_policy(policy(
+        r#"{"accrualPercent":7,"startDate":"2025-01-01T00:00:00"}"#,
+    ))
+    .unwrap();
+    b.set_policy(policy(
+        r#"{"organization":"ООО Ромашка","accrualPercent":3}"#,
+    ))
+    .unwrap();
     let all = b.policies().unwrap();
     assert_eq!(all.len(), 2);
     assert!(all
@@ -366,7 +437,10 @@ fn policies_are_added_replaced_and_listed() {
         .any(|p| p.organization.is_empty() && p.accrual_percent == d("7")));
     let mut bad = policy("{}");
     bad.accrual_percent = d("101");
-    assert_eq!(b.set_policy(bad).unwrap_err().code, ErrorCode::InvalidArgument);
+    assert_eq!(
+        b.set_policy(bad).unwrap_err().code,
+        ErrorCode::InvalidArgument
+    );
     assert_eq!(b.policies().unwrap().len(), 2);
     assert!(b.check_connection().unwrap().ok);
 }
@@ -387,12 +461,17 @@ fn fingerprint(dir: &std::path::Path) -> String {
         "products",
         "policies",
     ] {
-        let mut stmt = conn.prepare(&format!("SELECT * FROM {table} ORDER BY 1")).unwrap();
+        let mut stmt = conn
+            .prepare(&format!("SELECT * FROM {table} ORDER BY 1"))
+            .unwrap();
         let cols = stmt.column_count();
         let rows = stmt
             .query_map([], |r| {
                 (0..cols)
-                    .map(|i| r.get::<_, rusqlite::types::Value>(i).map(|v| format!("{v:?}")))
+                    .map(|i| {
+                        r.get::<_, rusqlite::types::Value>(i)
+                            .map(|v| format!("{v:?}"))
+                    })
                     .collect::<Result<Vec<_>, _>>()
             })
             .unwrap();
@@ -410,24 +489,38 @@ fn invalid_input_is_refused_and_changes_nothing() {
     let b = &shop.backend;
     register(b);
     seed_bonuses(b, "100", r#"{"accrualPercent":10}"#);
-    b.fix_sale(&sale("D-1", "10", vec![line(1, "A", "100")])).unwrap();
+    b.fix_sale(&sale("D-1", "10", vec![line(1, "A", "100")]))
+        .unwrap();
     let before = fingerprint(dir.path());
 
-    let mut calls: Vec<(&str, ErrorCode, Box<dyn Fn() -> bonusplus_1c::error::Result<()>>)> = Vec::new();
+    let mut calls: Vec<(
+        &str,
+        ErrorCode,
+        Box<dyn Fn() -> bonusplus_1c::error::Result<()>>,
+    )> = Vec::new();
     calls.push((
         "negative money",
         ErrorCode::InvalidArgument,
-        Box::new(|| b.fix_sale(&sale("N-1", "0", vec![line(1, "A", "-1")])).map(drop)),
+        Box::new(|| {
+            b.fix_sale(&sale("N-1", "0", vec![line(1, "A", "-1")]))
+                .map(drop)
+        }),
     ));
     calls.push((
         "three decimals",
         ErrorCode::InvalidArgument,
-        Box::new(|| b.fix_sale(&sale("N-2", "0.001", vec![line(1, "A", "1")])).map(drop)),
+        Box::new(|| {
+            b.fix_sale(&sale("N-2", "0.001", vec![line(1, "A", "1")]))
+                .map(drop)
+        }),
     ));
     calls.push((
         "no document id",
         ErrorCode::InvalidArgument,
-        Box::new(|| b.fix_sale(&sale("", "0", vec![line(1, "A", "1")])).map(drop)),
+        Box::new(|| {
+            b.fix_sale(&sale("", "0", vec![line(1, "A", "1")]))
+                .map(drop)
+        }),
     ));
     calls.push((
         "unknown customer",
@@ -441,12 +534,18 @@ fn invalid_input_is_refused_and_changes_nothing() {
     calls.push((
         "over balance",
         ErrorCode::InsufficientBonuses,
-        Box::new(|| b.fix_sale(&sale("N-4", "1000", vec![line(1, "A", "5000")])).map(drop)),
+        Box::new(|| {
+            b.fix_sale(&sale("N-4", "1000", vec![line(1, "A", "5000")]))
+                .map(drop)
+        }),
     ));
     calls.push((
         "bad phone",
         ErrorCode::InvalidArgument,
-        Box::new(|| b.register_customer("12345", "", &CustomerData::default()).map(drop)),
+        Box::new(|| {
+            b.register_customer("12345", "", &CustomerData::default())
+                .map(drop)
+        }),
     ));
     calls.push((
         "bad card",
@@ -476,7 +575,8 @@ fn invalid_input_is_refused_and_changes_nothing() {
         Box::new(|| {
             b.update_customer(
                 PHONE,
-                &CustomerData::from_json(r#"{"firstName":"Пётр","birthDate":"2999-01-01"}"#).unwrap(),
+                &CustomerData::from_json(r#"{"firstName":"Пётр","birthDate":"2999-01-01"}"#)
+                    .unwrap(),
             )
             .map(drop)
         }),
@@ -575,7 +675,11 @@ fn invalid_input_is_refused_and_changes_nothing() {
         let err = call().expect_err(what);
         assert_eq!(err.code, *code, "{what}: {err}");
         assert!(!err.message_ru.is_empty() && !err.message_en.is_empty());
-        assert_eq!(fingerprint(dir.path()), before, "{what} changed stored data");
+        assert_eq!(
+            fingerprint(dir.path()),
+            before,
+            "{what} changed stored data"
+        );
     }
     assert!(CustomerData::from_json(r#"{"birthDate":"вчера"}"#).is_err());
     assert_clean(b);
@@ -588,6 +692,8 @@ fn a_database_from_a_newer_add_in_is_refused() {
     let conn = rusqlite::Connection::open(dir.path().join("bonusplus.db")).unwrap();
     conn.pragma_update(None, "user_version", 99).unwrap();
     drop(conn);
-    let err = bonusplus_1c::backend::EmbeddedBackend::open(dir.path()).err().unwrap();
+    let err = bonusplus_1c::backend::EmbeddedBackend::open(dir.path())
+        .err()
+        .unwrap();
     assert_eq!(err.code, ErrorCode::NotConfigured);
 }

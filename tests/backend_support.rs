@@ -101,10 +101,13 @@ pub fn assert_clean(b: &EmbeddedBackend) {
 /// Gives `PHONE` `amount` spendable bonuses under a 10 % accrual policy set for the occasion,
 /// then puts `then_policy` in place (same start date: it replaces the helper's).
 pub fn seed_bonuses(b: &EmbeddedBackend, amount: &str, then_policy: &str) {
-    b.set_policy(policy(r#"{"accrualPercent":10,"startDate":"2000-01-01T00:00:00"}"#))
-        .unwrap();
+    b.set_policy(policy(
+        r#"{"accrualPercent":10,"startDate":"2000-01-01T00:00:00"}"#,
+    ))
+    .unwrap();
     let paid = (d(amount) * Decimal::TEN).to_string();
-    b.fix_sale(&sale("SEED", "0", vec![line(1, "SEED", &paid)])).unwrap();
+    b.fix_sale(&sale("SEED", "0", vec![line(1, "SEED", &paid)]))
+        .unwrap();
     let mut p = policy(then_policy);
     p.start_date = at("2000-01-01T00:00:00");
     b.set_policy(p).unwrap();

@@ -79,7 +79,10 @@ mod tests {
 
     #[test]
     fn system_clock_is_utc_plus_a_sane_offset() {
-        let utc = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+        let utc = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
         let local = SystemClock.now().unix_seconds();
         // Real zones are within -12h..+14h of UTC.
         assert!(

@@ -22,7 +22,12 @@ pub trait Backend: Send {
     /// Finds a customer by card (tried first) or phone; either may be empty.
     fn find_customer(&self, card: &str, phone: &str) -> Result<Option<Customer>>;
     /// Registers a customer; an existing phone gives `created: false` and that customer.
-    fn register_customer(&self, phone: &str, card: &str, data: &CustomerData) -> Result<Registration>;
+    fn register_customer(
+        &self,
+        phone: &str,
+        card: &str,
+        data: &CustomerData,
+    ) -> Result<Registration>;
     /// Changes the keys present in `data` of the customer with this phone.
     fn update_customer(&self, phone: &str, data: &CustomerData) -> Result<Customer>;
     /// Gives the customer with this phone the card (a card belongs to one customer only).
@@ -44,7 +49,11 @@ pub trait Backend: Send {
     /// The "Информация по бонусам" data of a document this backend calculated, reserved or fixed.
     fn bonus_info(&self, document_id: &str) -> Result<BonusInfo>;
     /// Stores the product catalogue, reporting `(done, total)` as it goes; returns the count.
-    fn upload_products(&self, products: &Products, progress: &mut dyn FnMut(usize, usize)) -> Result<usize>;
+    fn upload_products(
+        &self,
+        products: &Products,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<usize>;
     /// Checks that the backend answers.
     fn check_connection(&self) -> Result<ConnectionInfo>;
 

@@ -62,7 +62,10 @@ impl CapturingSms {
     /// The last code sent to `phone`.
     pub fn last_code(&self, phone: &str) -> Option<String> {
         let sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        sent.iter().rev().find(|(p, _)| p == phone).map(|(_, c)| c.clone())
+        sent.iter()
+            .rev()
+            .find(|(p, _)| p == phone)
+            .map(|(_, c)| c.clone())
     }
     pub fn count(&self) -> usize {
         self.sent.lock().unwrap_or_else(|p| p.into_inner()).len()

@@ -53,7 +53,9 @@ pub struct CustomerData {
     pub discount_percent: Option<Decimal>,
 }
 
-fn optional_date<'de, D: Deserializer<'de>>(d: D) -> std::result::Result<Option<LocalDateTime>, D::Error> {
+fn optional_date<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<LocalDateTime>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
         Some(s) if s.trim().is_empty() || s.starts_with("0001-01-01") => Ok(None),

@@ -97,9 +97,11 @@ pub(crate) fn run(conn: &Connection) -> Result<AuditReport> {
         .collect::<rusqlite::Result<_>>()
         .db()?;
     if integrity != ["ok"] {
-        report
-            .problems
-            .extend(integrity.into_iter().map(|m| format!("integrity_check: {m}")));
+        report.problems.extend(
+            integrity
+                .into_iter()
+                .map(|m| format!("integrity_check: {m}")),
+        );
     }
     for (what, sql) in CHECKS {
         let mut stmt = conn.prepare(sql).db()?;
@@ -108,9 +110,12 @@ pub(crate) fn run(conn: &Connection) -> Result<AuditReport> {
             .db()?
             .collect::<rusqlite::Result<_>>()
             .db()?;
-        report
-            .problems
-            .extend(offenders.into_iter().take(20).map(|o| format!("{what}: {o}")));
+        report.problems.extend(
+            offenders
+                .into_iter()
+                .take(20)
+                .map(|o| format!("{what}: {o}")),
+        );
     }
     let count = |table: &str| -> Result<usize> {
         let n: i64 = conn

@@ -53,7 +53,13 @@ pub(crate) fn store(conn: &Connection, phone: &str, code: &str, now: i64, ttl: i
 }
 
 /// Checks a code: right, unexpired and within the attempts → confirmed (and used up).
-pub(crate) fn check(conn: &Connection, phone: &str, code: &str, now: i64, max_attempts: u32) -> Result<bool> {
+pub(crate) fn check(
+    conn: &Connection,
+    phone: &str,
+    code: &str,
+    now: i64,
+    max_attempts: u32,
+) -> Result<bool> {
     let row: Option<(Option<String>, i64, i64)> = conn
         .prepare_cached("SELECT code, expires_at, attempts FROM sms_codes WHERE phone = ?1")
         .db()?
@@ -95,7 +101,12 @@ pub(crate) fn status(conn: &Connection, phone: &str) -> Result<(Option<i64>, Opt
 }
 
 /// Was a code for this phone confirmed within the last `window` seconds?
-pub(crate) fn confirmed_within(conn: &Connection, phone: &str, now: i64, window: i64) -> Result<bool> {
+pub(crate) fn confirmed_within(
+    conn: &Connection,
+    phone: &str,
+    now: i64,
+    window: i64,
+) -> Result<bool> {
     let (_, confirmed) = status(conn, phone)?;
     Ok(matches!(confirmed, Some(at) if at <= now && now - at <= window))
 }

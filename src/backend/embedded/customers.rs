@@ -54,12 +54,18 @@ fn from_row(r: &Row) -> rusqlite::Result<CustomerRow> {
     })
 }
 
-fn one(conn: &Connection, where_clause: &str, key: &dyn rusqlite::ToSql) -> Result<Option<CustomerRow>> {
-    conn.prepare_cached(&format!("SELECT {COLUMNS} FROM customers WHERE {where_clause}"))
-        .db()?
-        .query_row([key], from_row)
-        .optional()
-        .db()
+fn one(
+    conn: &Connection,
+    where_clause: &str,
+    key: &dyn rusqlite::ToSql,
+) -> Result<Option<CustomerRow>> {
+    conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM customers WHERE {where_clause}"
+    ))
+    .db()?
+    .query_row([key], from_row)
+    .optional()
+    .db()
 }
 
 pub(crate) fn by_phone(conn: &Connection, phone: &str) -> Result<Option<CustomerRow>> {
@@ -113,7 +119,8 @@ pub(crate) fn optional_phone(phone: &str) -> Result<String> {
 /// A card number from the caller: letters, digits and dashes, at most 64; empty = none.
 pub(crate) fn valid_card(card: &str) -> Result<String> {
     let card = card.trim();
-    let ok = card.chars().count() <= 64 && card.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let ok =
+        card.chars().count() <= 64 && card.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
     if ok {
         Ok(card.to_string())
     } else {
@@ -155,8 +162,14 @@ pub(crate) fn validate_data(data: &CustomerData, now: LocalDateTime) -> Result<(
         let e = email.trim();
         if !e.is_empty() && (!e.contains('@') || e.contains(char::is_whitespace)) {
             return Err(Error::invalid(
-                format!("Некорректный адрес почты: «{}»", e.chars().take(60).collect::<String>()),
-                format!("Invalid e-mail: \"{}\"", e.chars().take(60).collect::<String>()),
+                format!(
+                    "Некорректный адрес почты: «{}»",
+                    e.chars().take(60).collect::<String>()
+                ),
+                format!(
+                    "Invalid e-mail: \"{}\"",
+                    e.chars().take(60).collect::<String>()
+                ),
             ));
         }
     }
@@ -212,10 +225,12 @@ pub(crate) fn insert(
     confirmed: bool,
     now: i64,
 ) -> Result<i64> {
-    conn.prepare_cached("INSERT INTO customers (phone, phone_confirmed, created_at) VALUES (?1, ?2, ?3)")
-        .db()?
-        .execute(params![phone, confirmed, now])
-        .db()?;
+    conn.prepare_cached(
+        "INSERT INTO customers (phone, phone_confirmed, created_at) VALUES (?1, ?2, ?3)",
+    )
+    .db()?
+    .execute(params![phone, confirmed, now])
+    .db()?;
     let id = conn.last_insert_rowid();
     let mut data = data.clone();
     if !card.is_empty() {
@@ -282,10 +297,12 @@ pub(crate) fn set_phone_confirmed(conn: &Connection, phone: &str) -> Result<()> 
 }
 
 pub(crate) fn add_purchases(conn: &Connection, id: i64, delta: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE customers SET purchases_total = purchases_total + ?2 WHERE id = ?1")
-        .db()?
-        .execute(params![id, delta])
-        .db()?;
+    conn.prepare_cached(
+        "UPDATE customers SET purchases_total = purchases_total + ?2 WHERE id = ?1",
+    )
+    .db()?
+    .execute(params![id, delta])
+    .db()?;
     Ok(())
 }
 
@@ -303,7 +320,12 @@ pub(crate) fn holder_of(row: &CustomerRow) -> String {
 }
 
 /// The contract's Customer at `now`; `policy_discount` applies unless the customer has their own.
-pub(crate) fn view(conn: &Connection, row: &CustomerRow, now: i64, policy_discount: Decimal) -> Result<Customer> {
+pub(crate) fn view(
+    conn: &Connection,
+    row: &CustomerRow,
+    now: i64,
+    policy_discount: Decimal,
+) -> Result<Customer> {
     let b = ledger::balances(conn, row.id, now, &[])?;
     Ok(Customer {
         phone: row.phone.clone(),

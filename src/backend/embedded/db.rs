@@ -42,7 +42,10 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
 
 /// Runs `work` in one `BEGIN IMMEDIATE` transaction: the write lock is taken up front, so two
 /// processes never both read a state and then write on top of it. Any error (or a panic) rolls back.
-pub(crate) fn write<T>(conn: &Connection, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+pub(crate) fn write<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Transaction) -> Result<T>,
+) -> Result<T> {
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(db_error)?;
     let out = work(&tx)?;
     tx.commit().map_err(db_error)?;
@@ -50,7 +53,10 @@ pub(crate) fn write<T>(conn: &Connection, work: impl FnOnce(&Transaction) -> Res
 }
 
 /// Runs `work` in a read transaction: one consistent snapshot across several queries.
-pub(crate) fn read<T>(conn: &Connection, work: impl FnOnce(&Transaction) -> Result<T>) -> Result<T> {
+pub(crate) fn read<T>(
+    conn: &Connection,
+    work: impl FnOnce(&Transaction) -> Result<T>,
+) -> Result<T> {
     let tx = Transaction::new_unchecked(conn, TransactionBehavior::Deferred).map_err(db_error)?;
     let out = work(&tx)?;
     tx.commit().map_err(db_error)?;

@@ -88,20 +88,42 @@ pub(crate) fn record_calculation(
         Some(DocumentState::Fixed | DocumentState::Returned) => Ok(()),
         Some(DocumentState::Reserved) => {
             let reserved: i64 = conn
-                .prepare_cached("SELECT COALESCE(MAX(amount), 0) FROM reserves WHERE document_id = ?1")
+                .prepare_cached(
+                    "SELECT COALESCE(MAX(amount), 0) FROM reserves WHERE document_id = ?1",
+                )
                 .db()?
                 .query_row(params![doc], |r| r.get(0))
                 .db()?;
             f.bonus_debit = reserved;
-            upsert(conn, doc, DocumentState::Reserved, customer_id, &f, Some(&json), now)
+            upsert(
+                conn,
+                doc,
+                DocumentState::Reserved,
+                customer_id,
+                &f,
+                Some(&json),
+                now,
+            )
         }
-        None | Some(DocumentState::Calculated) => {
-            upsert(conn, doc, DocumentState::Calculated, customer_id, &f, Some(&json), now)
-        }
+        None | Some(DocumentState::Calculated) => upsert(
+            conn,
+            doc,
+            DocumentState::Calculated,
+            customer_id,
+            &f,
+            Some(&json),
+            now,
+        ),
     }
 }
 
-pub(crate) fn record_reserve(conn: &Connection, doc: &str, customer_id: i64, amount: i64, now: i64) -> Result<()> {
+pub(crate) fn record_reserve(
+    conn: &Connection,
+    doc: &str,
+    customer_id: i64,
+    amount: i64,
+    now: i64,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO documents (document_id, state, customer_id, bonus_debit, updated_at) VALUES (?1, 'reserved', ?2, ?3, ?4)
          ON CONFLICT (document_id) DO UPDATE SET state = 'reserved', customer_id = excluded.customer_id,
@@ -131,7 +153,8 @@ pub(crate) fn record_cancel(conn: &Connection, doc: &str, now: i64) -> Result<()
                 .db()?;
         }
         Some(json) => {
-            let calc: Calculation = serde_json::from_str(&json).map_err(|_| corrupt("calculation"))?;
+            let calc: Calculation =
+                serde_json::from_str(&json).map_err(|_| corrupt("calculation"))?;
             conn.prepare_cached(
                 "UPDATE documents SET state = 'calculated', bonus_debit = ?2, updated_at = ?3 WHERE document_id = ?1",
             )
@@ -143,15 +166,31 @@ pub(crate) fn record_cancel(conn: &Connection, doc: &str, now: i64) -> Result<()
     Ok(())
 }
 
-pub(crate) fn record_sale(conn: &Connection, doc: &str, customer_id: i64, calc: &Calculation, now: i64) -> Result<()> {
-    upsert(conn, doc, DocumentState::Fixed, customer_id, &figures(calc)?, None, now)
+pub(crate) fn record_sale(
+    conn: &Connection,
+    doc: &str,
+    customer_id: i64,
+    calc: &Calculation,
+    now: i64,
+) -> Result<()> {
+    upsert(
+        conn,
+        doc,
+        DocumentState::Fixed,
+        customer_id,
+        &figures(calc)?,
+        None,
+        now,
+    )
 }
 
 pub(crate) fn record_return(conn: &Connection, doc: &str, now: i64) -> Result<()> {
-    conn.prepare_cached("UPDATE documents SET state = 'returned', updated_at = ?2 WHERE document_id = ?1")
-        .db()?
-        .execute(params![doc, now])
-        .db()?;
+    conn.prepare_cached(
+        "UPDATE documents SET state = 'returned', updated_at = ?2 WHERE document_id = ?1",
+    )
+    .db()?
+    .execute(params![doc, now])
+    .db()?;
     Ok(())
 }
 
@@ -176,14 +215,25 @@ pub(crate) fn info(conn: &Connection, doc: &str) -> Result<BonusInfo> {
         })
         .optional()
         .db()?;
-    let Some((state, customer_id, document_sum, to_pay, bonus_debit, percent_discount_sum, bonus_accrual)) = row else {
+    let Some((
+        state,
+        customer_id,
+        document_sum,
+        to_pay,
+        bonus_debit,
+        percent_discount_sum,
+        bonus_accrual,
+    )) = row
+    else {
         return Err(Error::new(
             ErrorCode::NotFound,
             format!("Документ {doc} не рассчитывался, не резервировался и не фиксировался"),
             format!("Document {doc} was never calculated, reserved or fixed here"),
         ));
     };
-    let customer = customer_id.map(|id| customers::by_id(conn, id)).transpose()?;
+    let customer = customer_id
+        .map(|id| customers::by_id(conn, id))
+        .transpose()?;
     Ok(BonusInfo {
         document_id: doc.to_string(),
         holder: customer.as_ref().map(holder_of).unwrap_or_default(),
@@ -191,7 +241,10 @@ pub(crate) fn info(conn: &Connection, doc: &str) -> Result<BonusInfo> {
             .as_ref()
             .and_then(|c| c.card_number.clone())
             .unwrap_or_default(),
-        phone: customer.as_ref().map(|c| c.phone.clone()).unwrap_or_default(),
+        phone: customer
+            .as_ref()
+            .map(|c| c.phone.clone())
+            .unwrap_or_default(),
         document_sum: from_cents(document_sum),
         to_pay: from_cents(to_pay),
         bonus_debit: from_cents(bonus_debit),

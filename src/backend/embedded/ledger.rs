@@ -31,7 +31,12 @@ impl Balances {
 }
 
 /// Balances at `now`; reserves of the documents in `except` are not counted as held.
-pub(crate) fn balances(conn: &Connection, customer_id: i64, now: i64, except: &[&str]) -> Result<Balances> {
+pub(crate) fn balances(
+    conn: &Connection,
+    customer_id: i64,
+    now: i64,
+    except: &[&str],
+) -> Result<Balances> {
     let (active, inactive): (i64, i64) = conn
         .prepare_cached(
             "SELECT COALESCE(SUM(CASE WHEN active_from <= ?2 THEN remaining END), 0),
@@ -91,7 +96,9 @@ pub(crate) fn credit(
             .prepare_cached("SELECT id, uncovered FROM ledger WHERE customer_id = ?1 AND uncovered > 0 ORDER BY id")
             .db()?;
         let rows = stmt
-            .query_map(params![customer_id], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))
+            .query_map(params![customer_id], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })
             .db()?;
         for row in rows {
             debts.push(row.db()?);
@@ -122,7 +129,13 @@ pub(crate) fn credit(
 
 /// Spends `amount` from active, unexpired credits, earliest expiry first. The caller has checked
 /// the spendable balance; a shortfall here is a bug and rolls the transaction back.
-pub(crate) fn spend(conn: &Connection, customer_id: i64, document_id: &str, amount: i64, now: i64) -> Result<()> {
+pub(crate) fn spend(
+    conn: &Connection,
+    customer_id: i64,
+    document_id: &str,
+    amount: i64,
+    now: i64,
+) -> Result<()> {
     let credits = open_credits(conn, customer_id, now, true)?;
     let left = consume(conn, &credits, amount)?;
     if left > 0 {
@@ -138,7 +151,16 @@ pub(crate) fn spend(conn: &Connection, customer_id: i64, document_id: &str, amou
             ),
         ));
     }
-    insert_debit(conn, customer_id, "debit", document_id, None, amount, 0, now)
+    insert_debit(
+        conn,
+        customer_id,
+        "debit",
+        document_id,
+        None,
+        amount,
+        0,
+        now,
+    )
 }
 
 /// Takes back `amount` accrued by a returned purchase (see the module rules).
@@ -180,7 +202,12 @@ pub(crate) fn reverse(
 }
 
 /// Open credits (id, remaining), unexpired at `now`, in spending order.
-fn open_credits(conn: &Connection, customer_id: i64, now: i64, active_only: bool) -> Result<Vec<(i64, i64)>> {
+fn open_credits(
+    conn: &Connection,
+    customer_id: i64,
+    now: i64,
+    active_only: bool,
+) -> Result<Vec<(i64, i64)>> {
     let mut stmt = conn
         .prepare_cached(
             "SELECT id, remaining FROM ledger

@@ -29,8 +29,8 @@ mod units;
 pub use audit::AuditReport;
 
 use super::{
-    Backend, BonusInfo, Clock, ConnectionInfo, Customer, CustomerData, LogFileSms, Products, Registration,
-    ReturnRequest, ReturnResult, SaleResult, SmsSender, SystemClock,
+    Backend, BonusInfo, Clock, ConnectionInfo, Customer, CustomerData, LogFileSms, Products,
+    Registration, ReturnRequest, ReturnResult, SaleResult, SmsSender, SystemClock,
 };
 use crate::engine::{BonusPolicy, Calculation, LocalDateTime, Order};
 use crate::error::{Error, ErrorCode, Result};
@@ -105,8 +105,14 @@ impl EmbeddedBackend {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             Error::new(
                 ErrorCode::NotConfigured,
-                format!("Не удалось создать каталог данных {}: {e}", data_dir.display()),
-                format!("Could not create the data directory {}: {e}", data_dir.display()),
+                format!(
+                    "Не удалось создать каталог данных {}: {e}",
+                    data_dir.display()
+                ),
+                format!(
+                    "Could not create the data directory {}: {e}",
+                    data_dir.display()
+                ),
             )
         })?;
         let path = data_dir.join(Self::FILE_NAME);
@@ -141,7 +147,9 @@ impl EmbeddedBackend {
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic under the lock already rolled its transaction back (Transaction's drop);
         // the connection itself is fine to keep using.
-        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn now(&self) -> LocalDateTime {
@@ -175,7 +183,12 @@ impl Backend for EmbeddedBackend {
         })
     }
 
-    fn register_customer(&self, phone: &str, card: &str, data: &CustomerData) -> Result<Registration> {
+    fn register_customer(
+        &self,
+        phone: &str,
+        card: &str,
+        data: &CustomerData,
+    ) -> Result<Registration> {
         let phone = required_phone(phone)?;
         let mut card = customers::valid_card(card)?;
         customers::validate_data(data, self.now())?;
@@ -202,7 +215,8 @@ impl Backend for EmbeddedBackend {
         customers::validate_data(data, self.now())?;
         let conn = self.conn();
         db::write(&conn, |tx| {
-            let row = customers::by_phone(tx, &phone)?.ok_or_else(|| customers::not_found("", &phone))?;
+            let row =
+                customers::by_phone(tx, &phone)?.ok_or_else(|| customers::not_found("", &phone))?;
             if let Some(card) = &data.card_number {
                 customers::ensure_card_free(tx, card.trim(), Some(row.id))?;
             }
@@ -215,11 +229,15 @@ impl Backend for EmbeddedBackend {
         let phone = required_phone(phone)?;
         let card = customers::valid_card(card)?;
         if card.is_empty() {
-            return Err(Error::invalid("Не указан номер карты", "No card number given"));
+            return Err(Error::invalid(
+                "Не указан номер карты",
+                "No card number given",
+            ));
         }
         let conn = self.conn();
         db::write(&conn, |tx| {
-            let row = customers::by_phone(tx, &phone)?.ok_or_else(|| customers::not_found("", &phone))?;
+            let row =
+                customers::by_phone(tx, &phone)?.ok_or_else(|| customers::not_found("", &phone))?;
             customers::ensure_card_free(tx, &card, Some(row.id))?;
             let data = CustomerData {
                 card_number: Some(card.clone()),
@@ -288,13 +306,17 @@ impl Backend for EmbeddedBackend {
 
     fn fix_sale(&self, sale: &Order) -> Result<SaleResult> {
         let conn = self.conn();
-        db::write(&conn, |tx| sales::fix_sale(tx, sale, self.now(), &self.settings))
+        db::write(&conn, |tx| {
+            sales::fix_sale(tx, sale, self.now(), &self.settings)
+        })
     }
 
     fn return_sale(&self, request: &ReturnRequest) -> Result<ReturnResult> {
         let valid = returns::validate(request)?;
         let conn = self.conn();
-        db::write(&conn, |tx| returns::return_sale(tx, request, &valid, self.now()))
+        db::write(&conn, |tx| {
+            returns::return_sale(tx, request, &valid, self.now())
+        })
     }
 
     fn bonus_info(&self, document_id: &str) -> Result<BonusInfo> {
@@ -303,7 +325,11 @@ impl Backend for EmbeddedBackend {
         db::read(&conn, |tx| journal::info(tx, document_id))
     }
 
-    fn upload_products(&self, products: &Products, progress: &mut dyn FnMut(usize, usize)) -> Result<usize> {
+    fn upload_products(
+        &self,
+        products: &Products,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<usize> {
         products::validate(products)?;
         let now = self.now().unix_seconds();
         let conn = self.conn();

@@ -19,9 +19,15 @@ pub(crate) fn all(conn: &Connection) -> Result<Vec<BonusPolicy>> {
 }
 
 /// The policy for `organization` at `at`; without a stored one, the defaults.
-pub(crate) fn applying(conn: &Connection, organization: &str, at: LocalDateTime) -> Result<BonusPolicy> {
+pub(crate) fn applying(
+    conn: &Connection,
+    organization: &str,
+    at: LocalDateTime,
+) -> Result<BonusPolicy> {
     let stored = all(conn)?;
-    Ok(select_policy(&stored, organization, at).cloned().unwrap_or_default())
+    Ok(select_policy(&stored, organization, at)
+        .cloned()
+        .unwrap_or_default())
 }
 
 /// Adds the policy or replaces the one with the same organization and start date.
@@ -39,7 +45,11 @@ pub(crate) fn put(conn: &Connection, policy: &BonusPolicy) -> Result<()> {
          ON CONFLICT (organization, start_date) DO UPDATE SET policy_json = excluded.policy_json",
     )
     .db()?
-    .execute(params![policy.organization, policy.start_date.unix_seconds(), json])
+    .execute(params![
+        policy.organization,
+        policy.start_date.unix_seconds(),
+        json
+    ])
     .db()?;
     Ok(())
 }

@@ -11,8 +11,9 @@ pub(crate) const BATCH: usize = 500;
 const MAX_ITEMS: usize = 1_000_000;
 
 fn field(value: &str, key: &str, index: usize, max: usize, required: bool) -> Result<()> {
-    let bad =
-        (required && value.trim().is_empty()) || value.chars().count() > max || value.chars().any(char::is_control);
+    let bad = (required && value.trim().is_empty())
+        || value.chars().count() > max
+        || value.chars().any(char::is_control);
     if bad {
         return Err(Error::invalid(
             format!(
@@ -82,6 +83,8 @@ pub(crate) fn store(
 }
 
 pub(crate) fn count(conn: &Connection) -> Result<usize> {
-    let n: i64 = conn.query_row("SELECT COUNT(*) FROM products", [], |r| r.get(0)).db()?;
+    let n: i64 = conn
+        .query_row("SELECT COUNT(*) FROM products", [], |r| r.get(0))
+        .db()?;
     Ok(n as usize)
 }

@@ -71,7 +71,10 @@ pub(crate) fn code_required(wait_seconds: Option<i64>) -> Error {
     let (ru_tail, en_tail) = match wait_seconds {
         Some(w) => (
             format!(" Без кода можно продолжить через {} с.", w.max(0)),
-            format!(" Registration without the code is possible in {} s.", w.max(0)),
+            format!(
+                " Registration without the code is possible in {} s.",
+                w.max(0)
+            ),
         ),
         None => (String::new(), String::new()),
     };

@@ -19,7 +19,8 @@ pub(crate) fn reserve(
     s: &Settings,
 ) -> Result<()> {
     let now_s = now.unix_seconds();
-    let customer = customers::by_phone(conn, phone)?.ok_or_else(|| customers::not_found("", phone))?;
+    let customer =
+        customers::by_phone(conn, phone)?.ok_or_else(|| customers::not_found("", phone))?;
     if matches!(
         journal::state(conn, doc)?,
         Some(DocumentState::Fixed | DocumentState::Returned)
@@ -30,7 +31,10 @@ pub(crate) fn reserve(
         ));
     }
     let policy = policies::applying(conn, "", now)?;
-    if amount > 0 && policy.sms_control && !codes::confirmed_within(conn, phone, now_s, s.sms_window_seconds)? {
+    if amount > 0
+        && policy.sms_control
+        && !codes::confirmed_within(conn, phone, now_s, s.sms_window_seconds)?
+    {
         return Err(sms_required());
     }
     let spendable = ledger::balances(conn, customer.id, now_s, &[doc])?.spendable();

@@ -6,7 +6,9 @@ use super::db::{corrupt, SqlResult};
 use super::units::{engine_cents, from_cents, input_cents};
 use super::{codes, journal, ledger, policies, Settings};
 use crate::backend::{DeliveryStatus, SaleResult};
-use crate::engine::{self, distribute_proportionally, Account, BonusPolicy, Calculation, LocalDateTime, Order};
+use crate::engine::{
+    self, distribute_proportionally, Account, BonusPolicy, Calculation, LocalDateTime, Order,
+};
 use crate::error::{Error, ErrorCode, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
@@ -60,7 +62,13 @@ fn account(customer: &CustomerRow, spendable: i64) -> Account {
     }
 }
 
-fn sms_confirmed(conn: &Connection, policy: &BonusPolicy, phone: &str, now: i64, s: &Settings) -> Result<bool> {
+fn sms_confirmed(
+    conn: &Connection,
+    policy: &BonusPolicy,
+    phone: &str,
+    now: i64,
+    s: &Settings,
+) -> Result<bool> {
     Ok(!policy.sms_control || codes::confirmed_within(conn, phone, now, s.sms_window_seconds)?)
 }
 
@@ -74,21 +82,40 @@ pub(crate) fn sms_required() -> Error {
 
 /// Calculate: never fails for lack of SMS confirmation, it then calculates without spending.
 /// Records the calculation in the journal when the order has a document id.
-pub(crate) fn calculate(conn: &Connection, order: &Order, now: LocalDateTime, s: &Settings) -> Result<Calculation> {
+pub(crate) fn calculate(
+    conn: &Connection,
+    order: &Order,
+    now: LocalDateTime,
+    s: &Settings,
+) -> Result<Calculation> {
     let (mut order, customer) = prepare(conn, order, now)?;
     let at = order.date.unwrap_or(now);
     let policy = policies::applying(conn, &order.organization, at)?;
-    let balances = ledger::balances(conn, customer.id, now.unix_seconds(), &[order.document_id.as_str()])?;
+    let balances = ledger::balances(
+        conn,
+        customer.id,
+        now.unix_seconds(),
+        &[order.document_id.as_str()],
+    )?;
     let wants_bonuses = order.use_bonuses && order.bonus_debit != Some(Decimal::ZERO);
     let mut note = None;
     if wants_bonuses && !sms_confirmed(conn, &policy, &customer.phone, now.unix_seconds(), s)? {
         order.bonus_debit = Some(Decimal::ZERO);
-        note = Some("Бонусы не списаны: нужно подтверждение кодом из SMS (ОтправитьКод, ПроверитьКод)".to_string());
+        note = Some(
+            "Бонусы не списаны: нужно подтверждение кодом из SMS (ОтправитьКод, ПроверитьКод)"
+                .to_string(),
+        );
     }
     let mut calc = engine::calculate(&order, &account(&customer, balances.spendable()), &policy)?;
     calc.messages.extend(note);
     if !order.document_id.is_empty() {
-        journal::record_calculation(conn, &order.document_id, customer.id, &calc, now.unix_seconds())?;
+        journal::record_calculation(
+            conn,
+            &order.document_id,
+            customer.id,
+            &calc,
+            now.unix_seconds(),
+        )?;
     }
     Ok(calc)
 }
@@ -110,7 +137,12 @@ fn day_after(sale_at: LocalDateTime, days: u32) -> i64 {
     sale_at.start_of_day().add_days(days as i64).unix_seconds()
 }
 
-pub(crate) fn fix_sale(conn: &Connection, sale: &Order, now: LocalDateTime, s: &Settings) -> Result<SaleResult> {
+pub(crate) fn fix_sale(
+    conn: &Connection,
+    sale: &Order,
+    now: LocalDateTime,
+    s: &Settings,
+) -> Result<SaleResult> {
     valid_document_id(&sale.document_id, "documentId")?;
     if let Some(r) = sale.reserve_id.as_deref().filter(|r| !r.is_empty()) {
         valid_document_id(r, "reserveId")?;
@@ -126,7 +158,11 @@ pub(crate) fn fix_sale(conn: &Connection, sale: &Order, now: LocalDateTime, s: &
 
     // The reserves this sale consumes: the one it names and the one held for its own document.
     let mut consumed: Vec<String> = vec![doc.clone()];
-    if let Some(r) = order.reserve_id.clone().filter(|r| !r.is_empty() && *r != doc) {
+    if let Some(r) = order
+        .reserve_id
+        .clone()
+        .filter(|r| !r.is_empty() && *r != doc)
+    {
         let owner: Option<i64> = conn
             .prepare_cached("SELECT customer_id FROM reserves WHERE document_id = ?1")
             .db()?
@@ -162,7 +198,9 @@ pub(crate) fn fix_sale(conn: &Connection, sale: &Order, now: LocalDateTime, s: &
     let lines = sale_lines(&order, &calc)?;
     let accrual: i64 = lines.iter().map(|l| l.accrual).sum();
     if accrual != engine_cents(calc.bonus_accrual, "bonusAccrual")? {
-        return Err(corrupt("the calculation's accrual lines do not add up to its total"));
+        return Err(corrupt(
+            "the calculation's accrual lines do not add up to its total",
+        ));
     }
 
     // Everything checked; from here on only writes.

@@ -148,7 +148,9 @@ CREATE TABLE policies (
 pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub(crate) fn migrate(conn: &Connection) -> Result<()> {
-    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .db()?;
     if current == VERSION {
         return Ok(());
     }
@@ -166,7 +168,8 @@ pub(crate) fn migrate(conn: &Connection) -> Result<()> {
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
             tx.execute_batch(sql).db()?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64).db()?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .db()?;
         }
         Ok(())
     })

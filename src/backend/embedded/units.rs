@@ -47,8 +47,12 @@ pub(crate) fn input_millis(x: Decimal, field: &str) -> Result<i64> {
     match millis(x) {
         Some(v) if v > 0 => Ok(v),
         _ => Err(Error::invalid(
-            format!("Поле «{field}»: ожидается положительное количество (до 3 знаков), получено {x}"),
-            format!("Field \"{field}\": expected a positive quantity with at most 3 decimals, got {x}"),
+            format!(
+                "Поле «{field}»: ожидается положительное количество (до 3 знаков), получено {x}"
+            ),
+            format!(
+                "Field \"{field}\": expected a positive quantity with at most 3 decimals, got {x}"
+            ),
         )),
     }
 }
@@ -102,6 +106,9 @@ mod tests {
         assert_eq!(proportion(100, 2, 3), 67);
         assert_eq!(proportion(100, 3, 3), 100);
         assert_eq!(proportion(5, 0, 0), 0);
-        assert_eq!(proportion(MAX_CENTS, 999_999_999, 1_000_000_000), 999_999_999_000_000);
+        assert_eq!(
+            proportion(MAX_CENTS, 999_999_999, 1_000_000_000),
+            999_999_999_000_000
+        );
     }
 }
