@@ -7,7 +7,7 @@ pub mod sms;
 mod types;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use embedded::{AuditReport, EmbeddedBackend, EmbeddedOptions};
+pub use embedded::{AuditReport, Durability, EmbeddedBackend, EmbeddedOptions};
 pub use sms::{CapturingSms, LogFileSms, SmsSender};
 pub use types::*;
 

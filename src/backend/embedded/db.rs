@@ -1,6 +1,6 @@
 //! Opening the database file and running transactions: WAL, busy timeout, `BEGIN IMMEDIATE`.
 
-use super::schema;
+use super::{schema, Durability};
 use crate::error::{Error, ErrorCode, Result};
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::Path;
@@ -10,7 +10,7 @@ use std::time::Duration;
 /// short (well under a millisecond each), so this is only reached when something is stuck.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
-pub(crate) fn open(path: &Path) -> Result<Connection> {
+pub(crate) fn open(path: &Path, durability: Durability) -> Result<Connection> {
     let conn = Connection::open(path).map_err(|e| {
         Error::new(
             ErrorCode::NotConfigured,
@@ -29,12 +29,14 @@ pub(crate) fn open(path: &Path) -> Result<Connection> {
             format!("The bonus database cannot use WAL (got {mode}): it needs a local disk"),
         ));
     }
-    // synchronous=NORMAL in WAL mode: a commit is in the WAL (the OS has it) before COMMIT returns,
-    // so a killed process loses nothing; only a power cut may lose the last commits, never corrupt.
-    // FULL adds an fsync per commit; measured on this machine (benches/backend.rs) it cost
-    // ~5x on the one-process rate, see the report in the bench. NORMAL keeps the target with margin.
-    conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;")
-        .map_err(db_error)?;
+    let synchronous = match durability {
+        Durability::ProcessCrash => "NORMAL",
+        Durability::PowerLoss => "FULL",
+    };
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous={synchronous}; PRAGMA foreign_keys=ON;"
+    ))
+    .map_err(db_error)?;
     conn.set_prepared_statement_cache_capacity(64);
     schema::migrate(&conn)?;
     Ok(conn)
