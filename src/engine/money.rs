@@ -58,6 +58,47 @@ pub fn has_at_most_decimals(x: Decimal, places: u32) -> bool {
     x.normalize().scale() <= places
 }
 
+/// Serde for amounts in the contract's JSON: written as exact JSON numbers without trailing zeros
+/// (`8060`, `80.6`, `36.76`; the crate's default would write strings), read from JSON numbers
+/// exactly (no float on the way). Use as `#[serde(with = "crate::engine::money::json_number")]`.
+pub mod json_number {
+    use rust_decimal::Decimal;
+
+    pub fn serialize<S: serde::Serializer>(
+        value: &Decimal,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        rust_decimal::serde::arbitrary_precision::serialize(&value.normalize(), serializer)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Decimal, D::Error> {
+        rust_decimal::serde::arbitrary_precision::deserialize(deserializer)
+    }
+}
+
+/// [`json_number`] for optional amounts (`null` when `None`).
+pub mod json_number_option {
+    use rust_decimal::Decimal;
+
+    pub fn serialize<S: serde::Serializer>(
+        value: &Option<Decimal>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        rust_decimal::serde::arbitrary_precision_option::serialize(
+            &value.map(|v| v.normalize()),
+            serializer,
+        )
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<Decimal>, D::Error> {
+        rust_decimal::serde::arbitrary_precision_option::deserialize(deserializer)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -39,7 +39,7 @@ pub struct Order {
     #[serde(default = "yes")]
     pub use_bonuses: bool,
     /// `None` = as many as allowed; a number is capped at the allowed maximum.
-    #[serde(default, with = "rust_decimal::serde::arbitrary_precision_option")]
+    #[serde(default, with = "crate::engine::money::json_number_option")]
     pub bonus_debit: Option<Decimal>,
     /// The moment the policy is chosen for; `None` = now (the caller supplies now).
     #[serde(default)]
@@ -66,14 +66,14 @@ pub struct OrderLine {
     pub category: String,
     #[serde(default)]
     pub name: String,
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "crate::engine::money::json_number")]
     pub quantity: Decimal,
-    #[serde(default, with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(default, with = "crate::engine::money::json_number")]
     pub price: Decimal,
     /// The line amount after the discounts 1C already applied.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "crate::engine::money::json_number")]
     pub sum: Decimal,
-    #[serde(default, with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(default, with = "crate::engine::money::json_number")]
     pub discount_sum: Decimal,
 }
 

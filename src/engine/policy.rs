@@ -20,16 +20,16 @@ const MAX_DAYS: u32 = 36_500;
 pub struct BonusPolicy {
     pub organization: String,
     pub start_date: LocalDateTime,
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "crate::engine::money::json_number")]
     pub accrual_percent: Decimal,
     /// Products that earn nothing when paid (partly) with bonuses — only while
     /// `no_accrual_when_paid_with_bonuses` is on; the list alone has no effect.
     pub accrual_excluded: Vec<String>,
     pub no_accrual_when_paid_with_bonuses: bool,
     /// Roubles per bonus.
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "crate::engine::money::json_number")]
     pub rate: Decimal,
-    #[serde(with = "rust_decimal::serde::arbitrary_precision_option")]
+    #[serde(with = "crate::engine::money::json_number_option")]
     pub max_payment_percent: Option<Decimal>,
     pub payment_excluded: Vec<String>,
     pub activation_delay_days: u32,
@@ -37,7 +37,7 @@ pub struct BonusPolicy {
     pub expiry_days: Option<u32>,
     pub restore_on_return: bool,
     pub sms_control: bool,
-    #[serde(with = "rust_decimal::serde::arbitrary_precision")]
+    #[serde(with = "crate::engine::money::json_number")]
     pub discount_percent: Decimal,
     pub confirm_phone_on_registration: bool,
     pub skip_confirmation_after_seconds: Option<u32>,
