@@ -79,6 +79,8 @@ fn shared_return(k: usize) -> ReturnRequest {
 fn multi_process_child(dir: &Path, worker: usize) {
     let shop = open_shop(dir);
     let b = &shop.backend;
+    // libtest has printed "test <name> ... " without a newline: start our lines on a fresh one.
+    println!();
     let mut order: Vec<usize> = (0..SHARED_DOCS).collect();
     order.rotate_left(worker * SHARED_DOCS / WORKERS);
     if worker % 2 == 1 {
@@ -173,6 +175,7 @@ fn processes_fix_and_return_the_same_sales_on_one_file_exactly_once() {
 fn crash_child(dir: &Path, run: usize) {
     let shop = open_shop(dir);
     let b = &shop.backend;
+    println!();
     for i in 0.. {
         let doc = format!("C-{run}-{i}");
         let mut s = sale(

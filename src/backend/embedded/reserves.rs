@@ -38,7 +38,7 @@ pub(crate) fn reserve(
         return Err(sms_required());
     }
     let spendable = ledger::balances(conn, customer.id, now_s, &[doc])?.spendable();
-    if amount > spendable {
+    if amount > 0 && amount > spendable {
         return Err(insufficient(amount, spendable.max(0)));
     }
     conn.prepare_cached(

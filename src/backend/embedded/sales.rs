@@ -184,7 +184,7 @@ pub(crate) fn fix_sale(
         return Err(sms_required());
     }
     let balances = ledger::balances(conn, customer.id, now_s, &consumed_refs)?;
-    if spend > balances.spendable() {
+    if spend > 0 && spend > balances.spendable() {
         return Err(insufficient(spend, balances.spendable().max(0)));
     }
     order.use_bonuses = spend > 0;
