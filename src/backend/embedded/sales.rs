@@ -6,6 +6,7 @@ use super::db::{corrupt, SqlResult};
 use super::units::{engine_cents, from_cents, input_cents};
 use super::{codes, journal, ledger, policies, Settings};
 use crate::backend::{DeliveryStatus, SaleResult};
+use crate::engine::money::round_money;
 use crate::engine::{
     self, distribute_proportionally, Account, BonusPolicy, Calculation, LocalDateTime, Order,
 };
@@ -191,7 +192,10 @@ pub(crate) fn fix_sale(
     order.bonus_debit = Some(from_cents(spend));
     let calc = engine::calculate(&order, &account(&customer, balances.spendable()), &policy)?;
     let debited = engine_cents(calc.bonus_debit, "bonusDebit")?;
-    if debited < spend {
+    // The money the cashier took off the receipt must be exactly what the asked bonuses buy; the
+    // engine may reach it with fewer bonuses (fractional rates), and then fewer are debited.
+    let asked_value = round_money(from_cents(spend) * policy.rate);
+    if calc.bonus_debit_sum < asked_value {
         // The policy allows less (max %, excluded products): the cashier's receipt would be wrong.
         return Err(insufficient(spend, debited));
     }
