@@ -9,6 +9,7 @@
 //! [`exports`] holds the five C functions 1C resolves, over one table of classes.
 
 mod abi_probe;
+pub mod backend;
 pub mod component;
 pub mod engine;
 pub mod error;

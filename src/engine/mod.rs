@@ -10,6 +10,11 @@
 //! * `policy`: `BonusPolicy`, `select_policy`.
 //! * `calc`: `Account`, `Calculation`, `CalculationLine`, `calculate`.
 //! * `distribute`: `distribute_proportionally`, `distribute_with_caps`, `fit_to_total`.
+//!
+//! Additions beyond that list: `money::{MAX_MONEY, KOPECK, floor_money, ceil_money,
+//! has_at_most_decimals, json_number, json_number_option}`, `LocalDateTime::{MIN, MAX}` and
+//! `Default`, `order::{MAX_LINES, MAX_QUANTITY}`, `BonusPolicy::{from_json, expiry}`,
+//! `calc::{calculate_in, value_of, most_bonuses_within, fewest_bonuses_worth}`.
 
 pub mod calc;
 pub mod distribute;
@@ -18,7 +23,7 @@ pub mod order;
 pub mod policy;
 pub mod time;
 
-pub use calc::{calculate, Account, Calculation, CalculationLine};
+pub use calc::{calculate, calculate_in, Account, Calculation, CalculationLine};
 pub use distribute::{distribute_proportionally, distribute_with_caps, fit_to_total};
 pub use order::{Order, OrderLine};
 pub use policy::{select_policy, BonusPolicy};

@@ -1,8 +1,29 @@
 //! The Order (input of Calculate; a Sale is an Order plus `reserveId` and the spent `bonusDebit`).
+//!
+//! [`Order::from_json`] is the strict entry point for JSON from 1C: it streams the document
+//! (an absurd number of lines is refused after [`MAX_LINES`] without building them all), checks
+//! every key's JSON type itself so that each error names the key and the line
+//! (`lines[2].sum (lineNo 3)`), refuses unknown keys (a misspelt `bonusDebt` must not silently
+//! become "as many as allowed"), and then runs [`Order::validate`].
+//!
+//! The derived serde implementations stay lenient (unknown keys ignored) for data the add-in
+//! stored itself; they serialize amounts as JSON numbers.
+use super::money::{has_at_most_decimals, MAX_MONEY};
 use super::time::LocalDateTime;
 use crate::error::Error;
+use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::fmt;
+
+/// The most lines an order may have. 1C receipts have tens of lines; large wholesale documents a
+/// few thousand.
+pub const MAX_LINES: usize = 100_000;
+
+/// The largest quantity of a line (10^9).
+pub const MAX_QUANTITY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -18,7 +39,7 @@ pub struct Order {
     #[serde(default = "yes")]
     pub use_bonuses: bool,
     /// `None` = as many as allowed; a number is capped at the allowed maximum.
-    #[serde(default)]
+    #[serde(default, with = "crate::engine::money::json_number_option")]
     pub bonus_debit: Option<Decimal>,
     /// The moment the policy is chosen for; `None` = now (the caller supplies now).
     #[serde(default)]
@@ -45,12 +66,14 @@ pub struct OrderLine {
     pub category: String,
     #[serde(default)]
     pub name: String,
+    #[serde(with = "crate::engine::money::json_number")]
     pub quantity: Decimal,
-    #[serde(default)]
+    #[serde(default, with = "crate::engine::money::json_number")]
     pub price: Decimal,
     /// The line amount after the discounts 1C already applied.
+    #[serde(with = "crate::engine::money::json_number")]
     pub sum: Decimal,
-    #[serde(default)]
+    #[serde(default, with = "crate::engine::money::json_number")]
     pub discount_sum: Decimal,
 }
 
@@ -58,15 +81,648 @@ impl Order {
     /// Parses and validates the contract's Order JSON. Errors are `INVALID_ARGUMENT` and name
     /// the field and the line (Russian and English messages).
     pub fn from_json(json: &str) -> Result<Order, Error> {
-        todo!("engine helper {json}")
+        let mut failure: Option<Error> = None;
+        let mut deserializer = serde_json::Deserializer::from_str(json);
+        let parsed = OrderSeed {
+            failure: &mut failure,
+        }
+        .deserialize(&mut deserializer)
+        .and_then(|order| deserializer.end().map(|()| order));
+        match parsed {
+            Ok(order) => {
+                order.validate()?;
+                Ok(order)
+            }
+            // Our own checks leave their bilingual error in `failure`; anything else is serde_json's
+            // (syntax, end of input, not an object).
+            Err(e) => Err(failure.unwrap_or_else(|| {
+                Error::invalid(
+                    format!("Некорректный JSON заказа: {e}"),
+                    format!("Malformed order JSON: {e}"),
+                )
+            })),
+        }
     }
+
     /// Unique `lineNo`, `sum` >= 0 with at most 2 decimals, `quantity` > 0 (at most 3 decimals),
     /// a phone or a card, a sane `bonusDebit` (>= 0) …
+    ///
+    /// Also bounds every amount by [`MAX_MONEY`] (the document sum too), quantities by
+    /// [`MAX_QUANTITY`] and the line count by [`MAX_LINES`], so the calculation cannot overflow.
     pub fn validate(&self) -> Result<(), Error> {
-        todo!("engine helper")
+        let top = |key: &'static str| Place { key, line: None };
+        if self.lines.is_empty() {
+            return Err(
+                top("lines").error("в заказе нет ни одной строки", "the order has no lines")
+            );
+        }
+        if self.lines.len() > MAX_LINES {
+            return Err(too_many_lines());
+        }
+        if self.phone.trim().is_empty() && self.card_number.trim().is_empty() {
+            return Err(top("phone").error(
+                "укажите телефон (phone) или номер карты (cardNumber) покупателя",
+                "give the customer's phone or card number (cardNumber)",
+            ));
+        }
+        if let Some(debit) = self.bonus_debit {
+            check_amount(top("bonusDebit"), debit)?;
+        }
+        let mut document_sum = Decimal::ZERO;
+        for (index, line) in self.lines.iter().enumerate() {
+            let at = |key: &'static str| Place {
+                key,
+                line: Some((index, Some(line.line_no))),
+            };
+            if line.quantity <= Decimal::ZERO {
+                return Err(at("quantity").error(
+                    format!(
+                        "количество должно быть больше нуля, получено {}",
+                        line.quantity
+                    ),
+                    format!("the quantity must be above zero, got {}", line.quantity),
+                ));
+            }
+            if line.quantity > MAX_QUANTITY || !fits_decimals(line.quantity, 3) {
+                return Err(at("quantity").error(
+                    format!("количество — не больше 10^9 и не больше 3 знаков после запятой, получено {}", line.quantity),
+                    format!("the quantity must be at most 10^9 with at most 3 decimals, got {}", line.quantity),
+                ));
+            }
+            check_amount(at("price"), line.price)?;
+            check_amount(at("sum"), line.sum)?;
+            check_amount(at("discountSum"), line.discount_sum)?;
+            document_sum += line.sum; // ≤ 100 000 × 10^12: cannot overflow
+        }
+        if document_sum > MAX_MONEY {
+            return Err(top("lines").error(
+                format!("сумма документа {document_sum} больше допустимой ({MAX_MONEY})"),
+                format!("the document sum {document_sum} exceeds the limit ({MAX_MONEY})"),
+            ));
+        }
+        if let Some((first, second)) = duplicate_line_no(&self.lines) {
+            let line_no = self.lines[second].line_no;
+            return Err(Place {
+                key: "lineNo",
+                line: Some((second, Some(line_no))),
+            }
+            .error(
+                format!("номер строки {line_no} повторяется (уже был в lines[{first}])"),
+                format!("line number {line_no} is repeated (already in lines[{first}])"),
+            ));
+        }
+        Ok(())
     }
     /// Σ line sums.
     pub fn document_sum(&self) -> Decimal {
         self.lines.iter().map(|l| l.sum).sum()
+    }
+}
+
+fn too_many_lines() -> Error {
+    Place {
+        key: "lines",
+        line: None,
+    }
+    .error(
+        format!("слишком много строк: больше {MAX_LINES}"),
+        format!("too many lines: more than {MAX_LINES}"),
+    )
+}
+
+/// Cheap check first: 1C amounts almost always arrive with a scale of at most the allowed places.
+fn fits_decimals(x: Decimal, places: u32) -> bool {
+    x.scale() <= places || has_at_most_decimals(x, places)
+}
+
+/// A money (or bonus) amount: 0..=10^12 with at most 2 decimals.
+fn check_amount(at: Place, value: Decimal) -> Result<(), Error> {
+    if value < Decimal::ZERO {
+        return Err(at.error(
+            format!("сумма не может быть отрицательной, получено {value}"),
+            format!("the amount cannot be negative, got {value}"),
+        ));
+    }
+    if !fits_decimals(value, 2) {
+        return Err(at.error(
+            format!("сумма должна быть не больше чем с 2 знаками после запятой, получено {value}"),
+            format!("the amount must have at most 2 decimals, got {value}"),
+        ));
+    }
+    if value > MAX_MONEY {
+        return Err(at.error(
+            format!("сумма {value} больше допустимой ({MAX_MONEY})"),
+            format!("the amount {value} exceeds the limit ({MAX_MONEY})"),
+        ));
+    }
+    Ok(())
+}
+
+/// The indexes of the first repeated `lineNo` (earlier, later), in O(n) for the usual ascending
+/// numbering and O(n log n) otherwise.
+fn duplicate_line_no(lines: &[OrderLine]) -> Option<(usize, usize)> {
+    if lines
+        .windows(2)
+        .all(|pair| pair[0].line_no < pair[1].line_no)
+    {
+        return None;
+    }
+    let mut numbered: Vec<(u32, usize)> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (l.line_no, i))
+        .collect();
+    numbered.sort_unstable();
+    numbered
+        .windows(2)
+        .filter(|pair| pair[0].0 == pair[1].0)
+        .map(|pair| (pair[0].1, pair[1].1))
+        .min_by_key(|&(_, later)| later)
+}
+
+/// Where a value sits in the order: a top-level key, or a key of `lines[index]` (with its
+/// `lineNo` when known).
+#[derive(Clone, Copy)]
+struct Place {
+    key: &'static str,
+    line: Option<(usize, Option<u32>)>,
+}
+
+impl Place {
+    fn error(self, ru: impl fmt::Display, en: impl fmt::Display) -> Error {
+        let (ru_place, en_place) = match self.line {
+            None => (self.key.to_string(), self.key.to_string()),
+            Some((index, None)) => (
+                format!("lines[{index}].{}", self.key),
+                format!("lines[{index}].{}", self.key),
+            ),
+            Some((index, Some(line_no))) => (
+                format!("lines[{index}].{} (строка {line_no})", self.key),
+                format!("lines[{index}].{} (lineNo {line_no})", self.key),
+            ),
+        };
+        Error::invalid(
+            format!("Заказ, {ru_place}: {ru}"),
+            format!("Order, {en_place}: {en}"),
+        )
+    }
+
+    fn wrong_type(self, value: &Value, ru_expected: &str, en_expected: &str) -> Error {
+        let shown = shorten(value);
+        self.error(
+            format!("ожидается {ru_expected}, получено {shown}"),
+            format!("expected {en_expected}, got {shown}"),
+        )
+    }
+}
+
+/// A value for a message, cut to a readable length.
+fn shorten(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 40 {
+        text
+    } else {
+        text.chars().take(40).chain("…".chars()).collect()
+    }
+}
+
+/// A JSON number as an exact `Decimal` (no float on the way): plain or with an exponent,
+/// refused when it does not fit exactly (more than 28 decimals, beyond ~7.9e28).
+fn exact_decimal(text: &str) -> Option<Decimal> {
+    let Some(split) = text.find(['e', 'E']) else {
+        return Decimal::from_str_exact(text).ok();
+    };
+    let mut mantissa = Decimal::from_str_exact(&text[..split]).ok()?;
+    let exponent: i32 = text[split + 1..].parse().ok()?;
+    if !(-28..=28).contains(&exponent) {
+        return None;
+    }
+    if exponent >= 0 {
+        mantissa.checked_mul(Decimal::from_i128_with_scale(
+            10i128.pow(exponent as u32),
+            0,
+        ))
+    } else {
+        let scale = mantissa.scale() + exponent.unsigned_abs();
+        mantissa.set_scale(scale).ok()?;
+        Some(mantissa)
+    }
+}
+
+fn take_decimal(at: Place, value: &Value) -> Result<Decimal, Error> {
+    let Value::Number(number) = value else {
+        return Err(at.wrong_type(value, "число", "a number"));
+    };
+    exact_decimal(number.as_str()).ok_or_else(|| {
+        at.error(
+            format!(
+                "число {number} не представимо точно (слишком велико или слишком много знаков)"
+            ),
+            format!("the number {number} cannot be held exactly (too large or too many decimals)"),
+        )
+    })
+}
+
+fn take_optional_decimal(at: Place, value: &Value) -> Result<Option<Decimal>, Error> {
+    if value.is_null() {
+        Ok(None)
+    } else {
+        take_decimal(at, value).map(Some)
+    }
+}
+
+/// `null` counts as the empty string (1C writes `Неопределено` as null).
+fn take_text(at: Place, value: Value) -> Result<String, Error> {
+    match value {
+        Value::String(text) => Ok(text),
+        Value::Null => Ok(String::new()),
+        other => Err(at.wrong_type(&other, "строка", "a string")),
+    }
+}
+
+fn take_switch(at: Place, value: &Value, default: bool) -> Result<bool, Error> {
+    match value {
+        Value::Bool(b) => Ok(*b),
+        Value::Null => Ok(default),
+        other => Err(at.wrong_type(other, "true или false", "true or false")),
+    }
+}
+
+fn take_date(at: Place, value: &Value) -> Result<Option<LocalDateTime>, Error> {
+    match value {
+        Value::Null => Ok(None),
+        Value::String(text) if text.trim().is_empty() => Ok(None),
+        Value::String(text) => LocalDateTime::parse(text).map(Some).ok_or_else(|| {
+            at.wrong_type(
+                value,
+                "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",
+                "a date YYYY-MM-DDTHH:MM:SS",
+            )
+        }),
+        other => Err(at.wrong_type(
+            other,
+            "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",
+            "a date YYYY-MM-DDTHH:MM:SS",
+        )),
+    }
+}
+
+fn take_text_list(at: Place, value: Value) -> Result<Vec<String>, Error> {
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(text) => Ok(text),
+                other => Err(at.wrong_type(&other, "массив строк", "an array of strings")),
+            })
+            .collect(),
+        other => Err(at.wrong_type(&other, "массив строк", "an array of strings")),
+    }
+}
+
+fn take_line_no(at: Place, value: &Value) -> Result<u32, Error> {
+    let number = take_decimal(at, value)?;
+    if number.fract().is_zero() {
+        if let Some(line_no) = number.to_u32() {
+            return Ok(line_no);
+        }
+    }
+    Err(at.wrong_type(
+        value,
+        "целое число от 0 до 4294967295",
+        "a whole number from 0 to 4294967295",
+    ))
+}
+
+const ORDER_KEYS: [&str; 10] = [
+    "documentId",
+    "phone",
+    "cardNumber",
+    "organization",
+    "useBonuses",
+    "bonusDebit",
+    "date",
+    "coupons",
+    "reserveId",
+    "lines",
+];
+const LINE_KEYS: [&str; 8] = [
+    "lineNo",
+    "product",
+    "category",
+    "name",
+    "quantity",
+    "price",
+    "sum",
+    "discountSum",
+];
+
+/// Reads an object key as its index in `known`, or the unknown key itself — without allocating
+/// for known keys.
+struct KeySeed(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Result<usize, String>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl Visitor<'_> for KeySeed {
+    type Value = Result<usize, String>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Self::Value, E> {
+        Ok(self
+            .0
+            .iter()
+            .position(|known| *known == key)
+            .ok_or_else(|| key.to_string()))
+    }
+}
+
+/// Stores a bilingual error for `from_json` and aborts the serde walk.
+fn abort<E: de::Error>(failure: &mut Option<Error>, error: Error) -> E {
+    let text = error.message_en.clone();
+    *failure = Some(error);
+    E::custom(text)
+}
+
+fn unknown_key(at: Place, key: &str) -> Error {
+    let key: String = key.chars().take(40).collect();
+    at.error(
+        format!("неизвестный ключ \"{key}\""),
+        format!("unknown key \"{key}\""),
+    )
+}
+
+fn repeated_key(at: Place) -> Error {
+    at.error("ключ указан дважды", "the key is given twice")
+}
+
+fn missing_key(at: Place) -> Error {
+    at.error(
+        "обязательный ключ отсутствует",
+        "the required key is missing",
+    )
+}
+
+struct OrderSeed<'a> {
+    failure: &'a mut Option<Error>,
+}
+
+impl<'de> DeserializeSeed<'de> for OrderSeed<'_> {
+    type Value = Order;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Order, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for OrderSeed<'_> {
+    type Value = Order;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an Order JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Order, A::Error> {
+        let failure = self.failure;
+        let mut order = Order {
+            document_id: String::new(),
+            phone: String::new(),
+            card_number: String::new(),
+            organization: String::new(),
+            use_bonuses: true,
+            bonus_debit: None,
+            date: None,
+            coupons: Vec::new(),
+            reserve_id: None,
+            lines: Vec::new(),
+        };
+        let mut seen = [false; ORDER_KEYS.len()];
+        while let Some(key) = map.next_key_seed(KeySeed(&ORDER_KEYS))? {
+            let index = match key {
+                Ok(index) => index,
+                Err(unknown) => {
+                    return Err(abort(
+                        failure,
+                        unknown_key(
+                            Place {
+                                key: "(order)",
+                                line: None,
+                            },
+                            &unknown,
+                        ),
+                    ))
+                }
+            };
+            let at = Place {
+                key: ORDER_KEYS[index],
+                line: None,
+            };
+            if std::mem::replace(&mut seen[index], true) {
+                return Err(abort(failure, repeated_key(at)));
+            }
+            if at.key == "lines" {
+                order.lines = map.next_value_seed(LinesSeed {
+                    failure: &mut *failure,
+                })?;
+                continue;
+            }
+            let value: Value = map.next_value()?;
+            let taken = match at.key {
+                "documentId" => take_text(at, value).map(|v| order.document_id = v),
+                "phone" => take_text(at, value).map(|v| order.phone = v),
+                "cardNumber" => take_text(at, value).map(|v| order.card_number = v),
+                "organization" => take_text(at, value).map(|v| order.organization = v),
+                "useBonuses" => take_switch(at, &value, true).map(|v| order.use_bonuses = v),
+                "bonusDebit" => take_optional_decimal(at, &value).map(|v| order.bonus_debit = v),
+                "date" => take_date(at, &value).map(|v| order.date = v),
+                "coupons" => take_text_list(at, value).map(|v| order.coupons = v),
+                _ => match value {
+                    Value::Null => Ok(()),
+                    other => take_text(at, other).map(|v| order.reserve_id = Some(v)),
+                },
+            };
+            taken.map_err(|e| abort(failure, e))?;
+        }
+        if !seen[ORDER_KEYS.len() - 1] {
+            return Err(abort(
+                failure,
+                missing_key(Place {
+                    key: "lines",
+                    line: None,
+                }),
+            ));
+        }
+        Ok(order)
+    }
+}
+
+struct LinesSeed<'a> {
+    failure: &'a mut Option<Error>,
+}
+
+impl<'de> DeserializeSeed<'de> for LinesSeed<'_> {
+    type Value = Vec<OrderLine>;
+    fn deserialize<D: de::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LinesSeed<'_> {
+    type Value = Vec<OrderLine>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of order lines")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut seq: S) -> Result<Vec<OrderLine>, S::Error> {
+        let failure = self.failure;
+        let mut lines = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(MAX_LINES));
+        // Stop at the first line beyond the limit: the rest is never built.
+        while let Some(line) = seq.next_element_seed(LineSeed {
+            failure: &mut *failure,
+            index: lines.len(),
+        })? {
+            if lines.len() == MAX_LINES {
+                return Err(abort(failure, too_many_lines()));
+            }
+            lines.push(line);
+        }
+        Ok(lines)
+    }
+}
+
+struct LineSeed<'a> {
+    failure: &'a mut Option<Error>,
+    index: usize,
+}
+
+impl<'de> DeserializeSeed<'de> for LineSeed<'_> {
+    type Value = OrderLine;
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<OrderLine, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LineSeed<'_> {
+    type Value = OrderLine;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        write!(f, "lines[{}] to be an object", self.index)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderLine, A::Error> {
+        let (failure, index) = (self.failure, self.index);
+        let mut line = OrderLine {
+            line_no: 0,
+            product: String::new(),
+            category: String::new(),
+            name: String::new(),
+            quantity: Decimal::ZERO,
+            price: Decimal::ZERO,
+            sum: Decimal::ZERO,
+            discount_sum: Decimal::ZERO,
+        };
+        let mut seen = [false; LINE_KEYS.len()];
+        let mut line_no = None;
+        while let Some(key) = map.next_key_seed(KeySeed(&LINE_KEYS))? {
+            let key_index = match key {
+                Ok(key_index) => key_index,
+                Err(unknown) => {
+                    let at = Place {
+                        key: "(line)",
+                        line: Some((index, line_no)),
+                    };
+                    return Err(abort(failure, unknown_key(at, &unknown)));
+                }
+            };
+            let at = Place {
+                key: LINE_KEYS[key_index],
+                line: Some((index, line_no)),
+            };
+            if std::mem::replace(&mut seen[key_index], true) {
+                return Err(abort(failure, repeated_key(at)));
+            }
+            let value: Value = map.next_value()?;
+            let zero_if_null = |v: &Value| {
+                if v.is_null() {
+                    Ok(Decimal::ZERO)
+                } else {
+                    take_decimal(at, v)
+                }
+            };
+            let taken = match at.key {
+                "lineNo" => take_line_no(at, &value).map(|v| {
+                    line.line_no = v;
+                    line_no = Some(v);
+                }),
+                "product" => take_text(at, value).map(|v| line.product = v),
+                "category" => take_text(at, value).map(|v| line.category = v),
+                "name" => take_text(at, value).map(|v| line.name = v),
+                "quantity" => take_decimal(at, &value).map(|v| line.quantity = v),
+                "price" => zero_if_null(&value).map(|v| line.price = v),
+                "sum" => take_decimal(at, &value).map(|v| line.sum = v),
+                _ => zero_if_null(&value).map(|v| line.discount_sum = v),
+            };
+            taken.map_err(|e| abort(failure, e))?;
+        }
+        for required in ["lineNo", "quantity", "sum"] {
+            let key_index = LINE_KEYS.iter().position(|k| *k == required).unwrap_or(0);
+            if !seen[key_index] {
+                let at = Place {
+                    key: LINE_KEYS[key_index],
+                    line: Some((index, line_no)),
+                };
+                return Err(abort(failure, missing_key(at)));
+            }
+        }
+        Ok(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn exact_numbers() {
+        let d = |s: &str| Decimal::from_str(s).unwrap();
+        assert_eq!(exact_decimal("36.76"), Some(d("36.76")));
+        assert_eq!(exact_decimal("-0"), Some(d("0")));
+        assert_eq!(exact_decimal("3.676e1"), Some(d("36.76")));
+        assert_eq!(exact_decimal("3676E-2"), Some(d("36.76")));
+        assert_eq!(exact_decimal("1e3"), Some(d("1000")));
+        assert_eq!(exact_decimal("1e40"), None);
+        assert_eq!(exact_decimal("1e-40"), None);
+        assert_eq!(exact_decimal("0.00000000000000000000000000001"), None);
+        assert_eq!(exact_decimal("100000000000000000000000000000000"), None);
+    }
+
+    #[test]
+    fn line_numbers() {
+        let at = Place {
+            key: "lineNo",
+            line: Some((0, None)),
+        };
+        let n = |s: &str| take_line_no(at, &serde_json::from_str::<Value>(s).unwrap());
+        assert_eq!(n("7").unwrap(), 7);
+        assert_eq!(n("7.0").unwrap(), 7);
+        assert_eq!(n("4294967295").unwrap(), u32::MAX);
+        assert_eq!(n("1e2").unwrap(), 100);
+        assert!(n("4294967296").is_err());
+        assert!(n("-1").is_err());
+        assert!(n("1.5").is_err());
+        assert!(n("\"1\"").is_err());
     }
 }

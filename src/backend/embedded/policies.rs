@@ -1,0 +1,55 @@
+//! Stored bonus policies; the one that applies to an organization at a moment.
+
+use super::db::{corrupt, SqlResult};
+use crate::engine::{select_policy, BonusPolicy, LocalDateTime};
+use crate::error::{Error, Result};
+use rusqlite::{params, Connection};
+
+pub(crate) fn all(conn: &Connection) -> Result<Vec<BonusPolicy>> {
+    let mut stmt = conn
+        .prepare_cached("SELECT policy_json FROM policies ORDER BY organization, start_date")
+        .db()?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).db()?;
+    let mut out = Vec::new();
+    for row in rows {
+        let json = row.db()?;
+        out.push(serde_json::from_str(&json).map_err(|_| corrupt("policy"))?);
+    }
+    Ok(out)
+}
+
+/// The policy for `organization` at `at`; without a stored one, the defaults.
+pub(crate) fn applying(
+    conn: &Connection,
+    organization: &str,
+    at: LocalDateTime,
+) -> Result<BonusPolicy> {
+    let stored = all(conn)?;
+    Ok(select_policy(&stored, organization, at)
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// Adds the policy or replaces the one with the same organization and start date.
+pub(crate) fn put(conn: &Connection, policy: &BonusPolicy) -> Result<()> {
+    if policy.organization.chars().count() > 200 {
+        return Err(Error::invalid(
+            "Поле «organization»: не длиннее 200 символов",
+            "Field \"organization\": at most 200 characters",
+        ));
+    }
+    policy.validate()?;
+    let json = serde_json::to_string(policy).map_err(|_| corrupt("policy"))?;
+    conn.prepare_cached(
+        "INSERT INTO policies (organization, start_date, policy_json) VALUES (?1, ?2, ?3)
+         ON CONFLICT (organization, start_date) DO UPDATE SET policy_json = excluded.policy_json",
+    )
+    .db()?
+    .execute(params![
+        policy.organization,
+        policy.start_date.unix_seconds(),
+        json
+    ])
+    .db()?;
+    Ok(())
+}

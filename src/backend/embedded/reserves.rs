@@ -1,0 +1,62 @@
+//! Bonus reserves held for open documents.
+
+use super::db::SqlResult;
+use super::sales::{insufficient, sms_required};
+use super::{codes, customers, journal, ledger, policies, Settings};
+use crate::backend::DocumentState;
+use crate::engine::LocalDateTime;
+use crate::error::{Error, Result};
+use rusqlite::{params, Connection};
+
+/// Holds `amount` for the document (replacing an earlier reserve of it). Reserves carry no
+/// organization, so the policy of organization "" decides on SMS control.
+pub(crate) fn reserve(
+    conn: &Connection,
+    doc: &str,
+    phone: &str,
+    amount: i64,
+    now: LocalDateTime,
+    s: &Settings,
+) -> Result<()> {
+    let now_s = now.unix_seconds();
+    let customer =
+        customers::by_phone(conn, phone)?.ok_or_else(|| customers::not_found("", phone))?;
+    if matches!(
+        journal::state(conn, doc)?,
+        Some(DocumentState::Fixed | DocumentState::Returned)
+    ) {
+        return Err(Error::invalid(
+            format!("Документ {doc} уже зафиксирован: резерв не нужен"),
+            format!("Document {doc} is already fixed: nothing to reserve"),
+        ));
+    }
+    let policy = policies::applying(conn, "", now)?;
+    if amount > 0
+        && policy.sms_control
+        && !codes::confirmed_within(conn, phone, now_s, s.sms_window_seconds)?
+    {
+        return Err(sms_required());
+    }
+    let spendable = ledger::balances(conn, customer.id, now_s, &[doc])?.spendable();
+    if amount > 0 && amount > spendable {
+        return Err(insufficient(amount, spendable.max(0)));
+    }
+    conn.prepare_cached(
+        "INSERT INTO reserves (document_id, customer_id, amount, created_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (document_id) DO UPDATE SET customer_id = excluded.customer_id, amount = excluded.amount,
+             created_at = excluded.created_at",
+    )
+    .db()?
+    .execute(params![doc, customer.id, amount, now_s])
+    .db()?;
+    journal::record_reserve(conn, doc, customer.id, amount, now_s)
+}
+
+/// Releases the document's reserve; nothing to release is fine.
+pub(crate) fn cancel(conn: &Connection, doc: &str, now: LocalDateTime) -> Result<()> {
+    conn.prepare_cached("DELETE FROM reserves WHERE document_id = ?1")
+        .db()?
+        .execute(params![doc])
+        .db()?;
+    journal::record_cancel(conn, doc, now.unix_seconds())
+}

@@ -1,0 +1,209 @@
+//! Returns of fixed sales, per line, exactly once per return id.
+//!
+//! The share of a line that is returned is measured by quantity, cumulatively: after returns of
+//! q₁…qₙ out of Q, the reversed accrual is round(accrual × Σq / Q) and so is the restored spend,
+//! so returning a line in pieces ends exactly at the full amounts. The money returned (`sum`) is
+//! checked against the line's paid sum (also cumulatively) and lowers `purchasesTotal`.
+
+use super::db::{corrupt, SqlResult};
+use super::sales::valid_document_id;
+use super::units::{from_cents, input_cents, input_millis, proportion};
+use super::{customers, journal, ledger, policies};
+use crate::backend::{DeliveryStatus, ReturnRequest, ReturnResult};
+use crate::engine::LocalDateTime;
+use crate::error::{Error, ErrorCode, Result};
+use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashSet;
+
+/// The request in hundredths / thousandths, checked for shape.
+pub(crate) struct ValidReturn {
+    lines: Vec<(u32, i64, i64)>,
+}
+
+pub(crate) fn validate(request: &ReturnRequest) -> Result<ValidReturn> {
+    valid_document_id(&request.return_id, "returnId")?;
+    valid_document_id(&request.document_id, "documentId")?;
+    if request.lines.is_empty() || request.lines.len() > 10_000 {
+        return Err(Error::invalid(
+            "Возврат: нужны строки (от 1 до 10000)",
+            "Return: 1 to 10000 lines are required",
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut lines = Vec::with_capacity(request.lines.len());
+    for l in &request.lines {
+        if !seen.insert(l.line_no) {
+            return Err(Error::invalid(
+                format!("Возврат: строка {} указана дважды", l.line_no),
+                format!("Return: line {} is given twice", l.line_no),
+            ));
+        }
+        lines.push((
+            l.line_no,
+            input_millis(l.quantity, "quantity")?,
+            input_cents(l.sum, "sum")?,
+        ));
+    }
+    Ok(ValidReturn { lines })
+}
+
+struct LineState {
+    quantity: i64,
+    sum_after: i64,
+    bonus_debit: i64,
+    accrual: i64,
+    returned_quantity: i64,
+    returned_sum: i64,
+    reversed: i64,
+    restored: i64,
+}
+
+fn too_much(line_no: u32) -> Error {
+    Error::invalid(
+        format!("Возврат строки {line_no} больше проданного (с учётом прежних возвратов)"),
+        format!("Return of line {line_no} exceeds what was sold (previous returns included)"),
+    )
+}
+
+pub(crate) fn return_sale(
+    conn: &Connection,
+    request: &ReturnRequest,
+    valid: &ValidReturn,
+    now: LocalDateTime,
+) -> Result<ReturnResult> {
+    let now_s = now.unix_seconds();
+    let rid = request.return_id.as_str();
+    let doc = request.document_id.as_str();
+    let earlier: Option<(String, String)> = conn
+        .prepare_cached("SELECT document_id, result_json FROM returns WHERE return_id = ?1")
+        .db()?
+        .query_row(params![rid], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+        .db()?;
+    if let Some((earlier_doc, json)) = earlier {
+        if earlier_doc != doc {
+            return Err(Error::invalid(
+                format!("Возврат {rid} уже оформлен по другой продаже ({earlier_doc})"),
+                format!("Return {rid} was already made against another sale ({earlier_doc})"),
+            ));
+        }
+        return serde_json::from_str(&json).map_err(|_| corrupt("return result"));
+    }
+    let sale: Option<(i64, Option<i64>, bool)> = conn
+        .prepare_cached("SELECT customer_id, accrual_credit_id, restore_on_return FROM sales WHERE document_id = ?1")
+        .db()?
+        .query_row(params![doc], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .optional()
+        .db()?;
+    let Some((customer_id, credit_id, restore_on_return)) = sale else {
+        return Err(Error::new(
+            ErrorCode::NotFound,
+            format!("Продажа {doc} не найдена"),
+            format!("Sale {doc} not found"),
+        ));
+    };
+    let expiry_days: Option<i64> = conn
+        .query_row(
+            "SELECT expiry_days FROM sales WHERE document_id = ?1",
+            params![doc],
+            |r| r.get(0),
+        )
+        .db()?;
+
+    // Every line checked and every amount computed before the first write.
+    let mut updates = Vec::with_capacity(valid.lines.len());
+    let (mut reversed, mut restored, mut money) = (0i64, 0i64, 0i64);
+    for &(line_no, quantity, sum) in &valid.lines {
+        let st: Option<LineState> = conn
+            .prepare_cached(
+                "SELECT quantity, sum_after, bonus_debit, bonus_accrual, returned_quantity, returned_sum,
+                        reversed_accrual, restored_debit
+                 FROM sale_lines WHERE document_id = ?1 AND line_no = ?2",
+            )
+            .db()?
+            .query_row(params![doc, line_no], |r| {
+                Ok(LineState {
+                    quantity: r.get(0)?,
+                    sum_after: r.get(1)?,
+                    bonus_debit: r.get(2)?,
+                    accrual: r.get(3)?,
+                    returned_quantity: r.get(4)?,
+                    returned_sum: r.get(5)?,
+                    reversed: r.get(6)?,
+                    restored: r.get(7)?,
+                })
+            })
+            .optional()
+            .db()?;
+        let Some(st) = st else {
+            return Err(Error::invalid(
+                format!("В продаже {doc} нет строки {line_no}"),
+                format!("Sale {doc} has no line {line_no}"),
+            ));
+        };
+        let new_quantity = st.returned_quantity + quantity;
+        let new_sum = st.returned_sum + sum;
+        if new_quantity > st.quantity || new_sum > st.sum_after {
+            return Err(too_much(line_no));
+        }
+        let new_reversed = proportion(st.accrual, new_quantity, st.quantity);
+        let new_restored = if restore_on_return {
+            proportion(st.bonus_debit, new_quantity, st.quantity)
+        } else {
+            0
+        };
+        reversed += new_reversed - st.reversed;
+        restored += new_restored - st.restored;
+        money += sum;
+        updates.push((line_no, new_quantity, new_sum, new_reversed, new_restored));
+    }
+
+    for (line_no, q, s, rev, res) in updates {
+        conn.prepare_cached(
+            "UPDATE sale_lines SET returned_quantity = ?3, returned_sum = ?4, reversed_accrual = ?5, restored_debit = ?6
+             WHERE document_id = ?1 AND line_no = ?2",
+        )
+        .db()?
+        .execute(params![doc, line_no, q, s, rev, res])
+        .db()?;
+    }
+    if reversed > 0 {
+        ledger::reverse(conn, customer_id, doc, rid, credit_id, reversed, now_s)?;
+    }
+    if restored > 0 {
+        // Bonuses given back are spendable at once and live as long as new accruals would.
+        let expires = expiry_days.map(|d| now.start_of_day().add_days(d).unix_seconds());
+        ledger::credit(
+            conn,
+            customer_id,
+            "restore",
+            doc,
+            Some(rid),
+            restored,
+            now_s,
+            expires,
+            now_s,
+        )?;
+    }
+    customers::add_purchases(conn, customer_id, -money)?;
+    journal::record_return(conn, doc, now_s)?;
+
+    let row = customers::by_id(conn, customer_id)?;
+    let discount = policies::applying(conn, "", now)?.discount_percent;
+    let result = ReturnResult {
+        return_id: rid.to_string(),
+        status: DeliveryStatus::Done,
+        bonus_restored: from_cents(restored),
+        bonus_reversed: from_cents(reversed),
+        customer: customers::view(conn, &row, now_s, discount)?,
+    };
+    let json = serde_json::to_string(&result).map_err(|_| corrupt("return result"))?;
+    let return_at = request.date.unwrap_or(now).unix_seconds();
+    conn.prepare_cached(
+        "INSERT INTO returns (return_id, document_id, return_at, result_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )
+    .db()?
+    .execute(params![rid, doc, return_at, json, now_s])
+    .db()?;
+    Ok(result)
+}

@@ -1,0 +1,176 @@
+//! Versioned schema: `PRAGMA user_version` counts the migrations applied. Each migration runs in
+//! the same `BEGIN IMMEDIATE` transaction as the version bump, so processes starting together
+//! apply it once.
+//!
+//! Units: money and bonuses are INTEGER hundredths, quantities INTEGER thousandths, moments INTEGER
+//! local seconds since 1970 (`LocalDateTime`). Never REAL.
+
+use super::db::{self, SqlResult};
+use crate::error::{Error, ErrorCode, Result};
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[
+    // 1: the whole first schema.
+    r#"
+CREATE TABLE customers (
+    id              INTEGER PRIMARY KEY,
+    phone           TEXT NOT NULL UNIQUE,
+    card_number     TEXT UNIQUE,            -- NULL: no card
+    card_name       TEXT NOT NULL DEFAULT '',
+    holder          TEXT NOT NULL DEFAULT '',
+    first_name      TEXT NOT NULL DEFAULT '',
+    last_name       TEXT NOT NULL DEFAULT '',
+    middle_name     TEXT NOT NULL DEFAULT '',
+    birth_date      INTEGER,
+    gender          TEXT NOT NULL DEFAULT '',
+    email           TEXT NOT NULL DEFAULT '',
+    discount_percent TEXT,                  -- own discount as decimal text; NULL: the policy's
+    phone_confirmed INTEGER NOT NULL DEFAULT 0,
+    purchases_total INTEGER NOT NULL DEFAULT 0,
+    ledger_total    INTEGER NOT NULL DEFAULT 0,  -- Σ ledger.amount, kept in the same transaction
+    created_at      INTEGER NOT NULL
+);
+
+-- Credits (accrual, restore) have amount > 0, an activation moment, an optional expiry and the
+-- part not yet consumed (remaining). Debits (debit, reversal) have amount < 0 and the part no
+-- credit covered yet (uncovered: a debt that the next credits pay first).
+CREATE TABLE ledger (
+    id          INTEGER PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    kind        TEXT NOT NULL CHECK (kind IN ('accrual', 'restore', 'debit', 'reversal')),
+    document_id TEXT NOT NULL,
+    return_id   TEXT,
+    amount      INTEGER NOT NULL,
+    active_from INTEGER,
+    expires_at  INTEGER,
+    remaining   INTEGER NOT NULL DEFAULT 0,
+    uncovered   INTEGER NOT NULL DEFAULT 0,
+    created_at  INTEGER NOT NULL,
+    CHECK ((kind IN ('accrual', 'restore') AND amount > 0 AND remaining BETWEEN 0 AND amount AND uncovered = 0)
+        OR (kind IN ('debit', 'reversal') AND amount < 0 AND remaining = 0 AND uncovered BETWEEN 0 AND -amount))
+);
+CREATE INDEX ledger_open_credits ON ledger(customer_id, expires_at) WHERE remaining > 0;
+CREATE INDEX ledger_debts ON ledger(customer_id, id) WHERE uncovered > 0;
+CREATE INDEX ledger_by_document ON ledger(document_id);
+
+CREATE TABLE reserves (
+    document_id TEXT PRIMARY KEY,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    amount      INTEGER NOT NULL CHECK (amount >= 0),
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX reserves_by_customer ON reserves(customer_id);
+
+CREATE TABLE sales (
+    document_id       TEXT PRIMARY KEY,
+    customer_id       INTEGER NOT NULL REFERENCES customers(id),
+    sale_at           INTEGER NOT NULL,
+    organization      TEXT NOT NULL,
+    document_sum      INTEGER NOT NULL,
+    to_pay            INTEGER NOT NULL,
+    bonus_debit       INTEGER NOT NULL,     -- bonuses spent
+    bonus_accrual     INTEGER NOT NULL,     -- bonuses credited
+    accrual_credit_id INTEGER REFERENCES ledger(id),
+    restore_on_return INTEGER NOT NULL,     -- the sale's policy, kept for its returns
+    expiry_days       INTEGER,
+    line_count        INTEGER NOT NULL,
+    result_json       TEXT NOT NULL,        -- the first SaleResult, returned on repeats
+    created_at        INTEGER NOT NULL
+);
+
+CREATE TABLE sale_lines (
+    document_id       TEXT NOT NULL REFERENCES sales(document_id),
+    line_no           INTEGER NOT NULL,
+    product           TEXT NOT NULL,
+    quantity          INTEGER NOT NULL,     -- thousandths
+    sum               INTEGER NOT NULL,
+    sum_after         INTEGER NOT NULL,     -- paid
+    bonus_debit       INTEGER NOT NULL,     -- bonuses spent on this line
+    bonus_accrual     INTEGER NOT NULL,
+    returned_quantity INTEGER NOT NULL DEFAULT 0,
+    returned_sum      INTEGER NOT NULL DEFAULT 0,
+    reversed_accrual  INTEGER NOT NULL DEFAULT 0,
+    restored_debit    INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (document_id, line_no)
+) WITHOUT ROWID;
+
+CREATE TABLE returns (
+    return_id   TEXT PRIMARY KEY,
+    document_id TEXT NOT NULL REFERENCES sales(document_id),
+    return_at   INTEGER NOT NULL,
+    result_json TEXT NOT NULL,
+    created_at  INTEGER NOT NULL
+);
+
+-- The document journal behind BonusInfo.
+CREATE TABLE documents (
+    document_id          TEXT PRIMARY KEY,
+    state                TEXT NOT NULL CHECK (state IN ('calculated', 'reserved', 'fixed', 'returned')),
+    customer_id          INTEGER REFERENCES customers(id),
+    document_sum         INTEGER NOT NULL DEFAULT 0,
+    to_pay               INTEGER NOT NULL DEFAULT 0,
+    bonus_debit          INTEGER NOT NULL DEFAULT 0,
+    percent_discount_sum INTEGER NOT NULL DEFAULT 0,
+    bonus_accrual        INTEGER NOT NULL DEFAULT 0,
+    calculation_json     TEXT,
+    updated_at           INTEGER NOT NULL
+);
+
+CREATE TABLE sms_codes (
+    phone        TEXT PRIMARY KEY,
+    code         TEXT,                      -- NULL once used
+    sent_at      INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    confirmed_at INTEGER
+);
+
+CREATE TABLE products (
+    id         TEXT PRIMARY KEY,
+    parent_id  TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    is_group   INTEGER NOT NULL,
+    article    TEXT NOT NULL,
+    store      TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE policies (
+    organization TEXT NOT NULL,
+    start_date   INTEGER NOT NULL,
+    policy_json  TEXT NOT NULL,
+    PRIMARY KEY (organization, start_date)
+);
+"#,
+];
+
+/// The schema version this build writes.
+pub(crate) const VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub(crate) fn migrate(conn: &Connection) -> Result<()> {
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .db()?;
+    if current == VERSION {
+        return Ok(());
+    }
+    db::write(conn, |tx| {
+        // Read again under the write lock: another process may have migrated meanwhile.
+        let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
+        if current > VERSION {
+            return Err(Error::new(
+                ErrorCode::NotConfigured,
+                format!(
+                    "База бонусов создана более новой версией компоненты (схема {current}, поддерживается {VERSION})"
+                ),
+                format!("The bonus database was made by a newer add-in (schema {current}, this one knows {VERSION})"),
+            ));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+            tx.execute_batch(sql).db()?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .db()?;
+        }
+        Ok(())
+    })
+}

@@ -1,0 +1,85 @@
+//! The `Backend` trait: every operation of the 1C contract, whoever answers it (the embedded SQLite
+//! store here, the BonusPlus cloud client elsewhere), plus the contract's JSON types.
+
+pub mod clock;
+pub mod embedded;
+pub mod sms;
+mod types;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use embedded::{AuditReport, Durability, EmbeddedBackend, EmbeddedOptions};
+pub use sms::{CapturingSms, LogFileSms, SmsSender};
+pub use types::*;
+
+use crate::engine::{BonusPolicy, Calculation, Order};
+use crate::error::{Error, ErrorCode, Result};
+use rust_decimal::Decimal;
+
+/// The loyalty operations the 1C component needs. Implementations keep their own storage or
+/// connection; nothing here knows SQL or HTTP. A Sale is an [`Order`] with `document_id` set,
+/// `bonus_debit` = the bonuses actually spent and optionally `reserve_id`.
+pub trait Backend: Send {
+    /// Finds a customer by card (tried first) or phone; either may be empty.
+    fn find_customer(&self, card: &str, phone: &str) -> Result<Option<Customer>>;
+    /// Registers a customer; an existing phone gives `created: false` and that customer.
+    fn register_customer(
+        &self,
+        phone: &str,
+        card: &str,
+        data: &CustomerData,
+    ) -> Result<Registration>;
+    /// Changes the keys present in `data` of the customer with this phone.
+    fn update_customer(&self, phone: &str, data: &CustomerData) -> Result<Customer>;
+    /// Gives the customer with this phone the card (a card belongs to one customer only).
+    fn bind_card(&self, phone: &str, card: &str) -> Result<Customer>;
+    /// Sends an SMS confirmation code to the phone.
+    fn send_code(&self, phone: &str) -> Result<()>;
+    /// `true` when the code is the one last sent and still valid; a wrong code is `false`.
+    fn check_code(&self, phone: &str, code: &str) -> Result<bool>;
+    /// Discounts, bonus payment and accrual for an order (the contract's Calculate).
+    fn calculate(&self, order: &Order) -> Result<Calculation>;
+    /// Holds `amount` bonuses of the customer for a document; again for the same document replaces.
+    fn reserve(&self, document_id: &str, phone: &str, amount: Decimal) -> Result<()>;
+    /// Releases a reserve; an unknown or already released one is fine too.
+    fn cancel_reserve(&self, document_id: &str) -> Result<()>;
+    /// Fixes a sale exactly once per `document_id`; a repeated call returns the first result.
+    fn fix_sale(&self, sale: &Order) -> Result<SaleResult>;
+    /// Returns lines of a fixed sale, exactly once per `return_id`.
+    fn return_sale(&self, request: &ReturnRequest) -> Result<ReturnResult>;
+    /// The "Информация по бонусам" data of a document this backend calculated, reserved or fixed.
+    fn bonus_info(&self, document_id: &str) -> Result<BonusInfo>;
+    /// Stores the product catalogue, reporting `(done, total)` as it goes; returns the count.
+    fn upload_products(
+        &self,
+        products: &Products,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<usize>;
+    /// Checks that the backend answers.
+    fn check_connection(&self) -> Result<ConnectionInfo>;
+
+    /// Adds or replaces (same organization and start date) a bonus policy. Embedded mode only.
+    fn set_policy(&self, policy: BonusPolicy) -> Result<()> {
+        let _ = policy;
+        Err(embedded_only())
+    }
+    /// The stored bonus policies. Embedded mode only.
+    fn policies(&self) -> Result<Vec<BonusPolicy>> {
+        Err(embedded_only())
+    }
+    /// Sales waiting in an outbox for delivery; a backend without one has none.
+    fn pending_count(&self) -> Result<usize> {
+        Ok(0)
+    }
+    /// Delivers the outbox; a backend without one has nothing to send.
+    fn send_pending(&self) -> Result<PendingReport> {
+        Ok(PendingReport { sent: 0, left: 0 })
+    }
+}
+
+fn embedded_only() -> Error {
+    Error::new(
+        ErrorCode::NotConfigured,
+        "Политики бонусов задаются только во встроенном режиме (Режим = \"embedded\")",
+        "Bonus policies are set in embedded mode only (Mode = \"embedded\")",
+    )
+}

@@ -1,0 +1,246 @@
+//! The contract's JSON types that are not the engine's (Customer, SaleResult, Return, …).
+//! camelCase keys; money and bonuses are `Decimal` (exact JSON numbers).
+
+use crate::engine::LocalDateTime;
+use crate::error::{Error, Result};
+use rust_decimal::Decimal;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// A loyalty program member as FindCard, RegisterCustomer and the results report it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Customer {
+    pub phone: String,
+    pub card_number: String,
+    pub card_name: String,
+    pub holder: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub middle_name: String,
+    pub birth_date: Option<LocalDateTime>,
+    /// `male`, `female` or empty.
+    pub gender: String,
+    pub email: String,
+    /// Spendable now: active, unexpired bonuses minus reserves (minus a debt left by returns).
+    pub available_bonuses: Decimal,
+    /// Accrued but not yet active (activation delay).
+    pub inactive_bonuses: Decimal,
+    /// Held by reserves of open documents.
+    pub reserved_bonuses: Decimal,
+    pub discount_percent: Decimal,
+    pub phone_confirmed: bool,
+    pub purchases_total: Decimal,
+}
+
+/// RegisterCustomer / UpdateCustomer input: the editable Customer keys, all optional.
+/// Other Customer keys (balances…) are accepted and ignored.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct CustomerData {
+    pub card_number: Option<String>,
+    pub card_name: Option<String>,
+    pub holder: Option<String>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub middle_name: Option<String>,
+    /// `""`, null and 1C's empty date (`0001-01-01T00:00:00`) mean "no birth date".
+    #[serde(deserialize_with = "optional_date")]
+    pub birth_date: Option<LocalDateTime>,
+    pub gender: Option<String>,
+    pub email: Option<String>,
+    /// The customer's own discount, overriding the policy's.
+    pub discount_percent: Option<Decimal>,
+}
+
+fn optional_date<'de, D: Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Option<LocalDateTime>, D::Error> {
+    match Option::<String>::deserialize(d)? {
+        None => Ok(None),
+        Some(s) if s.trim().is_empty() || s.starts_with("0001-01-01") => Ok(None),
+        Some(s) => LocalDateTime::parse(s.trim())
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("bad date {s:?}"))),
+    }
+}
+
+/// RegisterCustomer's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Registration {
+    pub created: bool,
+    pub customer: Customer,
+}
+
+/// `done`: applied; `queued`: kept in the outbox for later delivery (cloud mode).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeliveryStatus {
+    Done,
+    Queued,
+}
+
+/// FixSale's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SaleResult {
+    pub document_id: String,
+    pub status: DeliveryStatus,
+    pub sale_id: String,
+    pub bonus_debited: Decimal,
+    pub bonus_accrued: Decimal,
+    pub customer: Customer,
+}
+
+/// ReturnSale's input: lines of the original sale `document_id`, idempotent per `return_id`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnRequest {
+    pub return_id: String,
+    pub document_id: String,
+    #[serde(default)]
+    pub date: Option<LocalDateTime>,
+    pub lines: Vec<ReturnLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnLine {
+    pub line_no: u32,
+    pub quantity: Decimal,
+    /// The money given back for this line (a part of the line's `sumAfter`).
+    pub sum: Decimal,
+}
+
+/// ReturnSale's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReturnResult {
+    pub return_id: String,
+    pub status: DeliveryStatus,
+    /// Spent bonuses given back (`restoreOnReturn`).
+    pub bonus_restored: Decimal,
+    /// Accrued bonuses taken back.
+    pub bonus_reversed: Decimal,
+    pub customer: Customer,
+}
+
+/// Where a document is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocumentState {
+    Calculated,
+    Reserved,
+    Fixed,
+    Returned,
+}
+
+impl DocumentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentState::Calculated => "calculated",
+            DocumentState::Reserved => "reserved",
+            DocumentState::Fixed => "fixed",
+            DocumentState::Returned => "returned",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DocumentState> {
+        match s {
+            "calculated" => Some(DocumentState::Calculated),
+            "reserved" => Some(DocumentState::Reserved),
+            "fixed" => Some(DocumentState::Fixed),
+            "returned" => Some(DocumentState::Returned),
+            _ => None,
+        }
+    }
+}
+
+/// The data of the 1C form "Информация по бонусам".
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BonusInfo {
+    pub document_id: String,
+    pub holder: String,
+    pub card_number: String,
+    pub phone: String,
+    pub document_sum: Decimal,
+    pub to_pay: Decimal,
+    pub bonus_debit: Decimal,
+    pub percent_discount_sum: Decimal,
+    pub bonus_accrual: Decimal,
+    pub state: DocumentState,
+}
+
+/// UploadProducts input.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Products {
+    #[serde(default)]
+    pub store: String,
+    pub items: Vec<ProductItem>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProductItem {
+    pub id: String,
+    #[serde(default)]
+    pub parent_id: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub is_group: bool,
+    #[serde(default)]
+    pub article: String,
+}
+
+/// CheckConnection's answer.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConnectionInfo {
+    pub ok: bool,
+    /// `embedded` or `cloud`.
+    pub mode: String,
+    /// What the backend says about the account (null in embedded mode: there is none).
+    pub account: serde_json::Value,
+}
+
+/// SendPending's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingReport {
+    pub sent: usize,
+    pub left: usize,
+}
+
+fn parse_json<T: DeserializeOwned>(json: &str, what_ru: &str, what_en: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(|e| {
+        // serde's message names the key and position; keep it short for the status line.
+        let detail: String = e.to_string().chars().take(200).collect();
+        Error::invalid(
+            format!("Некорректный JSON {what_ru}: {detail}"),
+            format!("Invalid {what_en} JSON: {detail}"),
+        )
+    })
+}
+
+impl CustomerData {
+    pub fn from_json(json: &str) -> Result<CustomerData> {
+        if json.trim().is_empty() {
+            return Ok(CustomerData::default());
+        }
+        parse_json(json, "данных клиента", "customer data")
+    }
+}
+
+impl ReturnRequest {
+    pub fn from_json(json: &str) -> Result<ReturnRequest> {
+        parse_json(json, "возврата", "return")
+    }
+}
+
+impl Products {
+    pub fn from_json(json: &str) -> Result<Products> {
+        parse_json(json, "номенклатуры", "products")
+    }
+}
