@@ -1,55 +1,149 @@
-//! The `BonusPlus` 1C object: the contract's names, and each call mapped onto the loyalty code.
+//! The `BonusPlus` 1C object: the contract's table of names, and each call mapped onto a loyalty
+//! backend (the built-in engine on SQLite, or the BonusPlus cloud).
+//!
+//! Reading `dispatch` top to bottom follows a checkout: find the card, calculate the order,
+//! reserve bonuses when the order is posted, fix the sale when the sale document is posted.
 
+mod args;
+pub mod settings;
+
+use crate::backend::{Backend, Clock, CustomerData, EmbeddedBackend, Products, ReturnRequest, SystemClock};
+use crate::engine::{BonusPolicy, Order};
 use crate::error::{Error, ErrorCode};
 use crate::i18n::Lang;
+use crate::log::Log;
 use crate::native::{param, AddIn, Args, Failure, Host, MethodDef, PropDef, Value};
+use serde::Serialize;
+use settings::{Mode, Settings};
 
-/// The component's one table of property names (order = index the platform uses).
+const fn prop(en: &'static str, ru: &'static str, writable: bool) -> PropDef {
+    PropDef { en, ru, readable: true, writable }
+}
+
+/// The component's one table of property names (order = the index the platform uses).
 static PROPS: &[PropDef] = &[
-    PropDef {
-        en: "Version",
-        ru: "Версия",
-        readable: true,
-        writable: false,
-    },
-    PropDef {
-        en: "LastError",
-        ru: "ПоследняяОшибка",
-        readable: true,
-        writable: false,
-    },
+    prop("Version", "Версия", false),
+    prop("Mode", "Режим", true),
+    prop("ServerAddress", "АдресСервера", true),
+    prop("ApiKey", "КлючAPI", true),
+    prop("Timeout", "Таймаут", true),
+    prop("DataDirectory", "КаталогДанных", true),
+    prop("Store", "Магазин", true),
+    prop("CashierCode", "КодКассира", true),
+    prop("LastError", "ПоследняяОшибка", false),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Prop {
     Version,
+    Mode,
+    ServerAddress,
+    ApiKey,
+    Timeout,
+    DataDirectory,
+    Store,
+    CashierCode,
     LastError,
 }
 
 /// Same order as `PROPS`.
-const PROP_IDS: [Prop; 2] = [Prop::Version, Prop::LastError];
+const PROP_IDS: [Prop; 9] = [
+    Prop::Version,
+    Prop::Mode,
+    Prop::ServerAddress,
+    Prop::ApiKey,
+    Prop::Timeout,
+    Prop::DataDirectory,
+    Prop::Store,
+    Prop::CashierCode,
+    Prop::LastError,
+];
 
-/// The component's one table of method names (order = index the platform uses).
-static METHODS: &[MethodDef] = &[MethodDef {
-    en: "NormalizePhone",
-    ru: "НормализоватьТелефон",
-    params: &[param("Text")],
-    returns: true,
-}];
+const fn method(en: &'static str, ru: &'static str, params: &'static [crate::native::ParamDef]) -> MethodDef {
+    MethodDef { en, ru, params, returns: true }
+}
+
+/// The component's one table of method names (order = the index the platform uses).
+static METHODS: &[MethodDef] = &[
+    method("NormalizePhone", "НормализоватьТелефон", &[param("Text")]),
+    method("ParseScan", "РазобратьСканирование", &[param("Data")]),
+    method("FindCard", "НайтиКарту", &[param("CardCode"), param("Phone")]),
+    method("SendCode", "ОтправитьКод", &[param("Phone")]),
+    method("CheckCode", "ПроверитьКод", &[param("Phone"), param("Code")]),
+    method("RegisterCustomer", "ЗарегистрироватьКлиента", &[param("Phone"), param("CardCode"), param("CustomerData")]),
+    method("UpdateCustomer", "ИзменитьКлиента", &[param("Phone"), param("CustomerData")]),
+    method("BindCard", "ПривязатьКарту", &[param("Phone"), param("CardCode")]),
+    method("Calculate", "РассчитатьСкидки", &[param("Order")]),
+    method("Reserve", "ЗарезервироватьБонусы", &[param("DocumentId"), param("Phone"), param("Amount")]),
+    method("CancelReserve", "ОтменитьРезерв", &[param("DocumentId")]),
+    method("FixSale", "ЗафиксироватьПродажу", &[param("Sale")]),
+    method("ReturnSale", "ОформитьВозврат", &[param("Return")]),
+    method("BonusInfo", "ИнформацияОБонусах", &[param("DocumentId")]),
+    method("UploadProducts", "ВыгрузитьНоменклатуру", &[param("Products")]),
+    method("PendingCount", "КоличествоОтложенных", &[]),
+    method("SendPending", "ОтправитьОтложенные", &[]),
+    method("CheckConnection", "ПроверитьПодключение", &[]),
+    method("SetPolicy", "УстановитьПолитику", &[param("Policy")]),
+    method("GetPolicies", "ПолучитьПолитики", &[]),
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Method {
     NormalizePhone,
+    ParseScan,
+    FindCard,
+    SendCode,
+    CheckCode,
+    RegisterCustomer,
+    UpdateCustomer,
+    BindCard,
+    Calculate,
+    Reserve,
+    CancelReserve,
+    FixSale,
+    ReturnSale,
+    BonusInfo,
+    UploadProducts,
+    PendingCount,
+    SendPending,
+    CheckConnection,
+    SetPolicy,
+    GetPolicies,
 }
 
 /// Same order as `METHODS`.
-const METHOD_IDS: [Method; 1] = [Method::NormalizePhone];
+const METHOD_IDS: [Method; 20] = [
+    Method::NormalizePhone,
+    Method::ParseScan,
+    Method::FindCard,
+    Method::SendCode,
+    Method::CheckCode,
+    Method::RegisterCustomer,
+    Method::UpdateCustomer,
+    Method::BindCard,
+    Method::Calculate,
+    Method::Reserve,
+    Method::CancelReserve,
+    Method::FixSale,
+    Method::ReturnSale,
+    Method::BonusInfo,
+    Method::UploadProducts,
+    Method::PendingCount,
+    Method::SendPending,
+    Method::CheckConnection,
+    Method::SetPolicy,
+    Method::GetPolicies,
+];
 
-/// One `BonusPlus` object. Objects share nothing: each has its own settings and state.
+/// One `BonusPlus` object. Objects share nothing: each has its own settings, backend and log.
 pub struct BonusPlus {
     lang: Lang,
     /// `""` after a successful call, else `{"code":…,"message":…}`.
     last_error: String,
+    settings: Settings,
+    /// Opened on first use; dropped whenever a setting it depends on changes.
+    backend: Option<Box<dyn Backend>>,
+    log: Option<Log>,
 }
 
 impl BonusPlus {
@@ -57,6 +151,9 @@ impl BonusPlus {
         BonusPlus {
             lang: Lang::Ru,
             last_error: String::new(),
+            settings: Settings::default(),
+            backend: None,
+            log: None,
         }
     }
 
@@ -66,8 +163,7 @@ impl BonusPlus {
 
     /// Records `err` as `LastError` and turns it into the message 1C shows.
     fn fail(&mut self, err: Error) -> Failure {
-        let mut json =
-            serde_json::json!({ "code": err.code.as_str(), "message": err.message(self.lang) });
+        let mut json = serde_json::json!({ "code": err.code.as_str(), "message": err.message(self.lang) });
         if let Some(service_code) = &err.service_code {
             json["serviceCode"] = serde_json::Value::from(service_code.as_str());
         }
@@ -75,13 +171,219 @@ impl BonusPlus {
         Failure(err.message(self.lang).to_owned())
     }
 
-    fn dispatch(&mut self, method: Method, args: &Args<'_>) -> Result<Value, Error> {
+    /// The backend for the current settings, opened on first use.
+    fn backend(&mut self) -> Result<&dyn Backend, Error> {
+        if self.backend.is_none() {
+            let backend: Box<dyn Backend> = match self.settings.mode {
+                Mode::Embedded => Box::new(EmbeddedBackend::open(&self.settings.data_dir()?)?),
+                Mode::Cloud => {
+                    return Err(Error::new(
+                        ErrorCode::NotConfigured,
+                        "Облачный режим БонусПлюс в этой сборке ещё не поддерживается: используйте Режим = \"embedded\"",
+                        "The BonusPlus cloud mode is not supported by this build yet: use Mode = \"embedded\"",
+                    ))
+                }
+            };
+            self.backend = Some(backend);
+        }
+        Ok(self.backend.as_deref().expect("opened above"))
+    }
+
+    /// A setting the backend depends on changed: the next call opens a fresh one.
+    fn reset_backend(&mut self) {
+        self.backend = None;
+        self.log = None;
+    }
+
+    fn log_line(&mut self, message: &str) {
+        if self.log.is_none() {
+            let Ok(dir) = self.settings.data_dir() else { return };
+            self.log = Some(Log::new(&dir));
+        }
+        let key = self.settings.api_key.clone();
+        if let Some(log) = self.log.as_mut() {
+            log.set_secrets(&[&key]);
+            log.write(&SystemClock.now().to_string(), message);
+        }
+    }
+
+    fn dispatch(&mut self, method: Method, args: &Args<'_>, host: &Host) -> Result<Value, Error> {
         match method {
             Method::NormalizePhone => {
-                let text = string_arg(args, 0, "Text")?;
+                let text = args::string(args, 0, "Text", false)?;
                 Ok(Value::String(crate::phone::normalize_phone(&text)?))
             }
+            Method::ParseScan => {
+                let data = args::string(args, 0, "Data", false)?;
+                json_value(&crate::scan::parse_scan(&data)?)
+            }
+
+            // The checkout: find the card, calculate, reserve, fix the sale.
+            Method::FindCard => {
+                let card = args::string(args, 0, "CardCode", true)?;
+                let phone = args::string(args, 1, "Phone", true)?;
+                if card.trim().is_empty() && phone.trim().is_empty() {
+                    return Err(Error::invalid(
+                        "Укажите код карты или телефон покупателя",
+                        "Give the card code or the customer's phone",
+                    ));
+                }
+                let found = self.backend()?.find_customer(card.trim(), phone.trim())?;
+                json_value(&match found {
+                    Some(customer) => serde_json::json!({ "found": true, "customer": customer }),
+                    None => serde_json::json!({ "found": false }),
+                })
+            }
+            Method::Calculate => {
+                let order = Order::from_json(&args::json(args, 0, "Order")?)?;
+                json_value(&self.backend()?.calculate(&order)?)
+            }
+            Method::Reserve => {
+                let document_id = required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let phone = args::string(args, 1, "Phone", false)?;
+                let amount = args::amount(args, 2, "Amount")?;
+                self.backend()?.reserve(&document_id, &phone, amount)?;
+                Ok(Value::Bool(true))
+            }
+            Method::CancelReserve => {
+                let document_id = required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                self.backend()?.cancel_reserve(&document_id)?;
+                Ok(Value::Bool(true))
+            }
+            Method::FixSale => {
+                let sale = Order::from_json(&args::json(args, 0, "Sale")?)?;
+                required(sale.document_id.clone(), "documentId")?;
+                json_value(&self.backend()?.fix_sale(&sale)?)
+            }
+
+            // Registration with SMS confirmation.
+            Method::SendCode => {
+                let phone = args::string(args, 0, "Phone", false)?;
+                self.backend()?.send_code(&phone)?;
+                Ok(Value::Bool(true))
+            }
+            Method::CheckCode => {
+                let phone = args::string(args, 0, "Phone", false)?;
+                let code = args::string(args, 1, "Code", false)?;
+                Ok(Value::Bool(self.backend()?.check_code(&phone, &code)?))
+            }
+            Method::RegisterCustomer => {
+                let phone = args::string(args, 0, "Phone", false)?;
+                let card = args::string(args, 1, "CardCode", true)?;
+                let data = customer_data(&args::string(args, 2, "CustomerData", true)?)?;
+                json_value(&self.backend()?.register_customer(&phone, card.trim(), &data)?)
+            }
+            Method::UpdateCustomer => {
+                let phone = args::string(args, 0, "Phone", false)?;
+                let data = customer_data(&args::string(args, 1, "CustomerData", true)?)?;
+                json_value(&self.backend()?.update_customer(&phone, &data)?)
+            }
+            Method::BindCard => {
+                let phone = args::string(args, 0, "Phone", false)?;
+                let card = required(args::string(args, 1, "CardCode", false)?, "CardCode")?;
+                json_value(&self.backend()?.bind_card(&phone, card.trim())?)
+            }
+
+            // After the sale.
+            Method::ReturnSale => {
+                let request = ReturnRequest::from_json(&args::json(args, 0, "Return")?)?;
+                json_value(&self.backend()?.return_sale(&request)?)
+            }
+            Method::BonusInfo => {
+                let document_id = required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                json_value(&self.backend()?.bonus_info(&document_id)?)
+            }
+            Method::UploadProducts => {
+                let products = Products::from_json(&args::json(args, 0, "Products")?)?;
+                let lang = self.lang;
+                let backend = self.backend()?;
+                let mut progress = |done: usize, total: usize| {
+                    host.set_status_line(&match lang {
+                        Lang::Ru => format!("БонусПлюс: выгрузка номенклатуры {done} из {total}"),
+                        Lang::En => format!("BonusPlus: uploading products {done} of {total}"),
+                    });
+                };
+                let uploaded = backend.upload_products(&products, &mut progress);
+                host.reset_status_line();
+                json_value(&serde_json::json!({ "uploaded": uploaded? }))
+            }
+            Method::PendingCount => {
+                let count = self.backend()?.pending_count()?;
+                Ok(Value::Int(i64::try_from(count).unwrap_or(i64::MAX)))
+            }
+            Method::SendPending => json_value(&self.backend()?.send_pending()?),
+            Method::CheckConnection => json_value(&self.backend()?.check_connection()?),
+
+            // The built-in program's bonus policies.
+            Method::SetPolicy => {
+                let policy = BonusPolicy::from_json(&args::json(args, 0, "Policy")?)?;
+                self.backend()?.set_policy(policy)?;
+                Ok(Value::Bool(true))
+            }
+            Method::GetPolicies => json_value(&self.backend()?.policies()?),
         }
+    }
+
+    fn read_prop(&self, prop: Prop) -> Value {
+        let s = &self.settings;
+        match prop {
+            Prop::Version => Value::String(env!("CARGO_PKG_VERSION").to_owned()),
+            Prop::Mode => Value::String(s.mode.as_str().to_owned()),
+            Prop::ServerAddress => Value::String(s.server_address.clone()),
+            Prop::ApiKey => Value::String(if s.api_key.is_empty() { String::new() } else { "***".to_owned() }),
+            Prop::Timeout => Value::Int(i64::from(s.timeout_seconds)),
+            Prop::DataDirectory => {
+                Value::String(s.data_dir().map(|d| d.display().to_string()).unwrap_or_default())
+            }
+            Prop::Store => Value::String(s.store.clone()),
+            Prop::CashierCode => Value::String(s.cashier_code.clone()),
+            Prop::LastError => Value::String(self.last_error.clone()),
+        }
+    }
+
+    fn write_prop(&mut self, prop: Prop, value: Value) -> Result<(), Error> {
+        let name = PROPS[prop as usize].en;
+        match prop {
+            Prop::Mode => {
+                let mode = Mode::parse(&args::string_value(value, name)?)?;
+                if mode != self.settings.mode {
+                    self.settings.mode = mode;
+                    self.reset_backend();
+                }
+            }
+            Prop::ServerAddress => {
+                self.settings.server_address =
+                    settings::validate_server_address(&args::string_value(value, name)?)?;
+                self.reset_backend();
+            }
+            Prop::ApiKey => {
+                self.settings.api_key = args::string_value(value, name)?.trim().to_owned();
+                self.reset_backend();
+            }
+            Prop::Timeout => {
+                self.settings.timeout_seconds = settings::validate_timeout(args::integer(&value, name)?)?;
+                self.reset_backend();
+            }
+            Prop::DataDirectory => {
+                self.settings.data_directory = args::string_value(value, name)?.trim().to_owned();
+                self.reset_backend();
+            }
+            Prop::Store => {
+                self.settings.store = args::string_value(value, name)?.trim().to_owned();
+                self.reset_backend();
+            }
+            Prop::CashierCode => {
+                self.settings.cashier_code = args::string_value(value, name)?.trim().to_owned();
+                self.reset_backend();
+            }
+            Prop::Version | Prop::LastError => {
+                return Err(Error::invalid(
+                    format!("Свойство «{}» только для чтения", PROPS[prop as usize].ru),
+                    format!("Property \"{name}\" is read-only"),
+                ))
+            }
+        }
+        Ok(())
     }
 }
 
@@ -91,18 +393,25 @@ impl Default for BonusPlus {
     }
 }
 
-/// Reads parameter `i` as a string; any other type is INVALID_ARGUMENT naming the parameter.
-fn string_arg(args: &Args<'_>, i: usize, name: &str) -> Result<String, Error> {
-    match args.get(i) {
-        Ok(Value::String(s)) => Ok(s),
-        Ok(_) => Err(Error::invalid(
-            format!("Параметр «{name}» должен быть строкой"),
-            format!("Parameter \"{name}\" must be a string"),
-        )),
-        Err(e) => Err(Error::invalid(
-            format!("Параметр «{name}» не удалось прочитать: {e}"),
-            format!("Parameter \"{name}\" could not be read: {e}"),
-        )),
+fn json_value<T: Serialize>(value: &T) -> Result<Value, Error> {
+    serde_json::to_string(value).map(Value::String).map_err(|e| {
+        Error::new(ErrorCode::Internal, format!("Ошибка формирования JSON: {e}"), format!("JSON encoding failed: {e}"))
+    })
+}
+
+fn required(value: String, name: &str) -> Result<String, Error> {
+    if value.trim().is_empty() {
+        Err(Error::invalid(format!("Не заполнен «{name}»"), format!("\"{name}\" is empty")))
+    } else {
+        Ok(value.trim().to_owned())
+    }
+}
+
+fn customer_data(json: &str) -> Result<CustomerData, Error> {
+    if json.trim().is_empty() {
+        Ok(CustomerData::default())
+    } else {
+        CustomerData::from_json(json)
     }
 }
 
@@ -124,28 +433,34 @@ impl AddIn for BonusPlus {
     }
 
     fn get_prop(&mut self, num: usize, _host: &Host) -> Result<Value, Failure> {
-        Ok(match PROP_IDS[num] {
-            Prop::Version => Value::String(env!("CARGO_PKG_VERSION").to_owned()),
-            Prop::LastError => Value::String(self.last_error.clone()),
-        })
+        Ok(self.read_prop(PROP_IDS[num]))
     }
 
-    fn set_prop(&mut self, num: usize, _value: Value, _host: &Host) -> Result<(), Failure> {
-        // No property is writable yet; the platform checks IsPropWritable before calling.
-        let name = PROPS[num].en;
-        Err(self.fail(Error::invalid(
-            format!("Свойство «{}» только для чтения", PROPS[num].ru),
-            format!("Property \"{name}\" is read-only"),
-        )))
-    }
-
-    fn call(&mut self, num: usize, args: &mut Args<'_>, _host: &Host) -> Result<Value, Failure> {
-        match self.dispatch(METHOD_IDS[num], args) {
-            Ok(v) => {
+    fn set_prop(&mut self, num: usize, value: Value, _host: &Host) -> Result<(), Failure> {
+        match self.write_prop(PROP_IDS[num], value) {
+            Ok(()) => {
                 self.last_error.clear();
-                Ok(v)
+                Ok(())
             }
             Err(e) => Err(self.fail(e)),
+        }
+    }
+
+    fn call(&mut self, num: usize, args: &mut Args<'_>, host: &Host) -> Result<Value, Failure> {
+        let method = METHOD_IDS[num];
+        let result = self.dispatch(method, args, host);
+        match result {
+            Ok(v) => {
+                self.last_error.clear();
+                if !matches!(method, Method::NormalizePhone | Method::ParseScan) {
+                    self.log_line(&format!("{method:?} ok"));
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                self.log_line(&format!("{method:?} {} {}", e.code, e.message_en));
+                Err(self.fail(e))
+            }
         }
     }
 
@@ -155,6 +470,7 @@ impl AddIn for BonusPlus {
             format!("Внутренняя ошибка компоненты BonusPlus: {detail}"),
             format!("BonusPlus internal error: {detail}"),
         );
+        self.log_line(&format!("INTERNAL {detail}"));
         self.fail(err).0
     }
 
@@ -175,8 +491,9 @@ mod tests {
     fn id_tables_follow_the_name_tables() {
         assert_eq!(PROPS.len(), PROP_IDS.len());
         assert_eq!(METHODS.len(), METHOD_IDS.len());
-        for (def, id) in PROPS.iter().zip(PROP_IDS) {
+        for (i, (def, id)) in PROPS.iter().zip(PROP_IDS).enumerate() {
             assert_eq!(def.en, format!("{id:?}"));
+            assert_eq!(id as usize, i);
         }
         for (def, id) in METHODS.iter().zip(METHOD_IDS) {
             assert_eq!(def.en, format!("{id:?}"));

@@ -4,6 +4,7 @@
 //
 //   host test  LIB VERSION   the ABI suite; prints "N passed, M failed", exit 1 on any failure
 //   host bench LIB N         N calls of a trivial method; prints ns per call
+//   host serve LIB [CLASS]   one component driven by a line protocol on stdin (see run_serve)
 #include "addin_api.h"
 
 #include <dlfcn.h>
@@ -851,9 +852,154 @@ static int run_bench(const char* path, long n) {
     return mem.live.empty() ? 0 : 1;
 }
 
+// ---- serve: a line protocol for driving one component from another program ---------------
+//
+// Requests (one per line, fields separated by TAB; strings escaped as \\ \t \n \r):
+//   get PROP | set PROP VALUE | call METHOD [ARG...] | proc METHOD [ARG...] | locale CODE | quit
+// Values are typed: s:TEXT (PWSTR), i:123 (I4/I8), d:1.5 (R8), b:1 (BOOL), e: (EMPTY).
+// Answers: "ok" [TAB VALUE] or "err" TAB ADDERROR-TEXT. At the end: "mem" TAB live=N TAB bad=M.
+
+static std::string escape(const std::string& s) {
+    std::string out;
+    for (char c : s) {
+        switch (c) {
+            case '\\': out += "\\\\"; break;
+            case '\t': out += "\\t"; break;
+            case '\n': out += "\\n"; break;
+            case '\r': out += "\\r"; break;
+            default: out += c;
+        }
+    }
+    return out;
+}
+
+static std::string unescape(const std::string& s) {
+    std::string out;
+    for (size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '\\' && i + 1 < s.size()) {
+            char n = s[++i];
+            out += n == 't' ? '\t' : n == 'n' ? '\n' : n == 'r' ? '\r' : n;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+static std::vector<std::string> split_tabs(const std::string& line) {
+    std::vector<std::string> parts;
+    size_t start = 0;
+    for (;;) {
+        size_t tab = line.find('\t', start);
+        parts.push_back(line.substr(start, tab == std::string::npos ? std::string::npos : tab - start));
+        if (tab == std::string::npos) break;
+        start = tab + 1;
+    }
+    return parts;
+}
+
+static tVariant parse_value(CountingMemory& mem, const std::string& field) {
+    std::string body = field.size() >= 2 ? field.substr(2) : "";
+    char t = field.empty() ? 'e' : field[0];
+    tVariant v = empty_var();
+    switch (t) {
+        case 's': return str_var(mem, unescape(body));
+        case 'i': {
+            long long x = std::atoll(body.c_str());
+            if (x >= INT32_MIN && x <= INT32_MAX) { v.vt = VTYPE_I4; v.lVal = (int32_t)x; }
+            else { v.vt = VTYPE_I8; v.llVal = x; }
+            return v;
+        }
+        case 'd': v.vt = VTYPE_R8; v.dblVal = std::atof(body.c_str()); return v;
+        case 'b': v.vt = VTYPE_BOOL; v.bVal = body == "1" || body == "true"; return v;
+        default: return v;
+    }
+}
+
+static std::string format_value(const tVariant& v) {
+    char buf[64];
+    switch (v.vt) {
+        case VTYPE_PWSTR: return "s:" + escape(u8(v.wstr.pwstrVal, v.wstr.wstrLen));
+        case VTYPE_I4: return "i:" + std::to_string(v.lVal);
+        case VTYPE_I8: return "i:" + std::to_string(v.llVal);
+        case VTYPE_R8: std::snprintf(buf, sizeof buf, "d:%.17g", v.dblVal); return buf;
+        case VTYPE_BOOL: return std::string("b:") + (v.bVal ? "1" : "0");
+        case VTYPE_EMPTY: return "e:";
+        default: return "x:" + std::to_string(v.vt);
+    }
+}
+
+static int run_serve(const char* path, const char* class_name) {
+    Library lib;
+    if (!lib.load(path)) { std::printf("err\tcannot load %s\n", path); return 2; }
+    lib.SetPlatformCapabilities(eAppCapabilities3);
+    CountingMemory mem;
+    RecordingConnection host;
+    IComponentBase* c = lib.create(u16(class_name).c_str());
+    if (!c) { std::printf("err\tno class %s\n", class_name); return 2; }
+    c->Init(static_cast<IAddInDefBaseEx*>(&host));
+    c->setMemManager(&mem);
+    char* raw = nullptr;
+    size_t cap = 0;
+    ssize_t n;
+    std::string reply;
+    while ((n = getline(&raw, &cap, stdin)) > 0) {
+        std::string line(raw, (size_t)n);
+        while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+        std::vector<std::string> f = split_tabs(line);
+        const std::string& cmd = f[0];
+        size_t errors_before = host.errors.size();
+        auto error_text = [&]() {
+            return host.errors.size() > errors_before ? escape(host.errors.back().descr) : std::string("(no message)");
+        };
+        if (cmd == "quit") break;
+        if (cmd == "locale" && f.size() >= 2) {
+            c->SetLocale(u16(f[1]).c_str());
+            reply = "ok";
+        } else if (cmd == "get" && f.size() >= 2) {
+            tVariant v = empty_var();
+            long prop = c->FindProp(u16(f[1]).c_str());
+            if (prop >= 0 && c->GetPropVal(prop, &v)) { reply = "ok\t" + format_value(v); clear_var(mem, v); }
+            else reply = "err\t" + error_text();
+        } else if (cmd == "set" && f.size() >= 3) {
+            tVariant v = parse_value(mem, f[2]);
+            long prop = c->FindProp(u16(f[1]).c_str());
+            reply = prop >= 0 && c->SetPropVal(prop, &v) ? "ok" : "err\t" + error_text();
+            clear_var(mem, v);
+        } else if ((cmd == "call" || cmd == "proc") && f.size() >= 2) {
+            long m = c->FindMethod(u16(f[1]).c_str());
+            std::vector<tVariant> params;
+            for (size_t i = 2; i < f.size(); ++i) params.push_back(parse_value(mem, f[i]));
+            // Like the platform: omitted trailing parameters get their defaults or EMPTY.
+            for (long i = (long)params.size(); m >= 0 && i < c->GetNParams(m); ++i) {
+                tVariant d = empty_var();
+                c->GetParamDefValue(m, i, &d);
+                params.push_back(d);
+            }
+            tVariant* p = params.empty() ? nullptr : params.data();
+            tVariant ret = empty_var();
+            bool ok = m >= 0 && (cmd == "call" ? c->CallAsFunc(m, &ret, p, (long)params.size())
+                                               : c->CallAsProc(m, p, (long)params.size()));
+            reply = ok ? (cmd == "call" ? "ok\t" + format_value(ret) : "ok") : "err\t" + error_text();
+            clear_var(mem, ret);
+            for (auto& v : params) clear_var(mem, v);
+        } else {
+            reply = "err\tbad request";
+        }
+        std::printf("%s\n", reply.c_str());
+        std::fflush(stdout);
+    }
+    std::free(raw);
+    c->Done();
+    lib.DestroyObject(&c);
+    std::printf("mem\tlive=%zu\tbad=%ld\tstatus=%zu\tresets=%d\n", mem.live.size(), mem.bad_frees, host.status.size(), host.status_resets);
+    return mem.live.empty() && mem.bad_frees == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
     if (argc >= 4 && std::strcmp(argv[1], "test") == 0) return run_tests(argv[2], argv[3]);
     if (argc >= 4 && std::strcmp(argv[1], "bench") == 0) return run_bench(argv[2], std::atol(argv[3]));
-    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB N\n");
+    if (argc >= 3 && std::strcmp(argv[1], "serve") == 0) return run_serve(argv[2], argc >= 4 ? argv[3] : "BonusPlus");
+    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB N | host serve LIB [CLASS]\n");
     return 2;
 }
