@@ -8,19 +8,20 @@
 //!   discount (lines in `paymentExcluded` count zero), `maxPaymentPercent` of the receipt after
 //!   the percent discount rounded DOWN to kopecks (a limit must never be exceeded), and the
 //!   balance.
-//! * Rate: money value of `b` bonuses is `round_money(b × rate)` — this is the contract's
+//! * Rate: the money value of `b` bonuses is `round_money(b × rate)` — the contract's
 //!   `bonusDebitSum = bonusDebit × rate` to the kopeck. The most bonuses that fit a money limit
-//!   are `floor_2(limit / rate)` (capped by the balance); the money they buy is their value; then
-//!   `bonusDebit` is lowered to the FEWEST bonuses with that same value, so rounding never costs
-//!   the customer bonuses (with rate 1 nothing changes). A requested `bonusDebit` goes through the
-//!   same rule and is capped at `maxBonusDebit` with a message.
+//!   are `floor_2(limit / rate)` (capped by the balance); the money is their value; then
+//!   `bonusDebit` is derived back from that money, `round_bonus(money / rate)`, nudged by a kopeck
+//!   if needed so that its value is exactly the money (with rate 1 nothing changes; with rate 0.3,
+//!   10 roubles are 33.33 bonuses). A requested `bonusDebit` goes through the same rule (with a
+//!   message if that changes it) and is capped at `maxBonusDebit` with a message.
 //! * `maxBonusDebit` is reported even with `useBonuses:false` (what could have been spent).
 //! * Accrual: `round_bonus(sumAfter × accrualPercent / 100 / rate)` per line; the total is the
 //!   sum of the lines. The accrual exclusion list acts only while `noAccrualWhenPaidWithBonuses`
 //!   is on, and then only on lines that got a bonus share.
 use super::distribute::distribute_with_caps;
 use super::money::{
-    ceil_money, floor_money, mul_div_round, percent_of, pow10, round_money, KOPECK,
+    floor_money, mul_div_round, percent_of, pow10, round_bonus, round_money, KOPECK,
 };
 use super::order::Order;
 use super::policy::BonusPolicy;
@@ -182,7 +183,7 @@ pub fn calculate_in(
             }
             Some(requested) => {
                 let money = value_of(requested, rate);
-                let bonuses = fewest_bonuses_worth(money, rate, requested);
+                let bonuses = bonuses_worth(money, rate, requested);
                 if bonuses < requested {
                     messages.push(message_rate_rounding(lang, requested, bonuses, money));
                 }
@@ -385,7 +386,7 @@ pub fn value_of(bonuses: Decimal, rate: Decimal) -> Decimal {
 }
 
 /// The most bonuses (2 decimals, at most `available`) whose value stays within `money_limit`,
-/// lowered to the fewest bonuses of that value; returns (bonuses, their value).
+/// then expressed by [`bonuses_worth`] of their value; returns (bonuses, their value).
 pub fn most_bonuses_within(
     money_limit: Decimal,
     available: Decimal,
@@ -401,28 +402,25 @@ pub fn most_bonuses_within(
     let most = by_money.min(floor_money(available));
     // `most × rate ≤ money_limit` and the limit is whole kopecks, so its rounding stays within.
     let money = value_of(most, rate).min(money_limit);
-    (fewest_bonuses_worth(money, rate, most), money)
+    (bonuses_worth(money, rate, most), money)
 }
 
-/// The fewest bonuses (2 decimals) whose value at `rate` is `money`, given that `upper` bonuses
-/// are worth exactly that (so the answer is at most `upper`).
-pub fn fewest_bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
+/// The bonuses (2 decimals) for `money` at `rate`: `round_bonus(money / rate)`, moved by a kopeck
+/// if needed so that their value is exactly `money`, and never more than `upper` (which is known to
+/// be worth `money`).
+pub fn bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
     if money <= Decimal::ZERO || rate <= Decimal::ZERO {
         return Decimal::ZERO;
     }
-    // value_of(b) = money ⇔ b × rate ≥ money − half a kopeck (rounding half away from zero).
-    let half_kopeck = KOPECK / Decimal::TWO;
-    let estimate = (money - half_kopeck)
-        .checked_div(rate)
-        .map(ceil_money)
-        .unwrap_or(upper);
+    let estimate = money.checked_div(rate).map(round_bonus).unwrap_or(upper);
     let mut bonuses = estimate.clamp(Decimal::ZERO, upper);
-    // The division is exact to 28 digits; a step or two corrects the kopeck it may miss.
-    for _ in 0..3 {
-        if bonuses >= KOPECK && value_of(bonuses - KOPECK, rate) == money {
-            bonuses -= KOPECK;
-        } else if value_of(bonuses, rate) < money {
+    // With a rate above 1 kopeck per bonus-kopeck the rounding can miss by a step; two suffice.
+    for _ in 0..2 {
+        let value = value_of(bonuses, rate);
+        if value < money && bonuses < upper {
             bonuses += KOPECK;
+        } else if value > money && bonuses >= KOPECK {
+            bonuses -= KOPECK;
         } else {
             break;
         }
