@@ -443,7 +443,7 @@ mod tests {
             ds(&["0.13"])
         );
         // The 1C routine can give a negative share when many lines split a few kopecks.
-        let many = distribute_proportionally(d("0.05"), &vec![Decimal::ONE; 10]);
+        let many = distribute_proportionally(d("0.05"), &[Decimal::ONE; 10]);
         assert_eq!(many[0], d("-0.04"));
         assert_eq!(many.iter().copied().sum::<Decimal>(), d("0.05"));
     }
@@ -490,7 +490,7 @@ mod tests {
 
     #[test]
     fn caps_fix_the_routines_negative_residue() {
-        let shares = distribute_with_caps(d("0.05"), &vec![Decimal::ONE; 10], &vec![d("100"); 10]);
+        let shares = distribute_with_caps(d("0.05"), &[Decimal::ONE; 10], &[d("100"); 10]);
         assert!(shares.iter().all(|s| *s >= Decimal::ZERO));
         assert_eq!(shares.iter().copied().sum::<Decimal>(), d("0.05"));
         // Clamped to 0/0.01/… then kopecks taken back from the first lines.
