@@ -487,3 +487,48 @@ proptest! {
         check_invariants(&case, &calc)?;
     }
 }
+
+/// The 1C routine's residue would make a line negative (ten lines of 0.05, a 10 % discount of
+/// 0.05 in all): the calculation takes the general capped path and every invariant still holds.
+#[test]
+fn negative_residue_case_in_a_calculation() {
+    let lines = (1..=10)
+        .map(|i| OrderLine {
+            line_no: i,
+            product: "A".into(),
+            category: String::new(),
+            name: String::new(),
+            quantity: Decimal::ONE,
+            price: kop(5),
+            sum: kop(5),
+            discount_sum: Decimal::ZERO,
+        })
+        .collect();
+    let case = Case {
+        order: Order {
+            document_id: String::new(),
+            phone: "7".into(),
+            card_number: String::new(),
+            organization: String::new(),
+            use_bonuses: true,
+            bonus_debit: None,
+            date: None,
+            coupons: Vec::new(),
+            reserve_id: None,
+            lines,
+        },
+        account: Account {
+            phone: "7".into(),
+            available_bonuses: kop(5),
+            discount_percent: Some(Decimal::TEN),
+        },
+        policy: BonusPolicy::default(),
+    };
+    let calc = calculate(&case.order, &case.account, &case.policy).unwrap();
+    assert_eq!(calc.percent_discount_sum, kop(5));
+    assert!(calc
+        .lines
+        .iter()
+        .all(|l| l.percent_discount_sum >= Decimal::ZERO));
+    check_invariants(&case, &calc).unwrap();
+}
