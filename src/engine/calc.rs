@@ -8,18 +8,21 @@
 //!   discount (lines in `paymentExcluded` count zero), `maxPaymentPercent` of the receipt after
 //!   the percent discount rounded DOWN to kopecks (a limit must never be exceeded), and the
 //!   balance.
-//! * Rate: money value of `b` bonuses is `round_money(b × rate)` — this is the contract's
+//! * Rate: the money value of `b` bonuses is `round_money(b × rate)` — the contract's
 //!   `bonusDebitSum = bonusDebit × rate` to the kopeck. The most bonuses that fit a money limit
-//!   are `floor_2(limit / rate)` (capped by the balance); the money they buy is their value; then
-//!   `bonusDebit` is lowered to the FEWEST bonuses with that same value, so rounding never costs
-//!   the customer bonuses (with rate 1 nothing changes). A requested `bonusDebit` goes through the
-//!   same rule and is capped at `maxBonusDebit` with a message.
+//!   are `floor_2(limit / rate)` (capped by the balance); the money is their value; then
+//!   `bonusDebit` is derived back from that money, `round_bonus(money / rate)`, nudged by a kopeck
+//!   if needed so that its value is exactly the money (with rate 1 nothing changes; with rate 0.3,
+//!   10 roubles are 33.33 bonuses). A requested `bonusDebit` goes through the same rule (with a
+//!   message if that changes it) and is capped at `maxBonusDebit` with a message.
 //! * `maxBonusDebit` is reported even with `useBonuses:false` (what could have been spent).
 //! * Accrual: `round_bonus(sumAfter × accrualPercent / 100 / rate)` per line; the total is the
 //!   sum of the lines. The accrual exclusion list acts only while `noAccrualWhenPaidWithBonuses`
 //!   is on, and then only on lines that got a bonus share.
 use super::distribute::distribute_with_caps;
-use super::money::{ceil_money, floor_money, percent_of, round_bonus, round_money, KOPECK};
+use super::money::{
+    floor_money, mul_div_round, percent_of, pow10, round_bonus, round_money, KOPECK,
+};
 use super::order::Order;
 use super::policy::BonusPolicy;
 use crate::error::Error;
@@ -122,28 +125,45 @@ pub fn calculate_in(
     let rate = policy.rate;
     let mut messages = Vec::new();
 
+    // Amounts per line are whole kopecks in i64 (validated: ≤ 10^12 roubles with 2 decimals, so
+    // ≤ 10^14 kopecks), which keeps 10 000 lines well under the 2 ms budget; totals and the
+    // per-order rules stay in Decimal.
+    let sums: Vec<i64> = order
+        .lines
+        .iter()
+        .map(|line| kopecks_of(line.sum))
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            Error::invalid(
+                "Заказ: сумма строки вне допустимого диапазона",
+                "Order: a line sum is out of range",
+            )
+        })?;
+    let document_kopecks: i64 = sums.iter().sum();
+    let document_sum = money_of(document_kopecks);
+
     // 1. The card's percent discount.
-    let sums: Vec<Decimal> = order.lines.iter().map(|line| line.sum).collect();
-    let document_sum: Decimal = sums.iter().copied().sum();
-    let percent_discount_sum = round_money(percent_of(document_sum, discount_percent));
-    let percent_shares = distribute_with_caps(percent_discount_sum, &sums, &sums);
+    let percent_discount_sum =
+        mul_div_round(document_sum, discount_percent, Decimal::ONE_HUNDRED, 2).unwrap_or_default();
+    let percent_shares = spread_kopecks(kopecks_of(percent_discount_sum).unwrap_or(0), &sums);
 
     // 2. The bonus payment: what each line can still take, then the limits.
     let payment_excluded: HashSet<&str> =
         policy.payment_excluded.iter().map(String::as_str).collect();
-    let bonus_caps: Vec<Decimal> = order
+    let bonus_caps: Vec<i64> = order
         .lines
         .iter()
+        .zip(&sums)
         .zip(&percent_shares)
-        .map(|(line, share)| {
-            if payment_excluded.contains(line.product.as_str()) {
-                Decimal::ZERO
+        .map(|((line, sum), share)| {
+            if !payment_excluded.is_empty() && payment_excluded.contains(line.product.as_str()) {
+                0
             } else {
-                line.sum - share
+                sum - share
             }
         })
         .collect();
-    let mut money_limit: Decimal = bonus_caps.iter().copied().sum();
+    let mut money_limit = money_of(bonus_caps.iter().sum());
     if let Some(max_payment_percent) = policy.max_payment_percent {
         let receipt_after_discount = document_sum - percent_discount_sum;
         money_limit = money_limit.min(floor_money(percent_of(
@@ -163,7 +183,7 @@ pub fn calculate_in(
             }
             Some(requested) => {
                 let money = value_of(requested, rate);
-                let bonuses = fewest_bonuses_worth(money, rate, requested);
+                let bonuses = bonuses_worth(money, rate, requested);
                 if bonuses < requested {
                     messages.push(message_rate_rounding(lang, requested, bonuses, money));
                 }
@@ -172,7 +192,7 @@ pub fn calculate_in(
         }
     };
     // 3. The bonus money over the payable lines, in proportion to what is left of them.
-    let bonus_shares = distribute_with_caps(bonus_debit_sum, &bonus_caps, &bonus_caps);
+    let bonus_shares = spread_kopecks(kopecks_of(bonus_debit_sum).unwrap_or(0), &bonus_caps);
 
     // 4. Accrual on the money actually paid. The exclusion list takes effect only with its switch.
     let accrual_excluded: HashSet<&str> = if policy.no_accrual_when_paid_with_bonuses {
@@ -180,36 +200,43 @@ pub fn calculate_in(
     } else {
         HashSet::new()
     };
+    let accrual_rule = AccrualRule::new(policy.accrual_percent, rate);
     // 5. The lines.
     let mut lines = Vec::with_capacity(order.lines.len());
-    let mut bonus_accrual = Decimal::ZERO;
-    for ((line, percent_share), bonus_share) in
-        order.lines.iter().zip(percent_shares).zip(bonus_shares)
+    let mut bonus_accrual = 0i64;
+    for (((line, sum), percent_share), bonus_share) in order
+        .lines
+        .iter()
+        .zip(sums)
+        .zip(percent_shares)
+        .zip(bonus_shares)
     {
-        let discount_sum = percent_share + bonus_share;
-        let sum_after = line.sum - discount_sum;
-        let excluded_from_accrual =
-            !bonus_share.is_zero() && accrual_excluded.contains(line.product.as_str());
-        let accrual = if excluded_from_accrual || policy.accrual_percent.is_zero() {
-            Decimal::ZERO
+        let discount = percent_share + bonus_share;
+        let sum_after = sum - discount;
+        let excluded_from_accrual = bonus_share != 0
+            && !accrual_excluded.is_empty()
+            && accrual_excluded.contains(line.product.as_str());
+        let accrual = if excluded_from_accrual {
+            0
         } else {
-            round_bonus(percent_of(sum_after, policy.accrual_percent) / rate)
+            accrual_rule.accrual(sum_after)
         };
         bonus_accrual += accrual;
-        let line_discount_percent = if line.sum.is_zero() {
-            Decimal::ZERO
+        // "% руч.": discount / sum × 100 to 2 decimals = hundredths of a percent.
+        let discount_percent_hundredths = if sum == 0 {
+            0
         } else {
-            round_money(discount_sum * Decimal::ONE_HUNDRED / line.sum)
+            round_half_up_div(i128::from(discount) * 10_000, i128::from(sum))
         };
         lines.push(CalculationLine {
             line_no: line.line_no,
             sum: line.sum,
-            percent_discount_sum: percent_share,
-            bonus_debit_sum: bonus_share,
-            discount_sum,
-            discount_percent: line_discount_percent,
-            sum_after,
-            bonus_accrual: accrual,
+            percent_discount_sum: money_of(percent_share),
+            bonus_debit_sum: money_of(bonus_share),
+            discount_sum: money_of(discount),
+            discount_percent: Decimal::from_i128_with_scale(discount_percent_hundredths, 2),
+            sum_after: money_of(sum_after),
+            bonus_accrual: money_of(accrual),
         });
     }
     let total_discount = percent_discount_sum + bonus_debit_sum;
@@ -229,10 +256,128 @@ pub fn calculate_in(
         bonus_debit_sum,
         total_discount,
         to_pay: document_sum - total_discount,
-        bonus_accrual,
+        bonus_accrual: money_of(bonus_accrual),
         messages,
         lines,
     })
+}
+
+/// A validated money amount (at most 2 decimals, ≤ 10^12) in kopecks.
+fn kopecks_of(amount: Decimal) -> Option<i64> {
+    let amount = if amount.scale() > 2 {
+        amount.normalize()
+    } else {
+        amount
+    };
+    let scale = amount.scale();
+    if scale > 2 {
+        return None;
+    }
+    let kopecks = amount.mantissa().checked_mul(if scale == 2 {
+        1
+    } else if scale == 1 {
+        10
+    } else {
+        100
+    })?;
+    i64::try_from(kopecks).ok()
+}
+
+fn money_of(kopecks: i64) -> Decimal {
+    Decimal::new(kopecks, 2)
+}
+
+/// `numerator / denominator` rounded half up, both non-negative (`denominator` > 0); 64-bit
+/// division when the values allow, which is the usual case.
+fn round_half_up_div(numerator: i128, denominator: i128) -> i128 {
+    let (quotient, remainder) = match (u64::try_from(numerator), u64::try_from(denominator)) {
+        (Ok(n), Ok(d)) => (i128::from(n / d), i128::from(n % d)),
+        _ => (numerator / denominator, numerator % denominator),
+    };
+    if remainder * 2 >= denominator {
+        quotient + 1
+    } else {
+        quotient
+    }
+}
+
+/// `distribute_with_caps(total, amounts, amounts)` on kopecks: the 1C routine in proportion to the
+/// amounts, capped at each amount. With weights equal to caps and `total ≤ Σ amounts` no cap can
+/// bind, so the routine's numbers are final unless its residue pushes the largest line out of
+/// `0..=amount`; that rare case (and any total above Σ amounts) goes to the general routine.
+fn spread_kopecks(total: i64, amounts: &[i64]) -> Vec<i64> {
+    let amount_total: i64 = amounts.iter().sum();
+    let mut shares = vec![0i64; amounts.len()];
+    if total <= 0 || amount_total <= 0 {
+        return shares;
+    }
+    if total <= amount_total {
+        let (t, w) = (i128::from(total), i128::from(amount_total));
+        let mut distributed = 0i64;
+        let mut largest = 0;
+        for (i, (share, amount)) in shares.iter_mut().zip(amounts).enumerate() {
+            if *amount > 0 {
+                // ≤ 10^14 × 10^14: fits an i128; the result ≤ total fits an i64.
+                *share = round_half_up_div(t * i128::from(*amount), w) as i64;
+                distributed += *share;
+                if *amount > amounts[largest] {
+                    largest = i;
+                }
+            }
+        }
+        shares[largest] += total - distributed;
+        if (0..=amounts[largest]).contains(&shares[largest]) {
+            return shares;
+        }
+    }
+    let as_money: Vec<Decimal> = amounts.iter().map(|a| money_of(*a)).collect();
+    distribute_with_caps(money_of(total), &as_money, &as_money)
+        .into_iter()
+        .map(|share| kopecks_of(share).unwrap_or(0))
+        .collect()
+}
+
+/// Accrual in kopecks of bonuses: `round(sumAfter × percent / 100 / rate)` as one exact integer
+/// division, `sumAfter × factor / divisor`, with the factor and divisor fixed per order.
+struct AccrualRule {
+    percent: Decimal,
+    hundred_rates: Decimal,
+    integer: Option<(i128, i128)>,
+}
+
+impl AccrualRule {
+    fn new(percent: Decimal, rate: Decimal) -> AccrualRule {
+        // sumAfter × pm / 10^ps / (100 × rm / 10^rs) = sumAfter × (pm × 10^rs) / (100 × rm × 10^ps)
+        let integer = (|| {
+            let factor = percent.mantissa().checked_mul(pow10(rate.scale())?)?;
+            let divisor = rate
+                .mantissa()
+                .checked_mul(100)?
+                .checked_mul(pow10(percent.scale())?)?;
+            // sumAfter ≤ 10^14 kopecks: keep the product inside an i128.
+            (factor <= 10i128.pow(20) && divisor > 0).then_some((factor, divisor))
+        })();
+        AccrualRule {
+            percent,
+            hundred_rates: Decimal::ONE_HUNDRED * rate,
+            integer,
+        }
+    }
+
+    fn accrual(&self, sum_after: i64) -> i64 {
+        if self.percent.is_zero() || sum_after <= 0 {
+            return 0;
+        }
+        match self.integer {
+            Some((factor, divisor)) => {
+                i64::try_from(round_half_up_div(i128::from(sum_after) * factor, divisor))
+                    .unwrap_or(i64::MAX)
+            }
+            None => mul_div_round(money_of(sum_after), self.percent, self.hundred_rates, 2)
+                .and_then(kopecks_of)
+                .unwrap_or(0),
+        }
+    }
 }
 
 /// The money value of `bonuses` at `rate`, to the kopeck.
@@ -241,7 +386,7 @@ pub fn value_of(bonuses: Decimal, rate: Decimal) -> Decimal {
 }
 
 /// The most bonuses (2 decimals, at most `available`) whose value stays within `money_limit`,
-/// lowered to the fewest bonuses of that value; returns (bonuses, their value).
+/// then expressed by [`bonuses_worth`] of their value; returns (bonuses, their value).
 pub fn most_bonuses_within(
     money_limit: Decimal,
     available: Decimal,
@@ -257,28 +402,25 @@ pub fn most_bonuses_within(
     let most = by_money.min(floor_money(available));
     // `most × rate ≤ money_limit` and the limit is whole kopecks, so its rounding stays within.
     let money = value_of(most, rate).min(money_limit);
-    (fewest_bonuses_worth(money, rate, most), money)
+    (bonuses_worth(money, rate, most), money)
 }
 
-/// The fewest bonuses (2 decimals) whose value at `rate` is `money`, given that `upper` bonuses
-/// are worth exactly that (so the answer is at most `upper`).
-pub fn fewest_bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
+/// The bonuses (2 decimals) for `money` at `rate`: `round_bonus(money / rate)`, moved by a kopeck
+/// if needed so that their value is exactly `money`, and never more than `upper` (which is known to
+/// be worth `money`).
+pub fn bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
     if money <= Decimal::ZERO || rate <= Decimal::ZERO {
         return Decimal::ZERO;
     }
-    // value_of(b) = money ⇔ b × rate ≥ money − half a kopeck (rounding half away from zero).
-    let half_kopeck = KOPECK / Decimal::TWO;
-    let estimate = (money - half_kopeck)
-        .checked_div(rate)
-        .map(ceil_money)
-        .unwrap_or(upper);
+    let estimate = money.checked_div(rate).map(round_bonus).unwrap_or(upper);
     let mut bonuses = estimate.clamp(Decimal::ZERO, upper);
-    // The division is exact to 28 digits; a step or two corrects the kopeck it may miss.
-    for _ in 0..3 {
-        if bonuses >= KOPECK && value_of(bonuses - KOPECK, rate) == money {
-            bonuses -= KOPECK;
-        } else if value_of(bonuses, rate) < money {
+    // With a rate above 1 kopeck per bonus-kopeck the rounding can miss by a step; two suffice.
+    for _ in 0..2 {
+        let value = value_of(bonuses, rate);
+        if value < money && bonuses < upper {
             bonuses += KOPECK;
+        } else if value > money && bonuses >= KOPECK {
+            bonuses -= KOPECK;
         } else {
             break;
         }

@@ -18,31 +18,39 @@
 //! shorter than weights) is zero; caps are rounded down to kopecks so that no share can exceed
 //! the real cap. Nothing here panics on any input; results are exact (Σ = total) for every
 //! amount below ~10^20, which the order validation guarantees with a wide margin.
-use super::money::{floor_money, round_money, KOPECK};
+use super::money::{floor_money, mul_div_round, pow10, round_money, KOPECK};
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
 fn non_negative(x: Decimal) -> Decimal {
-    x.max(Decimal::ZERO)
-}
-
-/// `a × b / c` in the 1C order (multiplication first). When the product overflows (absurd
-/// inputs only) the division goes first instead, which loses only digits far below a kopeck.
-fn mul_div(a: Decimal, b: Decimal, c: Decimal) -> Decimal {
-    match a.checked_mul(b) {
-        Some(product) => product.checked_div(c).unwrap_or(Decimal::ZERO),
-        None => b
-            .checked_div(c)
-            .and_then(|ratio| a.checked_mul(ratio))
-            .unwrap_or(Decimal::ZERO),
+    if x.is_sign_negative() {
+        Decimal::ZERO
+    } else {
+        x
     }
 }
 
-/// Compares `a × b` with `c × d` (all non-negative), exactly when the products fit.
+/// Compares `a × b` with `c × d` (all non-negative, `b` and `d` positive), exactly when the
+/// products fit (always, for money); integer mantissas first because this runs once per line.
 fn compare_products(a: Decimal, b: Decimal, c: Decimal, d: Decimal) -> Ordering {
+    // a × b = ma × mb / 10^(sa + sb): bring both sides to the larger scale.
+    let (left_scale, right_scale) = (a.scale() + b.scale(), c.scale() + d.scale());
+    let integer = || {
+        let left = a.mantissa().checked_mul(b.mantissa())?;
+        let right = c.mantissa().checked_mul(d.mantissa())?;
+        Some(if left_scale >= right_scale {
+            left.cmp(&right.checked_mul(pow10(left_scale - right_scale)?)?)
+        } else {
+            left.checked_mul(pow10(right_scale - left_scale)?)?
+                .cmp(&right)
+        })
+    };
+    if let Some(order) = integer() {
+        return order;
+    }
     match (a.checked_mul(b), c.checked_mul(d)) {
         (Some(left), Some(right)) => left.cmp(&right),
-        // Absurd magnitudes: compare a/d with c/b instead (b and d are positive here).
+        // Absurd magnitudes: compare a/d with c/b instead.
         _ => match (a.checked_div(d), c.checked_div(b)) {
             (Some(left), Some(right)) => left.cmp(&right),
             _ => Ordering::Equal,
@@ -71,39 +79,36 @@ fn usable_weights(weights: &[Decimal]) -> (Vec<Decimal>, Decimal) {
     }
 }
 
-/// The index of the largest weight, the first one on ties.
-fn largest_index(weights: &[Decimal]) -> usize {
-    let mut best = 0;
-    for (i, w) in weights.iter().enumerate() {
-        if *w > weights[best] {
-            best = i;
-        }
-    }
-    best
-}
-
 /// The 1C routine on non-negative weights whose sum fits: shares rounded half away from zero,
 /// the residue to the largest weight. All weights zero: everything to the first line.
-fn proportional_shares(total: Decimal, weights: &[Decimal], weight_total: Decimal) -> Vec<Decimal> {
+/// Also returns the index that took the residue.
+fn proportional_shares(
+    total: Decimal,
+    weights: &[Decimal],
+    weight_total: Decimal,
+) -> (Vec<Decimal>, usize) {
     let mut shares = vec![Decimal::ZERO; weights.len()];
     if shares.is_empty() || total.is_zero() {
-        return shares;
+        return (shares, 0);
     }
     if weight_total.is_zero() {
         shares[0] = total;
-        return shares;
+        return (shares, 0);
     }
     let mut distributed = Decimal::ZERO;
-    for (share, weight) in shares.iter_mut().zip(weights) {
+    let mut largest = 0;
+    for (i, (share, weight)) in shares.iter_mut().zip(weights).enumerate() {
         if !weight.is_zero() {
-            *share = round_money(mul_div(total, *weight, weight_total));
+            *share = mul_div_round(total, *weight, weight_total, 2).unwrap_or(Decimal::ZERO);
             distributed = distributed.saturating_add(*share);
+            if *weight > weights[largest] {
+                largest = i;
+            }
         }
     }
-    let largest = largest_index(weights);
     let residue = total.saturating_sub(distributed);
     shares[largest] = shares[largest].saturating_add(residue);
-    shares
+    (shares, largest)
 }
 
 /// Spreads `total` (2 decimals) in proportion to `weights`: each share rounded half away from zero
@@ -116,7 +121,7 @@ fn proportional_shares(total: Decimal, weights: &[Decimal], weight_total: Decima
 pub fn distribute_proportionally(total: Decimal, weights: &[Decimal]) -> Vec<Decimal> {
     let total = round_money(total);
     let (weights, weight_total) = usable_weights(weights);
-    proportional_shares(total, &weights, weight_total)
+    proportional_shares(total, &weights, weight_total).0
 }
 
 /// Like `distribute_proportionally`, but no share exceeds its cap: lines whose cap binds get their
@@ -130,36 +135,34 @@ pub fn distribute_proportionally(total: Decimal, weights: &[Decimal]) -> Vec<Dec
 pub fn distribute_with_caps(total: Decimal, weights: &[Decimal], caps: &[Decimal]) -> Vec<Decimal> {
     let n = weights.len();
     let (weights, _) = usable_weights(weights);
-    let caps: Vec<Decimal> = (0..n)
-        .map(|i| {
-            let cap = floor_money(non_negative(caps.get(i).copied().unwrap_or_default()));
-            if weights[i].is_zero() {
-                Decimal::ZERO
-            } else {
-                cap
-            }
-        })
-        .collect();
+    // One pass: usable caps (whole kopecks; zero where the weight is zero), their sum, and the
+    // free weights (lines that can take a share) with their sum.
+    let mut usable_caps = Vec::with_capacity(n);
+    let mut free_weights = Vec::with_capacity(n);
+    let mut room_total = Decimal::ZERO;
+    let mut free_weight_total = Decimal::ZERO;
+    for (i, weight) in weights.iter().enumerate() {
+        let mut cap = non_negative(caps.get(i).copied().unwrap_or_default());
+        if cap.scale() > 2 {
+            cap = floor_money(cap);
+        }
+        if weight.is_zero() || cap.is_zero() {
+            usable_caps.push(Decimal::ZERO);
+            free_weights.push(Decimal::ZERO);
+        } else {
+            usable_caps.push(cap);
+            free_weights.push(*weight);
+            room_total = room_total.saturating_add(cap);
+            free_weight_total = free_weight_total.saturating_add(*weight); // fits: usable_weights
+        }
+    }
+    let caps = usable_caps;
     let mut shares = vec![Decimal::ZERO; n];
-    let room_total = caps
-        .iter()
-        .fold(Decimal::ZERO, |sum, c| sum.saturating_add(*c));
     let target = round_money(total).min(room_total);
     if target <= Decimal::ZERO {
         return shares;
     }
 
-    // Free weights: lines that can take a share and whose cap does not bind.
-    let mut free_weights: Vec<Decimal> = (0..n)
-        .map(|i| {
-            if caps[i].is_zero() {
-                Decimal::ZERO
-            } else {
-                weights[i]
-            }
-        })
-        .collect();
-    let mut free_weight_total = weight_sum(&free_weights).unwrap_or(Decimal::MAX);
     let mut left = target;
     bind_caps(
         &mut shares,
@@ -169,17 +172,16 @@ pub fn distribute_with_caps(total: Decimal, weights: &[Decimal], caps: &[Decimal
         &caps,
     );
 
-    // The 1C routine over the free lines. Their exact shares are within their caps, so only the
-    // residue can push a line out of 0..=cap.
-    let free_shares = proportional_shares(left, &free_weights, free_weight_total);
-    let mut out_of_range = false;
+    // The 1C routine over the free lines. Their exact shares are within 0..=cap and the cap is whole
+    // kopecks, so every rounded share is too; only the line that took the residue can leave the range.
+    let (free_shares, residue_line) = proportional_shares(left, &free_weights, free_weight_total);
     for (i, share) in free_shares.into_iter().enumerate() {
         if !free_weights[i].is_zero() {
-            out_of_range |= share < Decimal::ZERO || share > caps[i];
             shares[i] = share;
         }
     }
-    if out_of_range {
+    let residue_share = shares[residue_line];
+    if residue_share.is_sign_negative() || residue_share > caps[residue_line] {
         for (share, cap) in shares.iter_mut().zip(&caps) {
             *share = (*share).clamp(Decimal::ZERO, *cap);
         }
@@ -441,7 +443,7 @@ mod tests {
             ds(&["0.13"])
         );
         // The 1C routine can give a negative share when many lines split a few kopecks.
-        let many = distribute_proportionally(d("0.05"), &vec![Decimal::ONE; 10]);
+        let many = distribute_proportionally(d("0.05"), &[Decimal::ONE; 10]);
         assert_eq!(many[0], d("-0.04"));
         assert_eq!(many.iter().copied().sum::<Decimal>(), d("0.05"));
     }
@@ -488,7 +490,7 @@ mod tests {
 
     #[test]
     fn caps_fix_the_routines_negative_residue() {
-        let shares = distribute_with_caps(d("0.05"), &vec![Decimal::ONE; 10], &vec![d("100"); 10]);
+        let shares = distribute_with_caps(d("0.05"), &[Decimal::ONE; 10], &[d("100"); 10]);
         assert!(shares.iter().all(|s| *s >= Decimal::ZERO));
         assert_eq!(shares.iter().copied().sum::<Decimal>(), d("0.05"));
         // Clamped to 0/0.01/… then kopecks taken back from the first lines.

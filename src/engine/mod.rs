@@ -14,7 +14,7 @@
 //! Additions beyond that list: `money::{MAX_MONEY, KOPECK, floor_money, ceil_money,
 //! has_at_most_decimals, json_number, json_number_option}`, `LocalDateTime::{MIN, MAX}` and
 //! `Default`, `order::{MAX_LINES, MAX_QUANTITY}`, `BonusPolicy::{from_json, expiry}`,
-//! `calc::{calculate_in, value_of, most_bonuses_within, fewest_bonuses_worth}`.
+//! `calc::{calculate_in, value_of, most_bonuses_within, bonuses_worth}`.
 
 pub mod calc;
 pub mod distribute;

@@ -58,6 +58,75 @@ pub fn has_at_most_decimals(x: Decimal, places: u32) -> bool {
     x.normalize().scale() <= places
 }
 
+/// `a × b / c` rounded half away from zero to `places` decimals, exactly (one rounding of the
+/// exact quotient, as 1C's `Окр(a * b / c, places)`); `None` when `c` is zero.
+///
+/// This is the hot operation of the engine: it runs on the integer mantissas (i128) and falls
+/// back to `Decimal` arithmetic only for magnitudes far beyond any money amount.
+pub fn mul_div_round(a: Decimal, b: Decimal, c: Decimal, places: u32) -> Option<Decimal> {
+    if c.is_zero() {
+        return None;
+    }
+    if let Some(exact) = mul_div_round_integer(a, b, c, places) {
+        return Some(exact);
+    }
+    let quotient = match a.checked_mul(b) {
+        Some(product) => product.checked_div(c)?,
+        None => b.checked_div(c).and_then(|ratio| a.checked_mul(ratio))?,
+    };
+    Some(quotient.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero))
+}
+
+/// Powers of ten that fit in an i128 (10^0 ..= 10^38).
+const POW10: [i128; 39] = {
+    let mut table = [1i128; 39];
+    let mut i = 1;
+    while i < 39 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// 10^exponent as an i128, when it fits.
+pub(crate) fn pow10(exponent: u32) -> Option<i128> {
+    POW10.get(exponent as usize).copied()
+}
+
+fn mul_div_round_integer(a: Decimal, b: Decimal, c: Decimal, places: u32) -> Option<Decimal> {
+    // a × b / c × 10^places = (ma × mb × 10^(sc + places)) / (mc × 10^(sa + sb))
+    let up = c.scale() + places;
+    let down = a.scale() + b.scale();
+    let mut numerator = a.mantissa().checked_mul(b.mantissa())?;
+    let mut denominator = c.mantissa();
+    if up >= down {
+        numerator = numerator.checked_mul(pow10(up - down)?)?;
+    } else {
+        denominator = denominator.checked_mul(pow10(down - up)?)?;
+    }
+    let negative = (numerator < 0) != (denominator < 0);
+    let (n, d) = (numerator.unsigned_abs(), denominator.unsigned_abs());
+    // 64-bit division when both fit: several times faster than the 128-bit routine.
+    let (mut quotient, remainder) = match (u64::try_from(n), u64::try_from(d)) {
+        (Ok(n), Ok(d)) => (u128::from(n / d), u128::from(n % d)),
+        _ => (n / d, n % d),
+    };
+    // Half or more of the divisor left over: one more unit away from zero (remainder < d ≤ 2^127).
+    if remainder * 2 >= d {
+        quotient += 1;
+    }
+    let magnitude = i128::try_from(quotient).ok()?;
+    Decimal::try_from_i128_with_scale(if negative { -magnitude } else { magnitude }, places).ok()
+}
+
+/// `value > limit` for a non-negative `limit` with scale 0, on the mantissa when it can.
+pub(crate) fn exceeds(value: Decimal, limit_units: i128) -> bool {
+    match limit_units.checked_mul(pow10(value.scale()).unwrap_or(i128::MAX)) {
+        Some(scaled_limit) if pow10(value.scale()).is_some() => value.mantissa() > scaled_limit,
+        _ => value > Decimal::from_i128_with_scale(limit_units, 0),
+    }
+}
+
 /// Serde for amounts in the contract's JSON: written as exact JSON numbers without trailing zeros
 /// (`8060`, `80.6`, `36.76`; the crate's default would write strings), read from JSON numbers
 /// exactly (no float on the way). Use as `#[serde(with = "crate::engine::money::json_number")]`.
@@ -136,6 +205,34 @@ mod tests {
         assert!(percent_of(Decimal::MAX, Decimal::MAX) > Decimal::ZERO);
         assert!(percent_of(Decimal::MIN, Decimal::MAX) < Decimal::ZERO);
         assert!(percent_of(Decimal::MAX, d("100")) > d("79000000000000000000000000000"));
+    }
+
+    #[test]
+    fn mul_div_round_matches_decimal_arithmetic() {
+        let cases = [
+            ("100", "3000", "8160"),
+            ("100", "2040", "8160"),
+            ("0.06", "1", "12"),
+            ("-0.06", "1", "12"),
+            ("0.06", "-1", "12"),
+            ("2963.24", "1", "100"),
+            ("36.76", "100", "3000"),
+            ("1", "1", "3"),
+            ("0.01", "0.5", "1"),
+            ("999999999999.99", "99999.999", "0.000001"),
+        ];
+        for (a, b, c) in cases {
+            let (a, b, c) = (d(a), d(b), d(c));
+            let expected = round_money(a * b / c);
+            assert_eq!(mul_div_round(a, b, c, 2), Some(expected), "{a} × {b} / {c}");
+        }
+        assert_eq!(mul_div_round(d("1"), d("1"), d("0"), 2), None);
+        // Beyond i128: the Decimal fallback.
+        assert_eq!(
+            mul_div_round(Decimal::MAX, d("1"), Decimal::MAX, 2),
+            Some(d("1"))
+        );
+        assert!(mul_div_round(Decimal::MAX, Decimal::MAX, d("0.5"), 2).is_none());
     }
 
     #[test]

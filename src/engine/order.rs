@@ -8,7 +8,7 @@
 //!
 //! The derived serde implementations stay lenient (unknown keys ignored) for data the add-in
 //! stored itself; they serialize amounts as JSON numbers.
-use super::money::{has_at_most_decimals, MAX_MONEY};
+use super::money::{exceeds, has_at_most_decimals, MAX_MONEY};
 use super::time::LocalDateTime;
 use crate::error::Error;
 use rust_decimal::prelude::ToPrimitive;
@@ -21,6 +21,9 @@ use std::fmt;
 /// The most lines an order may have. 1C receipts have tens of lines; large wholesale documents a
 /// few thousand.
 pub const MAX_LINES: usize = 100_000;
+
+/// [`MAX_MONEY`] in whole roubles, for the fast mantissa comparison.
+const MAX_MONEY_UNITS: i128 = 1_000_000_000_000;
 
 /// The largest quantity of a line (10^9).
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
@@ -134,7 +137,7 @@ impl Order {
                 key,
                 line: Some((index, Some(line.line_no))),
             };
-            if line.quantity <= Decimal::ZERO {
+            if line.quantity.is_sign_negative() || line.quantity.is_zero() {
                 return Err(at("quantity").error(
                     format!(
                         "количество должно быть больше нуля, получено {}",
@@ -143,7 +146,7 @@ impl Order {
                     format!("the quantity must be above zero, got {}", line.quantity),
                 ));
             }
-            if line.quantity > MAX_QUANTITY || !fits_decimals(line.quantity, 3) {
+            if exceeds(line.quantity, 1_000_000_000) || !fits_decimals(line.quantity, 3) {
                 return Err(at("quantity").error(
                     format!("количество — не больше 10^9 и не больше 3 знаков после запятой, получено {}", line.quantity),
                     format!("the quantity must be at most 10^9 with at most 3 decimals, got {}", line.quantity),
@@ -197,7 +200,7 @@ fn fits_decimals(x: Decimal, places: u32) -> bool {
 
 /// A money (or bonus) amount: 0..=10^12 with at most 2 decimals.
 fn check_amount(at: Place, value: Decimal) -> Result<(), Error> {
-    if value < Decimal::ZERO {
+    if value.is_sign_negative() && !value.is_zero() {
         return Err(at.error(
             format!("сумма не может быть отрицательной, получено {value}"),
             format!("the amount cannot be negative, got {value}"),
@@ -209,7 +212,7 @@ fn check_amount(at: Place, value: Decimal) -> Result<(), Error> {
             format!("the amount must have at most 2 decimals, got {value}"),
         ));
     }
-    if value > MAX_MONEY {
+    if exceeds(value, MAX_MONEY_UNITS) {
         return Err(at.error(
             format!("сумма {value} больше допустимой ({MAX_MONEY})"),
             format!("the amount {value} exceeds the limit ({MAX_MONEY})"),
