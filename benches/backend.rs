@@ -73,9 +73,11 @@ fn fix_many(b: &EmbeddedBackend, prefix: &str, n: usize) {
 
 fn prepare(dir: &Path, sync: &str) -> EmbeddedBackend {
     let b = open(dir, sync);
-    let mut p = BonusPolicy::default();
-    p.accrual_percent = Decimal::TEN;
-    b.set_policy(p).unwrap();
+    b.set_policy(BonusPolicy {
+        accrual_percent: Decimal::TEN,
+        ..BonusPolicy::default()
+    })
+    .unwrap();
     for i in 0..CUSTOMERS {
         b.register_customer(&phone(i), "", &Default::default())
             .unwrap();

@@ -482,6 +482,9 @@ fn fingerprint(dir: &std::path::Path) -> String {
     out
 }
 
+/// One call that must be refused.
+type BadCall<'a> = Box<dyn Fn() -> bonusplus_1c::error::Result<()> + 'a>;
+
 #[test]
 fn invalid_input_is_refused_and_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
@@ -493,11 +496,7 @@ fn invalid_input_is_refused_and_changes_nothing() {
         .unwrap();
     let before = fingerprint(dir.path());
 
-    let mut calls: Vec<(
-        &str,
-        ErrorCode,
-        Box<dyn Fn() -> bonusplus_1c::error::Result<()>>,
-    )> = Vec::new();
+    let mut calls: Vec<(&str, ErrorCode, BadCall)> = Vec::new();
     calls.push((
         "negative money",
         ErrorCode::InvalidArgument,

@@ -121,7 +121,7 @@ fn processes_fix_and_return_the_same_sales_on_one_file_exactly_once() {
     // Every worker got the same answer for each document: the first one, stored.
     let mut answers: BTreeMap<String, HashSet<String>> = BTreeMap::new();
     let mut sales: BTreeMap<usize, SaleResult> = BTreeMap::new();
-    let mut reversed = vec![Decimal::ZERO; CUSTOMERS];
+    let mut reversed = [Decimal::ZERO; CUSTOMERS];
     for out in &outs {
         for l in std::fs::read_to_string(out).unwrap().lines() {
             let parts: Vec<&str> = l.splitn(3, '\t').collect();
@@ -159,8 +159,8 @@ fn processes_fix_and_return_the_same_sales_on_one_file_exactly_once() {
     assert_eq!(report.sales, CUSTOMERS + SHARED_DOCS);
     assert_eq!(report.returns, SHARED_DOCS);
     // Balances: seed + every accrual once − every spend once − every reversal once.
-    for i in 0..CUSTOMERS {
-        let mut expected = d("1000") - reversed[i];
+    for (i, reversed) in reversed.iter().enumerate() {
+        let mut expected = d("1000") - reversed;
         for (k, s) in &sales {
             if k % CUSTOMERS == i {
                 expected += s.bonus_accrued - s.bonus_debited;

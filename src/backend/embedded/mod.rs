@@ -59,11 +59,13 @@ pub struct EmbeddedOptions {
 /// What a committed write survives (SQLite's `synchronous` in WAL mode).
 ///
 /// The default is [`Durability::ProcessCrash`] (`synchronous=NORMAL`): COMMIT returns once the
-/// transaction is in the WAL file, i.e. in the OS; a killed process (SIGKILL, a 1C worker crash)
-/// loses nothing, and a power cut may lose the last commits but never corrupts or half-applies.
-/// `PowerLoss` (`FULL`) adds an fsync per commit. Measured with `cargo bench --bench backend` on
-/// the development machine: FULL missed the 2 000 sales/s target for one process while NORMAL met
-/// it with a wide margin (figures in the issue report), hence the default.
+/// transaction is in the WAL file, i.e. in the OS, so a killed process (SIGKILL, a crashed 1C
+/// worker) loses nothing; a power cut may lose the last commits, never corrupt or half-apply.
+/// Chosen by measurement (`cargo bench --bench backend`, 2 shared cores): FULL (an fsync per
+/// commit) made 3 140 sales/s on an idle disk but 250–260/s while other builds wrote to the same
+/// disk, far below the 2 000/s target; NORMAL made 5 600/s idle and ~2 040/s under that load.
+/// A 1C server shares its disk with the 1C database, so fsync latency is not ours to count on.
+/// `PowerLoss` (`FULL`) is there for installations that prefer the guarantee to the speed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
     #[default]
@@ -218,7 +220,7 @@ impl Backend for EmbeddedBackend {
             registration::register(tx, &phone, &card, data, self.now(), &self.settings)
         })?;
         match outcome {
-            registration::Outcome::Done(r) => Ok(r),
+            registration::Outcome::Done(r) => Ok(*r),
             registration::Outcome::NeedsCode { send, wait_seconds } => {
                 if let Some(code) = send {
                     self.sms.send_code(&phone, &code)?;

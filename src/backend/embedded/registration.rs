@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorCode, Result};
 use rusqlite::Connection;
 
 pub(crate) enum Outcome {
-    Done(Registration),
+    Done(Box<Registration>),
     /// Confirmation needed; `Some(code)` = a code was just stored and must now be sent.
     NeedsCode {
         send: Option<String>,
@@ -31,10 +31,10 @@ pub(crate) fn register(
     let now_s = now.unix_seconds();
     let policy = policies::applying(conn, "", now)?;
     if let Some(existing) = customers::by_phone(conn, phone)? {
-        return Ok(Outcome::Done(Registration {
+        return Ok(Outcome::Done(Box::new(Registration {
             created: false,
             customer: customers::view(conn, &existing, now_s, policy.discount_percent)?,
-        }));
+        })));
     }
     let confirmed = codes::confirmed_within(conn, phone, now_s, s.sms_window_seconds)?;
     if policy.confirm_phone_on_registration && !confirmed {
@@ -61,10 +61,10 @@ pub(crate) fn register(
     customers::ensure_card_free(conn, card, None)?;
     let id = customers::insert(conn, phone, card, data, confirmed, now_s)?;
     let row = customers::by_id(conn, id)?;
-    Ok(Outcome::Done(Registration {
+    Ok(Outcome::Done(Box::new(Registration {
         created: true,
         customer: customers::view(conn, &row, now_s, policy.discount_percent)?,
-    }))
+    })))
 }
 
 pub(crate) fn code_required(wait_seconds: Option<i64>) -> Error {

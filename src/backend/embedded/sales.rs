@@ -148,10 +148,12 @@ pub(crate) fn fix_sale(
     if let Some(r) = sale.reserve_id.as_deref().filter(|r| !r.is_empty()) {
         valid_document_id(r, "reserveId")?;
     }
-    let (mut order, customer) = prepare(conn, sale, now)?;
-    if let Some(first) = stored_result(conn, &order.document_id)? {
+    // The idempotency key decides first: a repeat gets the stored answer even if the customer or
+    // the policy changed since.
+    if let Some(first) = stored_result(conn, &sale.document_id)? {
         return Ok(first);
     }
+    let (mut order, customer) = prepare(conn, sale, now)?;
     let doc = order.document_id.clone();
     let now_s = now.unix_seconds();
     let sale_at = order.date.unwrap_or(now);
