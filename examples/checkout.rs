@@ -47,7 +47,11 @@ fn run() -> Result<(), String> {
         match arg.as_str() {
             "--server" => server = cli.next(),
             "--api-key" => api_key = cli.next(),
-            other => return Err(format!("unknown argument {other}; see the example's header")),
+            other => {
+                return Err(format!(
+                    "unknown argument {other}; see the example's header"
+                ))
+            }
         }
     }
 
@@ -72,8 +76,13 @@ fn run() -> Result<(), String> {
         }
         None => {
             // The built-in program: 1 % of what is paid comes back as bonuses, active at once.
-            bp.call("УстановитьПолитику", &[json!({"accrualPercent": 1, "rate": 1}).to_string().into()])?;
-            println!("mode: embedded (built-in loyalty engine), policy: accrual 1 %, 1 bonus = 1 ₽");
+            bp.call(
+                "УстановитьПолитику",
+                &[json!({"accrualPercent": 1, "rate": 1}).to_string().into()],
+            )?;
+            println!(
+                "mode: embedded (built-in loyalty engine), policy: accrual 1 %, 1 bonus = 1 ₽"
+            );
         }
     }
     println!("{}", bp.call_json("ПроверитьПодключение", &[])?);
@@ -81,10 +90,22 @@ fn run() -> Result<(), String> {
     // 1. A new customer.
     let reg = bp.call_json(
         "ЗарегистрироватьКлиента",
-        &[PHONE.into(), CARD.into(), json!({"firstName": "Иван", "lastName": "Иванов", "middleName": "Иванович"}).to_string().into()],
+        &[
+            PHONE.into(),
+            CARD.into(),
+            json!({"firstName": "Иван", "lastName": "Иванов", "middleName": "Иванович"})
+                .to_string()
+                .into(),
+        ],
     )?;
-    let phone = reg["customer"]["phone"].as_str().unwrap_or_default().to_owned();
-    println!("\n1. registered {} (card {}), created: {}", phone, reg["customer"]["cardNumber"], reg["created"]);
+    let phone = reg["customer"]["phone"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    println!(
+        "\n1. registered {} (card {}), created: {}",
+        phone, reg["customer"]["cardNumber"], reg["created"]
+    );
 
     // 2. A first purchase earns bonuses.
     let first = json!({
@@ -92,11 +113,20 @@ fn run() -> Result<(), String> {
         "lines": [{"lineNo": 1, "product": "00-00000099", "name": "Кондиционер", "quantity": 1, "price": 10000, "sum": 10000}]
     });
     let sale = bp.call_json("ЗафиксироватьПродажу", &[first.to_string().into()])?;
-    println!("2. first sale {}: accrued {} bonuses", sale["documentId"], sale["bonusAccrued"]);
+    println!(
+        "2. first sale {}: accrued {} bonuses",
+        sale["documentId"], sale["bonusAccrued"]
+    );
 
     // 3. The next visit: the card is scanned.
-    let scan = bp.call_json("РазобратьСканирование", &[format!("\u{2}{CARD}\r\n").into()])?;
-    let found = bp.call_json("НайтиКарту", &[scan["value"].as_str().unwrap_or_default().into(), "".into()])?;
+    let scan = bp.call_json(
+        "РазобратьСканирование",
+        &[format!("\u{2}{CARD}\r\n").into()],
+    )?;
+    let found = bp.call_json(
+        "НайтиКарту",
+        &[scan["value"].as_str().unwrap_or_default().into(), "".into()],
+    )?;
     let customer = &found["customer"];
     println!(
         "3. card {} found: {}, available bonuses {}",
@@ -114,10 +144,26 @@ fn run() -> Result<(), String> {
         ]
     });
     let calc = bp.call_json("РассчитатьСкидки", &[order.to_string().into()])?;
-    println!("4. order {}: the 1C form after «БонусПлюс»\n", calc["documentId"]);
-    println!("   {:<3} {:<24} {:>10} {:>8} {:>11} {:>10}", "N", "Товар", "Сумма", "% руч.", "Сумма руч.", "Сумма");
-    let names: Vec<&str> = order["lines"].as_array().unwrap().iter().map(|l| l["name"].as_str().unwrap_or("")).collect();
-    for (line, name) in calc["lines"].as_array().ok_or("no lines")?.iter().zip(names) {
+    println!(
+        "4. order {}: the 1C form after «БонусПлюс»\n",
+        calc["documentId"]
+    );
+    println!(
+        "   {:<3} {:<24} {:>10} {:>8} {:>11} {:>10}",
+        "N", "Товар", "Сумма", "% руч.", "Сумма руч.", "Сумма"
+    );
+    let names: Vec<&str> = order["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["name"].as_str().unwrap_or(""))
+        .collect();
+    for (line, name) in calc["lines"]
+        .as_array()
+        .ok_or("no lines")?
+        .iter()
+        .zip(names)
+    {
         println!(
             "   {:<3} {:<24} {:>10} {:>8} {:>11} {:>10}",
             line["lineNo"],
@@ -139,11 +185,17 @@ fn run() -> Result<(), String> {
     );
     println!(
         "   bonuses paid {} (max {}), to pay {}, bonuses to accrue {}",
-        calc["bonusDebit"], calc["maxBonusDebit"], money(&calc["toPay"]), calc["bonusAccrual"]
+        calc["bonusDebit"],
+        calc["maxBonusDebit"],
+        money(&calc["toPay"]),
+        calc["bonusAccrual"]
     );
 
     // 5. The order is posted: the bonuses are held.
-    bp.call("ЗарезервироватьБонусы", &["ЗК-000001".into(), phone.as_str().into(), Arg::Int(100)])?;
+    bp.call(
+        "ЗарезервироватьБонусы",
+        &["ЗК-000001".into(), phone.as_str().into(), Arg::Int(100)],
+    )?;
     let held = bp.call_json("НайтиКарту", &["".into(), phone.as_str().into()])?;
     println!(
         "5. reserved: available {}, reserved {}",
@@ -157,10 +209,17 @@ fn run() -> Result<(), String> {
     let fixed = bp.call_json("ЗафиксироватьПродажу", &[sale.to_string().into()])?;
     println!(
         "6. sale {} {}: debited {}, accrued {}; balance now {}",
-        fixed["documentId"], fixed["status"], fixed["bonusDebited"], fixed["bonusAccrued"], fixed["customer"]["availableBonuses"]
+        fixed["documentId"],
+        fixed["status"],
+        fixed["bonusDebited"],
+        fixed["bonusAccrued"],
+        fixed["customer"]["availableBonuses"]
     );
     let again = bp.call_json("ЗафиксироватьПродажу", &[sale.to_string().into()])?;
-    println!("   fixed again (re-posting): same result: {}", again == fixed);
+    println!(
+        "   fixed again (re-posting): same result: {}",
+        again == fixed
+    );
 
     // 7. «Информация по бонусам».
     let info = bp.call_json("ИнформацияОБонусах", &["РТУ-000002".into()])?;

@@ -73,7 +73,8 @@ fn looks_like_phone(text: &str, digits_only: bool) -> bool {
     let separators_only = text
         .chars()
         .all(|c| c.is_ascii_digit() || " ()-".contains(c));
-    if !digits_only && !(separators_only && text.contains(['(', '-', ' '])) {
+    let phone_shaped = digits_only || (separators_only && text.contains(['(', '-', ' ']));
+    if !phone_shaped {
         return false;
     }
     (digits.len() == 11 && (digits.starts_with('7') || digits.starts_with('8')))

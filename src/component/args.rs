@@ -58,7 +58,9 @@ pub fn amount(args: &Args<'_>, i: usize, name: &str) -> Result<Decimal, Error> {
     }
     if value.normalize().scale() > 2 || value > Decimal::from(1_000_000_000_000i64) {
         return Err(Error::invalid(
-            format!("Параметр «{name}»: не больше 2 знаков после запятой и не больше 10^12 ({value})"),
+            format!(
+                "Параметр «{name}»: не больше 2 знаков после запятой и не больше 10^12 ({value})"
+            ),
             format!("Parameter \"{name}\": at most 2 decimals and at most 10^12 ({value})"),
         ));
     }
@@ -70,7 +72,10 @@ pub fn integer(value: &Value, name: &str) -> Result<i64, Error> {
     match value {
         Value::Int(n) => Ok(*n),
         Value::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(*f as i64),
-        Value::String(s) => s.trim().parse().map_err(|_| wrong_type(name, "целое число", "a whole number")),
+        Value::String(s) => s
+            .trim()
+            .parse()
+            .map_err(|_| wrong_type(name, "целое число", "a whole number")),
         _ => Err(wrong_type(name, "целое число", "a whole number")),
     }
 }

@@ -7,7 +7,9 @@
 mod args;
 pub mod settings;
 
-use crate::backend::{Backend, Clock, CustomerData, EmbeddedBackend, Products, ReturnRequest, SystemClock};
+use crate::backend::{
+    Backend, Clock, CustomerData, EmbeddedBackend, Products, ReturnRequest, SystemClock,
+};
 use crate::engine::{BonusPolicy, Order};
 use crate::error::{Error, ErrorCode};
 use crate::i18n::Lang;
@@ -17,7 +19,12 @@ use serde::Serialize;
 use settings::{Mode, Settings};
 
 const fn prop(en: &'static str, ru: &'static str, writable: bool) -> PropDef {
-    PropDef { en, ru, readable: true, writable }
+    PropDef {
+        en,
+        ru,
+        readable: true,
+        writable,
+    }
 }
 
 /// The component's one table of property names (order = the index the platform uses).
@@ -59,27 +66,64 @@ const PROP_IDS: [Prop; 9] = [
     Prop::LastError,
 ];
 
-const fn method(en: &'static str, ru: &'static str, params: &'static [crate::native::ParamDef]) -> MethodDef {
-    MethodDef { en, ru, params, returns: true }
+const fn method(
+    en: &'static str,
+    ru: &'static str,
+    params: &'static [crate::native::ParamDef],
+) -> MethodDef {
+    MethodDef {
+        en,
+        ru,
+        params,
+        returns: true,
+    }
 }
 
 /// The component's one table of method names (order = the index the platform uses).
 static METHODS: &[MethodDef] = &[
     method("NormalizePhone", "НормализоватьТелефон", &[param("Text")]),
     method("ParseScan", "РазобратьСканирование", &[param("Data")]),
-    method("FindCard", "НайтиКарту", &[param("CardCode"), param("Phone")]),
+    method(
+        "FindCard",
+        "НайтиКарту",
+        &[param("CardCode"), param("Phone")],
+    ),
     method("SendCode", "ОтправитьКод", &[param("Phone")]),
-    method("CheckCode", "ПроверитьКод", &[param("Phone"), param("Code")]),
-    method("RegisterCustomer", "ЗарегистрироватьКлиента", &[param("Phone"), param("CardCode"), param("CustomerData")]),
-    method("UpdateCustomer", "ИзменитьКлиента", &[param("Phone"), param("CustomerData")]),
-    method("BindCard", "ПривязатьКарту", &[param("Phone"), param("CardCode")]),
+    method(
+        "CheckCode",
+        "ПроверитьКод",
+        &[param("Phone"), param("Code")],
+    ),
+    method(
+        "RegisterCustomer",
+        "ЗарегистрироватьКлиента",
+        &[param("Phone"), param("CardCode"), param("CustomerData")],
+    ),
+    method(
+        "UpdateCustomer",
+        "ИзменитьКлиента",
+        &[param("Phone"), param("CustomerData")],
+    ),
+    method(
+        "BindCard",
+        "ПривязатьКарту",
+        &[param("Phone"), param("CardCode")],
+    ),
     method("Calculate", "РассчитатьСкидки", &[param("Order")]),
-    method("Reserve", "ЗарезервироватьБонусы", &[param("DocumentId"), param("Phone"), param("Amount")]),
+    method(
+        "Reserve",
+        "ЗарезервироватьБонусы",
+        &[param("DocumentId"), param("Phone"), param("Amount")],
+    ),
     method("CancelReserve", "ОтменитьРезерв", &[param("DocumentId")]),
     method("FixSale", "ЗафиксироватьПродажу", &[param("Sale")]),
     method("ReturnSale", "ОформитьВозврат", &[param("Return")]),
     method("BonusInfo", "ИнформацияОБонусах", &[param("DocumentId")]),
-    method("UploadProducts", "ВыгрузитьНоменклатуру", &[param("Products")]),
+    method(
+        "UploadProducts",
+        "ВыгрузитьНоменклатуру",
+        &[param("Products")],
+    ),
     method("PendingCount", "КоличествоОтложенных", &[]),
     method("SendPending", "ОтправитьОтложенные", &[]),
     method("CheckConnection", "ПроверитьПодключение", &[]),
@@ -163,7 +207,8 @@ impl BonusPlus {
 
     /// Records `err` as `LastError` and turns it into the message 1C shows.
     fn fail(&mut self, err: Error) -> Failure {
-        let mut json = serde_json::json!({ "code": err.code.as_str(), "message": err.message(self.lang) });
+        let mut json =
+            serde_json::json!({ "code": err.code.as_str(), "message": err.message(self.lang) });
         if let Some(service_code) = &err.service_code {
             json["serviceCode"] = serde_json::Value::from(service_code.as_str());
         }
@@ -197,7 +242,9 @@ impl BonusPlus {
 
     fn log_line(&mut self, message: &str) {
         if self.log.is_none() {
-            let Ok(dir) = self.settings.data_dir() else { return };
+            let Ok(dir) = self.settings.data_dir() else {
+                return;
+            };
             self.log = Some(Log::new(&dir));
         }
         let key = self.settings.api_key.clone();
@@ -239,14 +286,16 @@ impl BonusPlus {
                 json_value(&self.backend()?.calculate(&order)?)
             }
             Method::Reserve => {
-                let document_id = required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
                 let phone = args::string(args, 1, "Phone", false)?;
                 let amount = args::amount(args, 2, "Amount")?;
                 self.backend()?.reserve(&document_id, &phone, amount)?;
                 Ok(Value::Bool(true))
             }
             Method::CancelReserve => {
-                let document_id = required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
                 self.backend()?.cancel_reserve(&document_id)?;
                 Ok(Value::Bool(true))
             }
@@ -271,7 +320,11 @@ impl BonusPlus {
                 let phone = args::string(args, 0, "Phone", false)?;
                 let card = args::string(args, 1, "CardCode", true)?;
                 let data = customer_data(&args::string(args, 2, "CustomerData", true)?)?;
-                json_value(&self.backend()?.register_customer(&phone, card.trim(), &data)?)
+                json_value(
+                    &self
+                        .backend()?
+                        .register_customer(&phone, card.trim(), &data)?,
+                )
             }
             Method::UpdateCustomer => {
                 let phone = args::string(args, 0, "Phone", false)?;
@@ -290,7 +343,8 @@ impl BonusPlus {
                 json_value(&self.backend()?.return_sale(&request)?)
             }
             Method::BonusInfo => {
-                let document_id = required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
                 json_value(&self.backend()?.bonus_info(&document_id)?)
             }
             Method::UploadProducts => {
@@ -330,11 +384,17 @@ impl BonusPlus {
             Prop::Version => Value::String(env!("CARGO_PKG_VERSION").to_owned()),
             Prop::Mode => Value::String(s.mode.as_str().to_owned()),
             Prop::ServerAddress => Value::String(s.server_address.clone()),
-            Prop::ApiKey => Value::String(if s.api_key.is_empty() { String::new() } else { "***".to_owned() }),
+            Prop::ApiKey => Value::String(if s.api_key.is_empty() {
+                String::new()
+            } else {
+                "***".to_owned()
+            }),
             Prop::Timeout => Value::Int(i64::from(s.timeout_seconds)),
-            Prop::DataDirectory => {
-                Value::String(s.data_dir().map(|d| d.display().to_string()).unwrap_or_default())
-            }
+            Prop::DataDirectory => Value::String(
+                s.data_dir()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+            ),
             Prop::Store => Value::String(s.store.clone()),
             Prop::CashierCode => Value::String(s.cashier_code.clone()),
             Prop::LastError => Value::String(self.last_error.clone()),
@@ -361,7 +421,8 @@ impl BonusPlus {
                 self.reset_backend();
             }
             Prop::Timeout => {
-                self.settings.timeout_seconds = settings::validate_timeout(args::integer(&value, name)?)?;
+                self.settings.timeout_seconds =
+                    settings::validate_timeout(args::integer(&value, name)?)?;
                 self.reset_backend();
             }
             Prop::DataDirectory => {
@@ -394,14 +455,23 @@ impl Default for BonusPlus {
 }
 
 fn json_value<T: Serialize>(value: &T) -> Result<Value, Error> {
-    serde_json::to_string(value).map(Value::String).map_err(|e| {
-        Error::new(ErrorCode::Internal, format!("Ошибка формирования JSON: {e}"), format!("JSON encoding failed: {e}"))
-    })
+    serde_json::to_string(value)
+        .map(Value::String)
+        .map_err(|e| {
+            Error::new(
+                ErrorCode::Internal,
+                format!("Ошибка формирования JSON: {e}"),
+                format!("JSON encoding failed: {e}"),
+            )
+        })
 }
 
 fn required(value: String, name: &str) -> Result<String, Error> {
     if value.trim().is_empty() {
-        Err(Error::invalid(format!("Не заполнен «{name}»"), format!("\"{name}\" is empty")))
+        Err(Error::invalid(
+            format!("Не заполнен «{name}»"),
+            format!("\"{name}\" is empty"),
+        ))
     } else {
         Ok(value.trim().to_owned())
     }

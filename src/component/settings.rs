@@ -26,8 +26,14 @@ impl Mode {
             "embedded" | "встроенный" => Ok(Mode::Embedded),
             "cloud" | "облако" => Ok(Mode::Cloud),
             _ => Err(Error::invalid(
-                format!("Неизвестный режим «{}»: ожидается \"embedded\" или \"cloud\"", shorten(text)),
-                format!("Unknown mode \"{}\": expected \"embedded\" or \"cloud\"", shorten(text)),
+                format!(
+                    "Неизвестный режим «{}»: ожидается \"embedded\" или \"cloud\"",
+                    shorten(text)
+                ),
+                format!(
+                    "Unknown mode \"{}\": expected \"embedded\" or \"cloud\"",
+                    shorten(text)
+                ),
             )),
         }
     }
@@ -80,7 +86,10 @@ pub fn validate_server_address(text: &str) -> Result<String, Error> {
     let host_port = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host_of(host_port);
     if host.is_empty() || host_port.contains('@') || address.chars().any(char::is_whitespace) {
-        return Err(bad("не указан или неверно указан хост", "missing or malformed host"));
+        return Err(bad(
+            "не указан или неверно указан хост",
+            "missing or malformed host",
+        ));
     }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => {}
@@ -93,7 +102,11 @@ pub fn validate_server_address(text: &str) -> Result<String, Error> {
         }
         _ => return Err(bad("ожидается https://…", "expected https://…")),
     }
-    Ok(if address.ends_with('/') { address.to_owned() } else { format!("{address}/") })
+    Ok(if address.ends_with('/') {
+        address.to_owned()
+    } else {
+        format!("{address}/")
+    })
 }
 
 /// The host part of `host[:port]` or `[v6]:port`, lowercased.
@@ -108,7 +121,9 @@ fn host_of(host_port: &str) -> String {
 
 pub fn is_loopback(host: &str) -> bool {
     host == "localhost"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 pub fn validate_timeout(seconds: i64) -> Result<u32, Error> {
@@ -141,9 +156,15 @@ impl Settings {
 /// `%LOCALAPPDATA%\BonusPlus1C` on Windows; `$XDG_DATA_HOME/bonusplus-1c` or
 /// `~/.local/share/bonusplus-1c` elsewhere.
 pub fn default_data_dir() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if cfg!(target_os = "windows") {
-        return var("LOCALAPPDATA").or_else(|| var("APPDATA")).map(|d| d.join("BonusPlus1C"));
+        return var("LOCALAPPDATA")
+            .or_else(|| var("APPDATA"))
+            .map(|d| d.join("BonusPlus1C"));
     }
     var("XDG_DATA_HOME")
         .or_else(|| var("HOME").map(|h| h.join(".local/share")))
@@ -156,8 +177,14 @@ mod tests {
 
     #[test]
     fn https_anywhere_http_only_to_loopback() {
-        assert_eq!(validate_server_address("https://bonusplus.pro/api").unwrap(), "https://bonusplus.pro/api/");
-        assert_eq!(validate_server_address("http://127.0.0.1:8080").unwrap(), "http://127.0.0.1:8080/");
+        assert_eq!(
+            validate_server_address("https://bonusplus.pro/api").unwrap(),
+            "https://bonusplus.pro/api/"
+        );
+        assert_eq!(
+            validate_server_address("http://127.0.0.1:8080").unwrap(),
+            "http://127.0.0.1:8080/"
+        );
         assert!(validate_server_address("http://localhost:9/api/").is_ok());
         assert!(validate_server_address("http://[::1]:9/").is_ok());
         assert!(validate_server_address("http://127.5.5.5/").is_ok());
@@ -189,6 +216,9 @@ mod tests {
         assert_eq!(Mode::parse("Cloud").unwrap(), Mode::Cloud);
         assert_eq!(Mode::parse(" embedded ").unwrap(), Mode::Embedded);
         assert_eq!(Mode::parse("облако").unwrap(), Mode::Cloud);
-        assert_eq!(Mode::parse("offline").unwrap_err().code, ErrorCode::InvalidArgument);
+        assert_eq!(
+            Mode::parse("offline").unwrap_err().code,
+            ErrorCode::InvalidArgument
+        );
     }
 }

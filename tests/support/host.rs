@@ -1,5 +1,8 @@
 //! Builds our C++ host (tests/host/host.cpp) with g++ and finds the add-in library cargo built.
 
+// Shared by several test binaries and the checkout example; each uses only part of it.
+#![allow(dead_code)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

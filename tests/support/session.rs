@@ -1,6 +1,9 @@
 //! Drives one component inside our C++ host (`host serve`) through its line protocol: the add-in
 //! is loaded with dlopen and called through its real vtables, as 1C does.
 
+// Shared by several test binaries and the checkout example; each uses only part of it.
+#![allow(dead_code)]
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
@@ -28,7 +31,10 @@ impl From<String> for Arg {
 }
 
 fn escape(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('\t', "\\t").replace('\n', "\\n").replace('\r', "\\r")
+    s.replace('\\', "\\\\")
+        .replace('\t', "\\t")
+        .replace('\n', "\\n")
+        .replace('\r', "\\r")
 }
 
 fn unescape(s: &str) -> String {
@@ -110,7 +116,11 @@ impl Session {
             .expect("start host");
         let stdin = child.stdin.take().expect("stdin");
         let stdout = BufReader::new(child.stdout.take().expect("stdout"));
-        Session { child, stdin, stdout }
+        Session {
+            child,
+            stdin,
+            stdout,
+        }
     }
 
     fn request(&mut self, fields: &[String]) -> Result<Option<Arg>, String> {
@@ -144,19 +154,23 @@ impl Session {
     /// A call whose result is a JSON string, parsed.
     pub fn call_json(&mut self, method: &str, args: &[Arg]) -> Result<serde_json::Value, String> {
         let value = self.call(method, args)?;
-        Ok(serde_json::from_str(value.text()).unwrap_or_else(|e| panic!("{method}: bad JSON {value:?}: {e}")))
+        Ok(serde_json::from_str(value.text())
+            .unwrap_or_else(|e| panic!("{method}: bad JSON {value:?}: {e}")))
     }
 
     pub fn get(&mut self, prop: &str) -> Result<Arg, String> {
-        self.request(&["get".to_owned(), prop.to_owned()]).map(|v| v.unwrap_or(Arg::Empty))
+        self.request(&["get".to_owned(), prop.to_owned()])
+            .map(|v| v.unwrap_or(Arg::Empty))
     }
 
     pub fn set(&mut self, prop: &str, value: Arg) -> Result<(), String> {
-        self.request(&["set".to_owned(), prop.to_owned(), value.encode()]).map(|_| ())
+        self.request(&["set".to_owned(), prop.to_owned(), value.encode()])
+            .map(|_| ())
     }
 
     pub fn set_locale(&mut self, locale: &str) {
-        self.request(&["locale".to_owned(), locale.to_owned()]).expect("locale");
+        self.request(&["locale".to_owned(), locale.to_owned()])
+            .expect("locale");
     }
 
     /// Ends the session: the host destroys the component and reports its memory accounting.
