@@ -454,16 +454,39 @@ impl Default for BonusPlus {
     }
 }
 
+/// The JSON string 1C gets. Numbers are written in their shortest exact form (`100`, `80.6`), so
+/// money looks the same whichever backend or table it came from.
 fn json_value<T: Serialize>(value: &T) -> Result<Value, Error> {
-    serde_json::to_string(value)
+    let encoding_failed = |e: serde_json::Error| {
+        Error::new(
+            ErrorCode::Internal,
+            format!("Ошибка формирования JSON: {e}"),
+            format!("JSON encoding failed: {e}"),
+        )
+    };
+    let mut tree = serde_json::to_value(value).map_err(encoding_failed)?;
+    shorten_numbers(&mut tree);
+    serde_json::to_string(&tree)
         .map(Value::String)
-        .map_err(|e| {
-            Error::new(
-                ErrorCode::Internal,
-                format!("Ошибка формирования JSON: {e}"),
-                format!("JSON encoding failed: {e}"),
-            )
-        })
+        .map_err(encoding_failed)
+}
+
+fn shorten_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            let text = n.to_string();
+            if text.contains('.') && !text.contains(['e', 'E']) {
+                if let Ok(d) = text.parse::<rust_decimal::Decimal>() {
+                    if let Ok(short) = d.normalize().to_string().parse::<serde_json::Number>() {
+                        *n = short;
+                    }
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(shorten_numbers),
+        serde_json::Value::Object(map) => map.values_mut().for_each(shorten_numbers),
+        _ => {}
+    }
 }
 
 fn required(value: String, name: &str) -> Result<String, Error> {
@@ -544,6 +567,14 @@ impl AddIn for BonusPlus {
         self.fail(err).0
     }
 
+    fn bad_value(&mut self, err: &crate::native::VariantError) -> String {
+        self.fail(Error::invalid(
+            format!("Значение не удалось прочитать: {err}"),
+            format!("The value could not be read: {err}"),
+        ))
+        .0
+    }
+
     fn set_locale(&mut self, locale: &str) {
         self.lang = Lang::from_code(locale);
     }
@@ -556,6 +587,21 @@ impl AddIn for BonusPlus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_reach_1c_in_their_shortest_exact_form() {
+        let value = serde_json::json!({"a": [1, 2.5]});
+        let parsed: serde_json::Value =
+            serde_json::from_str(r#"{"x":100.00,"y":[80.60,0.10,3]}"#).unwrap();
+        let Value::String(text) = json_value(&parsed).unwrap() else {
+            panic!()
+        };
+        assert_eq!(text, r#"{"x":100,"y":[80.6,0.1,3]}"#);
+        let Value::String(text) = json_value(&value).unwrap() else {
+            panic!()
+        };
+        assert_eq!(text, r#"{"a":[1,2.5]}"#);
+    }
 
     #[test]
     fn id_tables_follow_the_name_tables() {

@@ -200,6 +200,12 @@ pub trait AddIn {
         format!("internal error: {detail}")
     }
 
+    /// A value the host passed could not be read (an unsupported `vt`, a broken string): return
+    /// the message to show (and record it). This is bad input, not a bug.
+    fn bad_value(&mut self, err: &VariantError) -> String {
+        format!("bad value: {err}")
+    }
+
     /// The platform's locale (`ru_RU`, `rus_RUS`, `en_US`, …).
     fn set_locale(&mut self, _locale: &str) {}
     /// The interface language code (`ru`, `en`).

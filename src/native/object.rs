@@ -416,7 +416,7 @@ unsafe extern "system" fn set_prop_val(this: Ext, num: c_long, var: *mut TVarian
         let value = match unsafe { variant::read(var) } {
             Ok(v) => v,
             Err(e) => {
-                let message = s.addin.internal_error(&e.to_string());
+                let message = s.addin.bad_value(&e);
                 return fail(s, Failure(message));
             }
         };

@@ -5,11 +5,13 @@
 //   host test  LIB VERSION   the ABI suite; prints "N passed, M failed", exit 1 on any failure
 //   host bench LIB N         N calls of a trivial method; prints ns per call
 //   host serve LIB [CLASS]   one component driven by a line protocol on stdin (see run_serve)
+//   host fuzz LIB N SEED DIR N random calls on BonusPlus with its data in DIR (see run_fuzz)
 #include "addin_api.h"
 
 #include <dlfcn.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -996,10 +998,175 @@ static int run_serve(const char* path, const char* class_name) {
     return mem.live.empty() && mem.bad_frees == 0 ? 0 : 1;
 }
 
+// ---- fuzz: random calls with random types and payloads --------------------------------------
+//
+// Drives one BonusPlus object with N random calls: method and property numbers in and out of
+// range, random parameter counts, every vt (and garbage ones) with random payloads: broken and
+// plausible JSON, huge and Cyrillic strings, NaN, dates out of range. It must not crash, and at
+// the end every block handed over must be freed and nothing freed twice.
+
+struct Rng {
+    uint64_t s;
+    uint64_t next() { s ^= s << 13; s ^= s >> 7; s ^= s << 17; return s; }
+    long below(long n) { return n <= 0 ? 0 : (long)(next() % (uint64_t)n); }
+    bool chance(int percent) { return below(100) < percent; }
+};
+
+static std::string fuzz_text(Rng& r) {
+    static const char* pieces[] = {
+        "", " ", "{", "}", "[", "]", "\"", ":", ",", "null", "true", "false", "0", "-1", "1e400", "0.001",
+        "\"lines\"", "\"lineNo\"", "\"sum\"", "\"quantity\"", "\"documentId\"", "\"phone\"", "\"bonusDebit\"",
+        "79001112233", "+7 (900) 111-22-33", "4601234567893", "Привет", "\xF0\x9F\x98\x80", "\\u0000",
+        "{\"documentId\":\"D1\",\"phone\":\"79001112233\",\"lines\":[{\"lineNo\":1,\"quantity\":1,\"sum\":100}]}",
+        "{\"accrualPercent\":5}", "{\"store\":\"s\",\"items\":[{\"id\":\"1\",\"name\":\"x\"}]}",
+        "{\"returnId\":\"R1\",\"documentId\":\"D1\",\"lines\":[{\"lineNo\":1,\"quantity\":1,\"sum\":1}]}",
+    };
+    const long n = sizeof(pieces) / sizeof(pieces[0]);
+    std::string out;
+    long parts = r.below(6);
+    for (long i = 0; i < parts; ++i) out += pieces[r.below(n)];
+    if (r.chance(2)) out += std::string((size_t)r.below(100000), 'x');
+    if (r.chance(5)) { for (int i = 0; i < 8; ++i) out += (char)(1 + r.below(255)); }
+    return out;
+}
+
+// A plausible order with random numbers, so calls also reach the calculation and the store.
+static std::string fuzz_order(Rng& r) {
+    std::string lines;
+    long count = 1 + r.below(4);
+    for (long i = 0; i < count; ++i) {
+        char buf[200];
+        std::snprintf(buf, sizeof buf, "%s{\"lineNo\":%ld,\"product\":\"P%ld\",\"quantity\":%ld,\"sum\":%ld.%02ld}",
+                      i ? "," : "", i + 1 - (r.chance(5) ? 1 : 0), r.below(5), r.below(4) - (r.chance(5) ? 1 : 0),
+                      r.below(10000) - (r.chance(3) ? 20000 : 0), r.below(100));
+        lines += buf;
+    }
+    char head[300];
+    std::snprintf(head, sizeof head,
+                  "{\"documentId\":\"F%ld\",\"phone\":\"7900%07ld\",\"useBonuses\":%s,\"bonusDebit\":%s,\"lines\":[",
+                  r.below(50), r.below(20), r.chance(50) ? "true" : "false", r.chance(50) ? "null" : "10");
+    return std::string(head) + lines + "]}";
+}
+
+static tVariant fuzz_value(CountingMemory& mem, Rng& r) {
+    static const unsigned short types[] = {VTYPE_EMPTY, VTYPE_NULL, VTYPE_I2, VTYPE_I4, VTYPE_R4, VTYPE_R8, VTYPE_DATE,
+                                           VTYPE_TM, VTYPE_PSTR, VTYPE_INTERFACE, VTYPE_ERROR, VTYPE_BOOL, VTYPE_VARIANT,
+                                           VTYPE_I1, VTYPE_UI1, VTYPE_UI2, VTYPE_UI4, VTYPE_I8, VTYPE_UI8, VTYPE_INT,
+                                           VTYPE_UINT, VTYPE_HRESULT, VTYPE_PWSTR, VTYPE_BLOB, VTYPE_CLSID,
+                                           VTYPE_PWSTR, VTYPE_PWSTR, VTYPE_PWSTR, 0x1003, 0x2016, 0x4016, 0xfff, 0xffff, 77};
+    tVariant v = empty_var();
+    v.vt = types[r.below(sizeof(types) / sizeof(types[0]))];
+    switch (v.vt) {
+        case VTYPE_PWSTR: {
+            tVariant s = str_var(mem, r.chance(30) ? fuzz_order(r) : fuzz_text(r));
+            return s;
+        }
+        case VTYPE_PSTR:
+        case VTYPE_BLOB: {
+            std::string t = fuzz_text(r);
+            void* p = nullptr;
+            mem.AllocMemory(&p, (unsigned long)t.size() + 1);
+            std::memcpy(p, t.c_str(), t.size() + 1);
+            v.str.pstrVal = (char*)p;
+            v.str.strLen = (uint32_t)t.size();
+            return v;
+        }
+        case VTYPE_R8: {
+            static const double ds[] = {0.0, -0.0, 1.5, -100.25, 36.76, 1e300, -1e300, 0.1 + 0.2, 5e-324};
+            v.dblVal = r.chance(10) ? (r.chance(50) ? NAN : INFINITY) : ds[r.below(9)];
+            return v;
+        }
+        case VTYPE_DATE: v.date = (double)(r.below(6000000) - 3000000) / 3.0; return v;
+        case VTYPE_TM:
+            v.tmVal.tm_year = (int)r.below(20000) - 10000; v.tmVal.tm_mon = (int)r.below(15) - 1;
+            v.tmVal.tm_mday = (int)r.below(35) - 1; v.tmVal.tm_hour = (int)r.below(30);
+            v.tmVal.tm_min = (int)r.below(70); v.tmVal.tm_sec = (int)r.below(70);
+            return v;
+        default:
+            v.ullVal = r.next();  // any bits for integers, bools and the types we refuse
+            return v;
+    }
+}
+
+static int run_fuzz(const char* path, long n, uint64_t seed, const char* data_dir) {
+    Library lib;
+    if (!lib.load(path)) return 2;
+    lib.SetPlatformCapabilities(eAppCapabilities3);
+    CountingMemory mem;
+    RecordingConnection host;
+    IComponentBase* c = lib.create(u"BonusPlus");
+    c->Init(static_cast<IAddInDefBaseEx*>(&host));
+    c->setMemManager(&mem);
+    {
+        tVariant dir = str_var(mem, data_dir);
+        if (!c->SetPropVal(c->FindProp(u"DataDirectory"), &dir)) { std::fprintf(stderr, "cannot set DataDirectory\n"); return 2; }
+        clear_var(mem, dir);
+    }
+    // Settings that would reach outside the sandbox (folders, the network) stay as they are.
+    long protected_props[] = {c->FindProp(u"DataDirectory"), c->FindProp(u"Mode"), c->FindProp(u"ServerAddress")};
+    long nm = c->GetNMethods(), np = c->GetNProps();
+    Rng r{seed * 2654435761u + 1};
+    long ok = 0, failed = 0;
+    for (long i = 0; i < n; ++i) {
+        long action = r.below(100);
+        if (action < 80) {
+            long m = r.below(nm + 4) - 2;
+            long count = r.below(6);
+            tVariant params[8];
+            for (auto& p : params) p = empty_var();
+            for (long k = 0; k < count; ++k) params[k] = fuzz_value(mem, r);
+            tVariant ret = empty_var();
+            bool res = r.chance(85) ? c->CallAsFunc(m, &ret, r.chance(3) ? nullptr : params, count)
+                                    : c->CallAsProc(m, r.chance(3) ? nullptr : params, count);
+            res ? ++ok : ++failed;
+            clear_var(mem, ret);
+            for (auto& p : params) clear_var(mem, p);
+        } else if (action < 90) {
+            tVariant v = empty_var();
+            c->GetPropVal(r.below(np + 2) - 1, r.chance(2) ? nullptr : &v) ? ++ok : ++failed;
+            clear_var(mem, v);
+        } else if (action < 95) {
+            long prop = r.below(np + 2) - 1;
+            bool guarded = false;
+            for (long pp : protected_props) guarded = guarded || pp == prop;
+            if (guarded) continue;
+            tVariant v = fuzz_value(mem, r);
+            c->SetPropVal(prop, &v) ? ++ok : ++failed;
+            clear_var(mem, v);
+        } else {
+            std::u16string name = u16(fuzz_text(r));
+            switch (r.below(6)) {
+                case 0: c->FindMethod(name.c_str()); break;
+                case 1: c->FindProp(name.c_str()); break;
+                case 2: { const WCHAR_T* s = c->GetMethodName(r.below(nm + 2) - 1, r.below(3) - 1); if (s) { void* p = (void*)s; mem.FreeMemory(&p); } break; }
+                case 3: { tVariant d = empty_var(); c->GetParamDefValue(r.below(nm + 2) - 1, r.below(5) - 1, &d); clear_var(mem, d); break; }
+                case 4: c->SetLocale(r.chance(50) ? u"en_US" : name.c_str()); break;
+                default: static_cast<UserLanguageBase*>(c)->SetUserInterfaceLanguageCode(r.chance(50) ? u"ru" : name.c_str());
+            }
+        }
+    }
+    c->Done();
+    lib.DestroyObject(&c);
+    // A caught panic keeps the process alive, but it is still a bug: the run fails on any.
+    long internal = 0;
+    for (auto& e : host.errors) {
+        if (e.descr.find("Внутренняя ошибка") != std::string::npos || e.descr.find("internal error") != std::string::npos) {
+            if (internal++ < 5) std::fprintf(stderr, "internal error: %s\n", e.descr.c_str());
+        }
+    }
+    std::printf("fuzz: %ld internal errors\n", internal);
+    std::printf("fuzz: %ld random operations (seed %llu): %ld succeeded, %ld failed cleanly, %zu AddError messages; "
+                "live blocks %zu, bad frees %ld\n",
+                n, (unsigned long long)seed, ok, failed, host.errors.size(), mem.live.size(), mem.bad_frees);
+    return mem.live.empty() && mem.bad_frees == 0 && internal == 0 ? 0 : 1;
+}
+
 int main(int argc, char** argv) {
     if (argc >= 4 && std::strcmp(argv[1], "test") == 0) return run_tests(argv[2], argv[3]);
     if (argc >= 4 && std::strcmp(argv[1], "bench") == 0) return run_bench(argv[2], std::atol(argv[3]));
+    if (argc >= 6 && std::strcmp(argv[1], "fuzz") == 0)
+        return run_fuzz(argv[2], std::atol(argv[3]), std::strtoull(argv[4], nullptr, 10), argv[5]);
     if (argc >= 3 && std::strcmp(argv[1], "serve") == 0) return run_serve(argv[2], argc >= 4 ? argv[3] : "BonusPlus");
-    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB N | host serve LIB [CLASS]\n");
+    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB N | host serve LIB [CLASS] | host fuzz LIB N SEED DIR\n");
     return 2;
 }
