@@ -158,6 +158,15 @@ fn properties_read_write_and_refuse_bad_values() {
     // A successful call clears LastError.
     bp.call("NormalizePhone", &["89001112233".into()]).unwrap();
     assert_eq!(bp.get("LastError").unwrap(), Arg::Str(String::new()));
+    // A failing call in cloud mode logs its error; the key never reaches the log.
+    bp.set("Mode", "cloud".into()).unwrap();
+    assert!(bp
+        .call("FindCard", &["".into(), "79001112233".into()])
+        .is_err());
+    bp.set("Mode", "embedded".into()).unwrap();
+    let log = std::fs::read_to_string(data.path().join("bonusplus.log")).unwrap();
+    assert!(log.contains("FindCard NOT_CONFIGURED"), "{log}");
+    assert!(!log.contains("secret-api-key"), "{log}");
     // The key never shows, in any property.
     for prop in ["ApiKey", "LastError", "ServerAddress", "Store"] {
         assert!(!bp.get(prop).unwrap().text().contains("secret-api-key"));
@@ -370,6 +379,13 @@ fn every_method_in_embedded_mode() {
 
     let ending = bp.finish();
     assert_eq!((ending.live_blocks, ending.bad_frees), (0, 0));
+    // The log in the data directory: one line per call, phones masked.
+    let log = std::fs::read_to_string(dir.join("bonusplus.log")).unwrap();
+    assert!(
+        log.contains("FixSale ok") && log.contains("Calculate ok"),
+        "{log}"
+    );
+    assert!(!log.contains(PHONE), "a full phone reached the log:\n{log}");
     assert!(
         ending.status_lines >= 2,
         "progress reached the status line: {ending:?}"
