@@ -1,7 +1,7 @@
 //! The embedded backend end to end: the seed flow, idempotency, customers and codes, bonus info,
 //! products, policies, and invalid input that must change nothing.
 
-#[path = "backend_support.rs"]
+#[path = "support/backend.rs"]
 mod support;
 
 use bonusplus_1c::backend::{

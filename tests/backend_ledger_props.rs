@@ -2,7 +2,7 @@
 //! database audits clean (each balance equals its ledger, every sale and return complete) and the
 //! customer's spendable balance matches a simple model of the ledger rules.
 
-#[path = "backend_support.rs"]
+#[path = "support/backend.rs"]
 mod support;
 
 use bonusplus_1c::backend::{Backend, ReturnLine, ReturnRequest};

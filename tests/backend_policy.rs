@@ -1,7 +1,7 @@
 //! One test per policy key, each showing its effect through the embedded backend.
-//! The clock starts at 2025-03-10 12:00 (see backend_support.rs).
+//! The clock starts at 2025-03-10 12:00 (see support/backend.rs).
 
-#[path = "backend_support.rs"]
+#[path = "support/backend.rs"]
 mod support;
 
 use bonusplus_1c::backend::{Backend, CustomerData, ReturnLine, ReturnRequest};

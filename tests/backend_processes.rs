@@ -2,7 +2,7 @@
 //! The test binary spawns itself: a child runs the same test function, which sees the role in
 //! its environment and does the child's part instead.
 
-#[path = "backend_support.rs"]
+#[path = "support/backend.rs"]
 mod support;
 
 use bonusplus_1c::backend::{Backend, DocumentState, ReturnLine, ReturnRequest, SaleResult};
