@@ -166,7 +166,7 @@ fn run() -> Result<(), String> {
     {
         println!(
             "   {:<3} {:<24} {:>10} {:>8} {:>11} {:>10}",
-            line["lineNo"],
+            line["lineNo"].to_string(),
             name,
             money(&line["sum"]),
             money(&line["discountPercent"]),
