@@ -10,6 +10,7 @@
 
 mod abi_probe;
 pub mod backend;
+mod civil;
 pub mod component;
 pub mod engine;
 pub mod error;
