@@ -19,3 +19,4 @@ pub mod log;
 pub mod native;
 pub mod phone;
 pub mod scan;
+pub mod server;

@@ -85,8 +85,6 @@ pub struct Row {
     pub state: State,
     pub plan: String,
     pub result: String,
-    pub remote_id: String,
-    pub attempts: i64,
 }
 
 pub struct Store {
@@ -204,12 +202,10 @@ impl Store {
             state: State::parse(&r.get::<_, String>(3)?),
             plan: r.get(4)?,
             result: r.get(5)?,
-            remote_id: r.get(6)?,
-            attempts: r.get(7)?,
         })
     }
 
-    const COLUMNS: &'static str = "seq, kind, key, state, plan, result, remote_id, attempts";
+    const COLUMNS: &'static str = "seq, kind, key, state, plan, result";
 
     pub fn get(&self, kind: Kind, key: &str) -> Result<Option<Row>> {
         let conn = self.conn();
