@@ -163,7 +163,10 @@ pub fn read_request(reader: &mut BufReader<TcpStream>) -> Read1 {
             .map(|(_, v)| v.as_str())
     };
     if header("transfer-encoding").is_some() {
-        return refuse(501, "Transfer-Encoding is not supported; send Content-Length");
+        return refuse(
+            501,
+            "Transfer-Encoding is not supported; send Content-Length",
+        );
     }
     let length = match header("content-length") {
         Some(v) => match v.parse::<usize>() {
@@ -191,15 +194,18 @@ pub fn read_request(reader: &mut BufReader<TcpStream>) -> Read1 {
         !connection.contains("close")
     };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let path = path.split_once("://").map_or(path, |(_, rest)| {
-        rest.find('/').map_or("/", |i| &rest[i..])
-    });
+    let path = path
+        .split_once("://")
+        .map_or(path, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
     let mut segments: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())
         .map(percent_decode)
         .collect();
-    if segments.first().is_some_and(|s| s.eq_ignore_ascii_case("api")) {
+    if segments
+        .first()
+        .is_some_and(|s| s.eq_ignore_ascii_case("api"))
+    {
         segments.remove(0);
     }
     let query = query
@@ -240,7 +246,12 @@ fn reason(status: u16) -> &'static str {
 }
 
 /// Writes one response; 204 carries no body and no Content-Type.
-pub fn write_response(stream: &mut TcpStream, status: u16, body: &str, keep_alive: bool) -> io::Result<()> {
+pub fn write_response(
+    stream: &mut TcpStream,
+    status: u16,
+    body: &str,
+    keep_alive: bool,
+) -> io::Result<()> {
     let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
     if status == 204 {
         head.push_str("Content-Length: 0\r\n");

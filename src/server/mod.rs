@@ -232,7 +232,11 @@ fn accept_loop(listener: TcpListener, state: Arc<State>) {
                     .remove(&id);
             });
         if spawned.is_err() {
-            state.live.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            state
+                .live
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
         }
     }
 }
@@ -270,7 +274,9 @@ fn serve_connection(stream: TcpStream, state: &State) {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| routes::handle(state, &req)))
                 .unwrap_or_else(|_| (500, r#"{"Message":"An error has occurred."}"#.to_owned()))
         };
-        if http::write_response(&mut writer, status, &body, req.keep_alive).is_err() || !req.keep_alive {
+        if http::write_response(&mut writer, status, &body, req.keep_alive).is_err()
+            || !req.keep_alive
+        {
             return;
         }
     }

@@ -34,7 +34,8 @@ pub(crate) fn open_db(path: &Path) -> Result<Connection> {
         )
     };
     let conn = Connection::open(path).map_err(fail)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(fail)?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))
+        .map_err(fail)?;
     conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
         .map_err(fail)?;
     conn.execute_batch(
@@ -63,11 +64,17 @@ fn business(code: &str, msg: &str) -> Reply {
 }
 
 fn bad_json(e: impl std::fmt::Display) -> Reply {
-    (400, json!({ "Message": format!("Ошибка в структуре JSON: {e}") }).to_string())
+    (
+        400,
+        json!({ "Message": format!("Ошибка в структуре JSON: {e}") }).to_string(),
+    )
 }
 
 fn not_found_route() -> Reply {
-    (404, json!({ "Message": "Запрошенный ресурс не существует" }).to_string())
+    (
+        404,
+        json!({ "Message": "Запрошенный ресурс не существует" }).to_string(),
+    )
 }
 
 fn ok(v: Value) -> Reply {
@@ -75,7 +82,11 @@ fn ok(v: Value) -> Reply {
 }
 
 fn db_fail(e: rusqlite::Error) -> Error {
-    Error::new(ErrorCode::Internal, format!("server.db: {e}"), format!("server.db: {e}"))
+    Error::new(
+        ErrorCode::Internal,
+        format!("server.db: {e}"),
+        format!("server.db: {e}"),
+    )
 }
 
 /// An embedded error as the real service would answer it.
@@ -88,7 +99,10 @@ fn from_error(e: Error) -> Reply {
         ErrorCode::NotFound => business("NOT_FOUND", &e.message_ru),
         ErrorCode::InsufficientBonuses => business("INSUFFICIENT_BONUSES", &e.message_ru),
         ErrorCode::SmsRequired => business("SMS_REQUIRED", &e.message_ru),
-        ErrorCode::Rejected => business(e.service_code.as_deref().unwrap_or("REJECTED"), &e.message_ru),
+        ErrorCode::Rejected => business(
+            e.service_code.as_deref().unwrap_or("REJECTED"),
+            &e.message_ru,
+        ),
         _ => (500, json!({ "Message": e.message_en }).to_string()),
     }
 }
@@ -107,14 +121,18 @@ pub(crate) fn handle(state: &State, req: &Request) -> Reply {
         ("GET", ["customer"]) => Ok(get_customer(state, req)),
         ("POST", ["customer"]) => create_customer(state, req),
         ("PATCH", ["customer", phone]) => patch_customer(state, req, phone),
-        ("PUT", ["customer", phone, "sendCode"]) => state.backend.send_code(phone).map(|_| (204, String::new())),
-        ("PUT", ["customer", phone, "checkCode", code]) => state.backend.check_code(phone, code).map(|ok| {
-            if ok {
-                (204, String::new())
-            } else {
-                business("WRONG_CODE", "Неверный код подтверждения")
-            }
-        }),
+        ("PUT", ["customer", phone, "sendCode"]) => {
+            state.backend.send_code(phone).map(|_| (204, String::new()))
+        }
+        ("PUT", ["customer", phone, "checkCode", code]) => {
+            state.backend.check_code(phone, code).map(|ok| {
+                if ok {
+                    (204, String::new())
+                } else {
+                    business("WRONG_CODE", "Неверный код подтверждения")
+                }
+            })
+        }
         ("PUT", ["retail", "calc"]) => calc(state, req),
         ("POST", ["retail"]) => {
             state.retail_posts.fetch_add(1, Ordering::Relaxed);
@@ -138,10 +156,14 @@ pub(crate) fn handle(state: &State, req: &Request) -> Reply {
 
 fn last_purchase(state: &State, phone: &str) -> Option<String> {
     let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    db.query_row("SELECT last_date FROM purchases WHERE phone = ?1", params![phone], |r| r.get(0))
-        .optional()
-        .ok()
-        .flatten()
+    db.query_row(
+        "SELECT last_date FROM purchases WHERE phone = ?1",
+        params![phone],
+        |r| r.get(0),
+    )
+    .optional()
+    .ok()
+    .flatten()
 }
 
 fn api_customer(state: &State, c: &Customer) -> ApiCustomer {
@@ -203,7 +225,10 @@ fn create_customer(state: &State, req: &Request) -> Result<Reply> {
         .backend
         .register_customer(&c.phone, c.ean.as_deref().unwrap_or(""), &data)?;
     if !r.created {
-        return Ok(business("CUSTOMER_ALREADY_EXISTS", "Клиент с таким телефоном уже существует"));
+        return Ok(business(
+            "CUSTOMER_ALREADY_EXISTS",
+            "Клиент с таким телефоном уже существует",
+        ));
     }
     Ok(customer_reply(state, &r.customer))
 }
@@ -226,7 +251,12 @@ fn patch_customer(state: &State, req: &Request, phone: &str) -> Result<Reply> {
 fn order_lines(items: &[RetailItem]) -> Vec<OrderLine> {
     let numbers: Vec<Option<u32>> = items
         .iter()
-        .map(|i| i.ext.as_deref().and_then(|e| e.rsplit('-').next()).and_then(|n| n.parse().ok()))
+        .map(|i| {
+            i.ext
+                .as_deref()
+                .and_then(|e| e.rsplit('-').next())
+                .and_then(|n| n.parse().ok())
+        })
         .collect();
     let mut unique = std::collections::HashSet::new();
     let use_ext = numbers.iter().all(|n| n.is_some_and(|n| unique.insert(n)));
@@ -236,7 +266,11 @@ fn order_lines(items: &[RetailItem]) -> Vec<OrderLine> {
         .map(|(i, it)| {
             let ds = it.ds.unwrap_or_default();
             OrderLine {
-                line_no: if use_ext { numbers[i].unwrap_or(0) } else { i as u32 + 1 },
+                line_no: if use_ext {
+                    numbers[i].unwrap_or(0)
+                } else {
+                    i as u32 + 1
+                },
                 product: it.product.clone(),
                 category: it.cat.clone().unwrap_or_default(),
                 name: String::new(),
@@ -312,7 +346,13 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
         .external_id
         .clone()
         .filter(|e| !e.trim().is_empty())
-        .unwrap_or_else(|| format!("retail-{}-{}", std::process::id(), crate::backend::cloud::base64(&SystemClock.now().unix_seconds().to_be_bytes())));
+        .unwrap_or_else(|| {
+            format!(
+                "retail-{}-{}",
+                std::process::id(),
+                crate::backend::cloud::base64(&SystemClock.now().unix_seconds().to_be_bytes())
+            )
+        });
     let date = r.date.as_deref().and_then(parse_date);
     let order = Order {
         document_id: document_id.clone(),
@@ -330,7 +370,9 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
     // same engine over the same policy, with exactly the spent bonuses available.
     let policies = state.backend.policies()?;
     let at = date.unwrap_or_else(|| SystemClock.now());
-    let policy = select_policy(&policies, "", at).cloned().unwrap_or_else(BonusPolicy::default);
+    let policy = select_policy(&policies, "", at)
+        .cloned()
+        .unwrap_or_else(BonusPolicy::default);
     let account = Account {
         phone: phone.clone(),
         available_bonuses: r.bonus_debit,
@@ -340,7 +382,11 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
     let result = state.backend.fix_sale(&order)?;
     let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
     let existing: Option<i64> = db
-        .query_row("SELECT id FROM sales WHERE document_id = ?1", params![document_id], |r| r.get(0))
+        .query_row(
+            "SELECT id FROM sales WHERE document_id = ?1",
+            params![document_id],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(db_fail)?;
     let id = match existing {
@@ -361,7 +407,10 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
             .map_err(db_fail)?;
             let id = tx.last_insert_rowid();
             for ((item, line), fig) in r.items.iter().zip(&order.lines).zip(&figures.lines) {
-                let ext = item.ext.clone().unwrap_or_else(|| format!("{document_id}-{}", line.line_no));
+                let ext = item
+                    .ext
+                    .clone()
+                    .unwrap_or_else(|| format!("{document_id}-{}", line.line_no));
                 tx.execute(
                     "INSERT OR REPLACE INTO sale_lines (ext, sale_id, document_id, line_no, product, cat, qnt, price, sum, ds,
                          sum_after, bonus_debit, bonus_credit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -374,8 +423,12 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
                 )
                 .map_err(db_fail)?;
             }
-            for reserve in [Some(document_id.as_str()), r.reserve_id.as_deref()].into_iter().flatten() {
-                tx.execute("DELETE FROM reserves WHERE id = ?1", params![reserve]).map_err(db_fail)?;
+            for reserve in [Some(document_id.as_str()), r.reserve_id.as_deref()]
+                .into_iter()
+                .flatten()
+            {
+                tx.execute("DELETE FROM reserves WHERE id = ?1", params![reserve])
+                    .map_err(db_fail)?;
             }
             tx.execute(
                 "INSERT INTO purchases (phone, last_date) VALUES (?1, ?2)
@@ -420,13 +473,17 @@ fn back(state: &State, req: &Request) -> Result<Reply> {
         .optional()
         .map_err(db_fail)?
     };
-    let Some((document_id, line_no, qnt, sum_after, returned_sum, returned_qnt, phone)) = line else {
+    let Some((document_id, line_no, qnt, sum_after, returned_sum, returned_qnt, phone)) = line
+    else {
         return Ok(business("POSITION_NOT_FOUND", "Позиция чека не найдена"));
     };
     let left_qnt = qnt - returned_qnt;
     let left_sum = sum_after - returned_sum;
     if left_qnt <= Decimal::ZERO || b.sum <= Decimal::ZERO || b.sum > left_sum {
-        return Ok(business("RETURN_SUM_INVALID", "Сумма возврата больше оплаченной суммы позиции"));
+        return Ok(business(
+            "RETURN_SUM_INVALID",
+            "Сумма возврата больше оплаченной суммы позиции",
+        ));
     }
     let quantity = if b.sum == left_sum || sum_after.is_zero() {
         left_qnt
@@ -437,8 +494,11 @@ fn back(state: &State, req: &Request) -> Result<Reply> {
     };
     let back_id: i64 = {
         let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-        db.execute("INSERT INTO backs (ext, sum) VALUES (?1, ?2)", params![b.ext, b.sum.to_string()])
-            .map_err(db_fail)?;
+        db.execute(
+            "INSERT INTO backs (ext, sum) VALUES (?1, ?2)",
+            params![b.ext, b.sum.to_string()],
+        )
+        .map_err(db_fail)?;
         db.last_insert_rowid()
     };
     state.backend.return_sale(&ReturnRequest {
@@ -454,7 +514,11 @@ fn back(state: &State, req: &Request) -> Result<Reply> {
     let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
     db.execute(
         "UPDATE sale_lines SET returned_sum = ?2, returned_qnt = ?3 WHERE ext = ?1",
-        params![b.ext, (returned_sum + b.sum).to_string(), (returned_qnt + quantity).to_string()],
+        params![
+            b.ext,
+            (returned_sum + b.sum).to_string(),
+            (returned_qnt + quantity).to_string()
+        ],
     )
     .map_err(db_fail)?;
     db.execute(
@@ -475,7 +539,14 @@ fn sale(state: &State, id: &str) -> Result<Reply> {
         .query_row(
             "SELECT date, phone, store, total_sum FROM sales WHERE id = ?1",
             params![id],
-            |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?)),
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ))
+            },
         )
         .optional()
         .map_err(db_fail)?;
@@ -505,9 +576,11 @@ fn sale(state: &State, id: &str) -> Result<Reply> {
 
 fn held(state: &State, id: &str) -> Result<Option<(String, Decimal)>> {
     let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    db.query_row("SELECT phone, amount FROM reserves WHERE id = ?1", params![id], |r| {
-        Ok((r.get::<_, String>(0)?, dec(&r.get::<_, String>(1)?)))
-    })
+    db.query_row(
+        "SELECT phone, amount FROM reserves WHERE id = ?1",
+        params![id],
+        |r| Ok((r.get::<_, String>(0)?, dec(&r.get::<_, String>(1)?))),
+    )
     .optional()
     .map_err(db_fail)
 }
@@ -523,14 +596,20 @@ fn reserve(state: &State, req: &Request, phone: &str) -> Result<Reply> {
     }
     let current = match held(state, &r.id)? {
         Some((owner, _)) if owner != phone => {
-            return Ok(business("RESERVE_ID_IN_USE", "Резерв с таким id принадлежит другому клиенту"))
+            return Ok(business(
+                "RESERVE_ID_IN_USE",
+                "Резерв с таким id принадлежит другому клиенту",
+            ))
         }
         Some((_, amount)) => amount,
         None => Decimal::ZERO,
     };
     let new = current + r.amount.unwrap_or_default();
     if new < Decimal::ZERO {
-        return Ok(business("RESERVE_AMOUNT_INVALID", "Снимается больше, чем зарезервировано"));
+        return Ok(business(
+            "RESERVE_AMOUNT_INVALID",
+            "Снимается больше, чем зарезервировано",
+        ));
     }
     if new.is_zero() {
         state.backend.cancel_reserve(&r.id)?;
@@ -539,7 +618,8 @@ fn reserve(state: &State, req: &Request, phone: &str) -> Result<Reply> {
     }
     let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
     if new.is_zero() {
-        db.execute("DELETE FROM reserves WHERE id = ?1", params![r.id]).map_err(db_fail)?;
+        db.execute("DELETE FROM reserves WHERE id = ?1", params![r.id])
+            .map_err(db_fail)?;
     } else {
         db.execute(
             "INSERT INTO reserves (id, phone, amount) VALUES (?1, ?2, ?3)
@@ -561,14 +641,17 @@ fn cancel_reserve(state: &State, req: &Request) -> Result<Reply> {
     }
     state.backend.cancel_reserve(&r.id)?;
     let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    db.execute("DELETE FROM reserves WHERE id = ?1", params![r.id]).map_err(db_fail)?;
+    db.execute("DELETE FROM reserves WHERE id = ?1", params![r.id])
+        .map_err(db_fail)?;
     Ok((204, String::new()))
 }
 
 fn reserve_info(state: &State, phone: &str, id: &str) -> Result<Reply> {
     let phone = normalize_phone(phone)?;
     match held(state, id)? {
-        Some((owner, amount)) if owner == phone => Ok(ok(json!({ "phone": owner, "id": id, "amount": amount }))),
+        Some((owner, amount)) if owner == phone => {
+            Ok(ok(json!({ "phone": owner, "id": id, "amount": amount })))
+        }
         _ => Ok(business("RESERVE_NOT_FOUND", "Резерв не найден")),
     }
 }
