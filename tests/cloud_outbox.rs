@@ -61,7 +61,12 @@ fn sale(doc: &str, sum: u32, debit: u32, reserve: Option<&str>) -> Order {
 }
 
 fn purchases(server: &Server) -> Decimal {
-    server.backend().find_customer("", PHONE).unwrap().unwrap().purchases_total
+    server
+        .backend()
+        .find_customer("", PHONE)
+        .unwrap()
+        .unwrap()
+        .purchases_total
 }
 
 #[test]
@@ -72,7 +77,9 @@ fn queued_while_down_delivered_once_after_both_restart() {
     let addr = server.addr();
     let url = server.base_url();
     let cloud = client(&url, client_dir.path());
-    cloud.register_customer(PHONE, "", &CustomerData::default()).unwrap();
+    cloud
+        .register_customer(PHONE, "", &CustomerData::default())
+        .unwrap();
     server.stop();
 
     let queued = cloud.fix_sale(&sale("OUT-1", 1000, 0, None)).unwrap();
@@ -107,9 +114,14 @@ fn the_next_successful_call_delivers_what_waits() {
     let server = start_server(server_dir.path(), "127.0.0.1:0");
     let addr = server.addr().to_string();
     let cloud = client(&server.base_url(), client_dir.path());
-    cloud.register_customer(PHONE, "", &CustomerData::default()).unwrap();
+    cloud
+        .register_customer(PHONE, "", &CustomerData::default())
+        .unwrap();
     server.stop();
-    assert_eq!(cloud.fix_sale(&sale("OPP-1", 500, 0, None)).unwrap().status, DeliveryStatus::Queued);
+    assert_eq!(
+        cloud.fix_sale(&sale("OPP-1", 500, 0, None)).unwrap().status,
+        DeliveryStatus::Queued
+    );
     // A fresh backend (no pause from the failed pass) on the same outbox.
     let cloud = client(&format!("http://{addr}/"), client_dir.path());
     let server = start_server(server_dir.path(), &addr);
@@ -192,9 +204,11 @@ fn lost_answer_case(forward_first_sale: bool, with_reserve: bool) {
     let server = start_server(server_dir.path(), "127.0.0.1:0");
     let p = proxy(server.base_url(), forward_first_sale);
     let cloud = client(&format!("http://127.0.0.1:{}/", p.port), client_dir.path());
-    cloud.register_customer(PHONE, "", &CustomerData::default()).unwrap();
+    cloud
+        .register_customer(PHONE, "", &CustomerData::default())
+        .unwrap();
     cloud.fix_sale(&sale("EARN", 5000, 0, None)).unwrap(); // the first POST retail is lost…
-    // …and is settled the same way (no reserve: by the customer marker).
+                                                           // …and is settled the same way (no reserve: by the customer marker).
     let _ = cloud.send_pending();
     assert_eq!(cloud.pending_count().unwrap(), 0, "EARN settled");
     assert_eq!(purchases(&server), d("5000"));
@@ -209,17 +223,24 @@ fn lost_answer_case(forward_first_sale: bool, with_reserve: bool) {
         cloud.reserve(r, PHONE, d("20")).unwrap();
     }
     let posts = server.stats().retail_posts;
-    let first = cloud.fix_sale(&sale("SALE-2", 1000, debit, reserve)).unwrap();
+    let first = cloud
+        .fix_sale(&sale("SALE-2", 1000, debit, reserve))
+        .unwrap();
     assert_eq!(first.status, DeliveryStatus::Queued, "the answer was lost");
     let expected_posts = posts + u64::from(forward_first_sale);
     assert_eq!(server.stats().retail_posts, expected_posts);
     let report = cloud.send_pending().unwrap();
     assert_eq!((report.sent, report.left), (1, 0));
-    let done = cloud.fix_sale(&sale("SALE-2", 1000, debit, reserve)).unwrap();
+    let done = cloud
+        .fix_sale(&sale("SALE-2", 1000, debit, reserve))
+        .unwrap();
     assert_eq!(done.status, DeliveryStatus::Done);
     // Posted exactly once: re-sent only when it had not gone through.
     assert_eq!(server.stats().retail_posts, posts + 1);
-    assert_eq!(purchases(&server), d("5000") + d("1000") - Decimal::from(debit));
+    assert_eq!(
+        purchases(&server),
+        d("5000") + d("1000") - Decimal::from(debit)
+    );
 }
 
 #[test]

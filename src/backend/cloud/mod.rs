@@ -67,7 +67,7 @@ use crate::phone::normalize_phone;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -105,6 +105,8 @@ pub struct CloudBackend {
     /// The last delivery attempt could not connect at all.
     unreachable: AtomicBool,
     pause_until: Mutex<Option<Instant>>,
+    /// The customers last written to the outbox file, by phone.
+    seen: Mutex<HashMap<String, String>>,
 }
 
 impl std::fmt::Debug for CloudBackend {
@@ -271,6 +273,7 @@ impl CloudBackend {
             pending_hint: AtomicBool::new(pending),
             unreachable: AtomicBool::new(false),
             pause_until: Mutex::new(None),
+            seen: Mutex::new(HashMap::new()),
         })
     }
 
@@ -308,6 +311,24 @@ impl CloudBackend {
             }
             Err(f) if f.is_not_found() => Ok(None),
             Err(f) => Err(f),
+        }
+    }
+
+    /// Keeps the last customer seen (the estimate of a queued sale); written only when it
+    /// changed, so a calculation costs no disk write.
+    fn remember(&self, view: &Customer) {
+        let json = to_json(view);
+        let mut seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.get(&view.phone) != Some(&json)
+            && self
+                .outbox
+                .put_customer(&view.phone, &view.card_number, &json)
+                .is_ok()
+        {
+            if seen.len() > 1000 {
+                seen.clear();
+            }
+            seen.insert(view.phone.clone(), json);
         }
     }
 
