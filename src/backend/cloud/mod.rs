@@ -153,7 +153,7 @@ struct ReturnPlan {
 }
 
 enum Settled {
-    Posted(Option<Customer>),
+    Posted(Option<Box<Customer>>),
     NotPosted,
     Unknown(String),
 }
@@ -304,9 +304,7 @@ impl CloudBackend {
         {
             Ok(c) => {
                 let view = c.to_customer(if key == "phone" { value } else { "" });
-                let _ = self
-                    .outbox
-                    .put_customer(&view.phone, &view.card_number, &to_json(&view));
+                self.remember(&view);
                 Ok(Some(c))
             }
             Err(f) if f.is_not_found() => Ok(None),
@@ -666,15 +664,15 @@ impl CloudBackend {
             );
             return match self.client.get::<ReserveInfo>(&path, &[], "reserve") {
                 Ok(info) if info.amount.unwrap_or_default() > Decimal::ZERO => Settled::NotPosted,
-                Ok(_) => Settled::Posted(current()),
-                Err(f) if f.is_not_found() => Settled::Posted(current()),
+                Ok(_) => Settled::Posted(current().map(Box::new)),
+                Err(f) if f.is_not_found() => Settled::Posted(current().map(Box::new)),
                 Err(f) => Settled::Unknown(f.error.message_en),
             };
         }
         match self.get_customer("phone", phone) {
             Ok(Some(c)) => match (&plan.fingerprint, c.fingerprint()) {
                 (Some(before), Some(now)) if *before != now => {
-                    Settled::Posted(Some(c.to_customer(phone)))
+                    Settled::Posted(Some(Box::new(c.to_customer(phone))))
                 }
                 (Some(_), Some(_)) => Settled::NotPosted,
                 _ => Settled::Unknown(
@@ -728,7 +726,7 @@ impl CloudBackend {
             match self.settle_sale(&plan) {
                 Settled::Posted(customer) => {
                     if let Some(c) = customer {
-                        estimate.customer = c;
+                        estimate.customer = *c;
                     }
                     return self.sale_done(seq, &sale, &plan, estimate, "");
                 }
@@ -1245,9 +1243,7 @@ impl Backend for CloudBackend {
             Ok(answer) => {
                 let c: ApiCustomer = answer.json("customer")?;
                 let view = c.to_customer(&phone);
-                let _ = self
-                    .outbox
-                    .put_customer(&view.phone, &view.card_number, &to_json(&view));
+                self.remember(&view);
                 Ok(Registration {
                     created: true,
                     customer: view,
