@@ -20,3 +20,4 @@ pub mod log;
 pub mod native;
 pub mod phone;
 pub mod scan;
+pub mod server;

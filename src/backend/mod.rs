@@ -2,11 +2,13 @@
 //! store here, the BonusPlus cloud client elsewhere), plus the contract's JSON types.
 
 pub mod clock;
+pub mod cloud;
 pub mod embedded;
 pub mod sms;
 mod types;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use cloud::{ApiKey, CloudBackend, CloudConfig};
 pub use embedded::{AuditReport, Durability, EmbeddedBackend, EmbeddedOptions};
 pub use sms::{CapturingSms, LogFileSms, SmsSender};
 pub use types::*;

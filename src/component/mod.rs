@@ -221,13 +221,18 @@ impl BonusPlus {
         if self.backend.is_none() {
             let backend: Box<dyn Backend> = match self.settings.mode {
                 Mode::Embedded => Box::new(EmbeddedBackend::open(&self.settings.data_dir()?)?),
-                Mode::Cloud => {
-                    return Err(Error::new(
-                        ErrorCode::NotConfigured,
-                        "Облачный режим БонусПлюс в этой сборке ещё не поддерживается: используйте Режим = \"embedded\"",
-                        "The BonusPlus cloud mode is not supported by this build yet: use Mode = \"embedded\"",
-                    ))
-                }
+                Mode::Cloud => Box::new(crate::backend::CloudBackend::open(
+                    crate::backend::CloudConfig {
+                        server_address: self.settings.server_address.clone(),
+                        api_key: crate::backend::ApiKey::new(self.settings.api_key.clone()),
+                        timeout: std::time::Duration::from_secs(u64::from(
+                            self.settings.timeout_seconds,
+                        )),
+                        store: self.settings.store.clone(),
+                        cashier_code: self.settings.cashier_code.clone(),
+                        data_dir: self.settings.data_dir()?,
+                    },
+                )?),
             };
             self.backend = Some(backend);
         }

@@ -1,0 +1,589 @@
+//! The HTTP side of the cloud client: one ureq `Agent` (connections kept alive), the
+//! `Authorization: ApiKey <base64>` header, the per-request timeout, and every way a request can
+//! fail mapped onto the contract's codes plus whether the request may have reached the service.
+
+use crate::error::{Error, ErrorCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use std::fmt;
+use std::io::ErrorKind;
+use std::time::Duration;
+
+/// The largest answer read from the service; anything bigger is not a BonusPlus answer.
+const MAX_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
+
+/// The API key. Its `Debug` and `Display` print `***`: it must never reach a log or a message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> ApiKey {
+        ApiKey(key.into())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.trim().is_empty()
+    }
+
+    /// The `Authorization` header value: `ApiKey <standard base64 of the UTF-8 key>`.
+    pub(crate) fn header_value(&self) -> String {
+        format!("ApiKey {}", base64(self.0.trim().as_bytes()))
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// Standard Base64 with `=` padding (RFC 4648 §4), as PHP `base64_encode` produces. Twenty lines
+/// do not justify a dependency.
+pub fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Whether a failed request may have reached the service (what the outbox must know).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Nothing was sent: connection refused, DNS, TLS handshake, connect timeout, bad address.
+    NotSent,
+    /// Sent (or partly sent) and then the answer was lost, cut or unreadable: the service may
+    /// have acted on it.
+    Unknown,
+    /// The service answered with an error status: it did not act (4xx) or says it failed (5xx).
+    Answered,
+}
+
+/// A failed request: the contract error plus how far the request got.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    pub error: Error,
+    pub reach: Reach,
+    /// The HTTP status when the service answered.
+    pub status: Option<u16>,
+}
+
+impl Failure {
+    fn new(error: Error, reach: Reach, status: Option<u16>) -> Failure {
+        Failure {
+            error,
+            reach,
+            status,
+        }
+    }
+
+    /// The service's business code (`CUSTOMER_NOT_FOUND`, …) of a 412, if any.
+    pub fn service_code(&self) -> Option<&str> {
+        self.error.service_code.as_deref()
+    }
+
+    /// 404, or 412 with a `*_NOT_FOUND` code: what the API says for "no such thing".
+    pub fn is_not_found(&self) -> bool {
+        self.status == Some(404)
+            || (self.status == Some(412)
+                && self
+                    .service_code()
+                    .is_some_and(|c| c.ends_with("NOT_FOUND")))
+    }
+}
+
+impl From<Failure> for Error {
+    fn from(f: Failure) -> Error {
+        f.error
+    }
+}
+
+/// A successful answer: the status (2xx) and the body text (empty for 204).
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+impl Answer {
+    /// The body as `T`; an empty or unreadable body is a SERVER failure that may have acted.
+    pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, Failure> {
+        if self.body.trim().is_empty() {
+            return Err(Failure::new(
+                Error::new(
+                    ErrorCode::Server,
+                    format!(
+                        "Сервис БонусПлюс вернул пустой ответ ({what}, HTTP {})",
+                        self.status
+                    ),
+                    format!(
+                        "The BonusPlus service sent an empty answer ({what}, HTTP {})",
+                        self.status
+                    ),
+                ),
+                Reach::Unknown,
+                Some(self.status),
+            ));
+        }
+        serde_json::from_str(&self.body).map_err(|e| {
+            let detail: String = e.to_string().chars().take(120).collect();
+            Failure::new(
+                Error::new(
+                    ErrorCode::Server,
+                    format!("Сервис БонусПлюс вернул нечитаемый ответ ({what}): {detail}"),
+                    format!("The BonusPlus service sent an unreadable answer ({what}): {detail}"),
+                ),
+                Reach::Unknown,
+                Some(self.status),
+            )
+        })
+    }
+}
+
+/// The HTTP client of one backend: one Agent, one base URL, one key.
+pub struct Client {
+    agent: ureq::Agent,
+    base: String,
+    auth: String,
+    timeout: Duration,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .field("auth", &"***")
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+/// Checks the base URL: `https://` to any host, `http://` only to a loopback host (defence in
+/// depth: the component checks it too). Returns it ending with `/`.
+pub fn check_base_url(url: &str) -> Result<String, Error> {
+    let url = url.trim();
+    let bad = |ru: &str, en: &str| {
+        let shown: String = url.chars().take(80).collect();
+        Error::new(
+            ErrorCode::NotConfigured,
+            format!("Адрес сервера БонусПлюс «{shown}»: {ru}"),
+            format!("BonusPlus server address \"{shown}\": {en}"),
+        )
+    };
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| bad("ожидается https://…", "expected https://…"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host_of(url);
+    if authority.is_empty()
+        || authority.contains('@')
+        || url.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(bad("неверно указан хост", "malformed host"));
+    }
+    match scheme.to_ascii_lowercase().as_str() {
+        "https" => {}
+        "http" if is_loopback(&host) => {}
+        "http" => {
+            return Err(bad(
+                "незащищённый http:// разрешён только для локального адреса",
+                "plain http:// is allowed only to a loopback host",
+            ))
+        }
+        _ => return Err(bad("ожидается https://…", "expected https://…")),
+    }
+    Ok(if url.ends_with('/') {
+        url.to_owned()
+    } else {
+        format!("{url}/")
+    })
+}
+
+/// The lowercased host of `scheme://host[:port]/…` (`[v6]` without brackets).
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.rsplit_once(':').map_or(authority, |(h, _)| h)
+    }
+    .to_ascii_lowercase()
+}
+
+fn is_loopback(host: &str) -> bool {
+    host == "localhost"
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// What a request sends.
+pub enum Body<'a> {
+    /// No body at all (GET).
+    None,
+    /// An empty body with an explicit `Content-Length: 0` (body-less PUT).
+    Empty,
+    /// A JSON body (also on DELETE).
+    Json(&'a serde_json::Value),
+}
+
+impl Client {
+    pub fn new(base_url: &str, key: &ApiKey, timeout: Duration) -> Result<Client, Error> {
+        let base = check_base_url(base_url)?;
+        if key.is_empty() {
+            return Err(Error::new(
+                ErrorCode::NotConfigured,
+                "Не задан ключ API БонусПлюс (КлючAPI)",
+                "No BonusPlus API key (ApiKey) is set",
+            ));
+        }
+        let loopback = is_loopback(&host_of(&base));
+        let mut config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            // Never follow a redirect: it could carry the key elsewhere or re-post a sale.
+            .max_redirects(0)
+            .max_redirects_will_error(false)
+            // Every phase of every request is bounded by the timeout. Not `timeout_global`: in
+            // ureq 3.5 it made each loopback request ~10× slower (see benches/cloud.rs).
+            .timeout_connect(Some(timeout))
+            .timeout_send_request(Some(timeout))
+            .timeout_send_body(Some(timeout))
+            .timeout_recv_response(Some(timeout))
+            .timeout_recv_body(Some(timeout))
+            .user_agent(format!("bonusplus-1c/{}", env!("CARGO_PKG_VERSION")))
+            .accept("application/json")
+            .max_idle_connections_per_host(4);
+        if loopback {
+            // A proxy from the environment must not see loopback traffic (or the key).
+            config = config.proxy(None);
+        }
+        Ok(Client {
+            agent: config.build().new_agent(),
+            base,
+            auth: key.header_value(),
+            timeout,
+        })
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    /// `GET path?query`, expecting a JSON body.
+    pub fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        what: &str,
+    ) -> Result<T, Failure> {
+        self.call("GET", path, query, Body::None)?.json(what)
+    }
+
+    /// Any request; a 2xx answer is returned with its body read, anything else is a Failure.
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Body<'_>,
+    ) -> Result<Answer, Failure> {
+        let url = format!("{}{}", self.base, path);
+        let result = match (method, &body) {
+            ("GET", _) => self.with_query(self.agent.get(&url), query).call(),
+            ("PUT", Body::Empty) => self
+                .with_query(self.agent.put(&url), query)
+                .header("Content-Type", "application/json")
+                .send(&b""[..]),
+            ("PUT", Body::Json(v)) => self
+                .with_query(self.agent.put(&url), query)
+                .header("Content-Type", "application/json")
+                .send(json_bytes(v)),
+            ("POST", Body::Json(v)) => self
+                .with_query(self.agent.post(&url), query)
+                .header("Content-Type", "application/json")
+                .send(json_bytes(v)),
+            ("PATCH", Body::Json(v)) => self
+                .with_query(self.agent.patch(&url), query)
+                .header("Content-Type", "application/json")
+                .send(json_bytes(v)),
+            ("DELETE", Body::Json(v)) => self
+                .with_query(self.agent.delete(&url), query)
+                .header("Content-Type", "application/json")
+                .force_send_body()
+                .send(json_bytes(v)),
+            ("DELETE", _) => self.with_query(self.agent.delete(&url), query).call(),
+            _ => {
+                return Err(Failure::new(
+                    Error::new(
+                        ErrorCode::Internal,
+                        format!("Внутренняя ошибка: запрос {method} без тела"),
+                        format!("Internal error: {method} request without a body"),
+                    ),
+                    Reach::NotSent,
+                    None,
+                ))
+            }
+        };
+        let mut response = result.map_err(transport_failure)?;
+        let status = response.status().as_u16();
+        let text = response
+            .body_mut()
+            .with_config()
+            .limit(MAX_ANSWER_BYTES)
+            .lossy_utf8(true)
+            .read_to_string()
+            .map_err(|e| {
+                // The status line came, the body did not: the service did act on the request.
+                let mut f = transport_failure(e);
+                if f.reach == Reach::NotSent {
+                    f.reach = Reach::Unknown;
+                }
+                f
+            })?;
+        if (200..300).contains(&status) {
+            Ok(Answer { status, body: text })
+        } else {
+            Err(status_failure(status, &text))
+        }
+    }
+
+    fn with_query<B>(
+        &self,
+        mut req: ureq::RequestBuilder<B>,
+        query: &[(&str, &str)],
+    ) -> ureq::RequestBuilder<B> {
+        req = req.header("Authorization", &self.auth);
+        for (k, v) in query {
+            req = req.query(*k, *v);
+        }
+        req
+    }
+
+    /// Serializes a request body; our own types always serialize.
+    pub fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
+        serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
+    serde_json::to_vec(v).unwrap_or_default()
+}
+
+/// A transport error: NETWORK (or SERVER for a malformed HTTP answer), with how far it got.
+fn transport_failure(e: ureq::Error) -> Failure {
+    use ureq::Timeout;
+    let (reach, code) = match &e {
+        ureq::Error::HostNotFound
+        | ureq::Error::ConnectionFailed
+        | ureq::Error::BadUri(_)
+        | ureq::Error::Tls(_)
+        | ureq::Error::InvalidProxyUrl => (Reach::NotSent, ErrorCode::Network),
+        ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => {
+            (Reach::NotSent, ErrorCode::Network)
+        }
+        ureq::Error::Timeout(_) => (Reach::Unknown, ErrorCode::Network),
+        ureq::Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused
+            | ErrorKind::AddrNotAvailable
+            | ErrorKind::NetworkUnreachable
+            | ErrorKind::HostUnreachable
+            | ErrorKind::AddrInUse => (Reach::NotSent, ErrorCode::Network),
+            _ => (Reach::Unknown, ErrorCode::Network),
+        },
+        ureq::Error::Protocol(_) => (Reach::Unknown, ErrorCode::Server),
+        _ => (Reach::Unknown, ErrorCode::Network),
+    };
+    // ureq's messages name the failure (and the host), never our headers.
+    let detail: String = e.to_string().chars().take(200).collect();
+    let error = match code {
+        ErrorCode::Server => Error::new(
+            code,
+            format!("Сервис БонусПлюс ответил не по протоколу HTTP: {detail}"),
+            format!("The BonusPlus service sent a malformed HTTP answer: {detail}"),
+        ),
+        _ => Error::new(
+            code,
+            format!("Нет связи с сервисом БонусПлюс: {detail}"),
+            format!("Cannot reach the BonusPlus service: {detail}"),
+        ),
+    };
+    Failure::new(error, reach, None)
+}
+
+/// The lenient error body: `{code,msg}`, then `{Message}`, then the raw text.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+struct ErrorBody {
+    code: Option<String>,
+    msg: Option<String>,
+    #[serde(rename = "Message")]
+    message: Option<String>,
+}
+
+fn status_failure(status: u16, text: &str) -> Failure {
+    let parsed: ErrorBody = serde_json::from_str(text).unwrap_or_default();
+    let raw: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+    let msg = parsed
+        .msg
+        .clone()
+        .or(parsed.message.clone())
+        .unwrap_or(raw)
+        .chars()
+        .take(300)
+        .collect::<String>();
+    let service_code = parsed.code.filter(|c| {
+        !c.is_empty()
+            && c.len() <= 100
+            && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
+    });
+    let shown = if msg.is_empty() {
+        format!("HTTP {status}")
+    } else {
+        msg.clone()
+    };
+    let error = match status {
+        401 | 403 => Error::new(
+            ErrorCode::Auth,
+            format!("БонусПлюс отклонил ключ API (HTTP {status}): проверьте КлючAPI. {shown}"),
+            format!("BonusPlus refused the API key (HTTP {status}): check ApiKey. {shown}"),
+        ),
+        412 => {
+            let e = Error::new(
+                ErrorCode::Rejected,
+                format!("БонусПлюс отказал: {shown}"),
+                format!("BonusPlus refused: {shown}"),
+            );
+            e.with_service_code(
+                service_code
+                    .clone()
+                    .unwrap_or_else(|| "HTTP_412".to_owned()),
+            )
+        }
+        404 => Error::new(
+            ErrorCode::NotFound,
+            format!("БонусПлюс: не найдено (HTTP 404). {shown}"),
+            format!("BonusPlus: not found (HTTP 404). {shown}"),
+        )
+        .with_service_code(
+            service_code
+                .clone()
+                .unwrap_or_else(|| "NOT_FOUND".to_owned()),
+        ),
+        500..=599 => Error::new(
+            ErrorCode::Server,
+            format!("Ошибка сервиса БонусПлюс (HTTP {status}): {shown}"),
+            format!("BonusPlus service error (HTTP {status}): {shown}"),
+        ),
+        _ => Error::new(
+            ErrorCode::Rejected,
+            format!("БонусПлюс не принял запрос (HTTP {status}): {shown}"),
+            format!("BonusPlus did not accept the request (HTTP {status}): {shown}"),
+        )
+        .with_service_code(service_code.unwrap_or_else(|| format!("HTTP_{status}"))),
+    };
+    let mut f = Failure::new(error, Reach::Answered, Some(status));
+    if status >= 500 {
+        // A 5xx says the service failed while handling it; whether it acted first is unknown.
+        f.reach = Reach::Unknown;
+    }
+    f
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base64_matches_rfc4648_vectors() {
+        for (input, output) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(input.as_bytes()), output);
+        }
+        assert_eq!(base64("ключ".as_bytes()), "0LrQu9GO0Yc=");
+    }
+
+    #[test]
+    fn the_key_never_prints() {
+        let key = ApiKey::new("secret-key-123");
+        assert_eq!(format!("{key:?} {key}"), "*** ***");
+        let client = Client::new("http://127.0.0.1:9/", &key, Duration::from_secs(1)).unwrap();
+        let shown = format!("{client:?}");
+        assert!(
+            !shown.contains("secret") && !shown.contains(&base64(b"secret-key-123")),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback() {
+        assert!(check_base_url("http://127.0.0.1:8080")
+            .unwrap()
+            .ends_with('/'));
+        assert!(check_base_url("http://localhost:1/api/").is_ok());
+        assert!(check_base_url("http://[::1]:1/").is_ok());
+        assert!(check_base_url("https://bonusplus.pro/api/").is_ok());
+        for bad in [
+            "http://bonusplus.pro/api/",
+            "http://10.0.0.1/",
+            "http://127.0.0.1.evil.com/",
+            "http://localhost@evil.com/",
+            "ftp://x/",
+            "bonusplus.pro",
+        ] {
+            assert_eq!(
+                check_base_url(bad).unwrap_err().code,
+                ErrorCode::NotConfigured,
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn error_bodies_are_read_leniently() {
+        let f = status_failure(
+            412,
+            r#"{"code":"CUSTOMER_NOT_FOUND","msg":"Клиент не найден"}"#,
+        );
+        assert_eq!(f.error.code, ErrorCode::Rejected);
+        assert_eq!(f.service_code(), Some("CUSTOMER_NOT_FOUND"));
+        assert!(f.is_not_found());
+        assert!(f.error.message_ru.contains("Клиент не найден"));
+        let f = status_failure(500, r#"{"Message":"An error has occurred."}"#);
+        assert_eq!(f.error.code, ErrorCode::Server);
+        assert!(f.error.message_en.contains("An error has occurred."));
+        let f = status_failure(401, "<html>no</html>");
+        assert_eq!(f.error.code, ErrorCode::Auth);
+        assert!(status_failure(404, "").is_not_found());
+    }
+}
