@@ -14,6 +14,9 @@ type DtorSlots = [usize; 2];
 #[cfg(target_os = "windows")]
 type DtorSlots = [usize; 1];
 
+#[cfg(target_os = "windows")]
+const PTR: usize = std::mem::size_of::<usize>();
+
 #[repr(C)]
 struct MemoryManagerVtbl {
     _dtor: DtorSlots,
@@ -204,6 +207,11 @@ impl Connection {
         struct Vtbl {
             get_platform_info: unsafe extern "system" fn(*mut c_void) -> *const AppInfo,
         }
+        #[cfg(target_os = "windows")]
+        const _: () = assert!(
+            std::mem::offset_of!(Vtbl, get_platform_info)
+                == super::msvc_layout::slot("IPlatformInfo", "GetPlatformInfo") * PTR
+        );
         // SAFETY: `p` is a non-NULL IPlatformInfo* (no destructor slot, vptr at offset 0).
         let info = unsafe { ((**(p as *const *const Vtbl)).get_platform_info)(p) };
         if info.is_null() {
@@ -229,6 +237,11 @@ impl Connection {
         struct Vtbl {
             get_attached_info: unsafe extern "system" fn(*mut c_void) -> c_int,
         }
+        #[cfg(target_os = "windows")]
+        const _: () = assert!(
+            std::mem::offset_of!(Vtbl, get_attached_info)
+                == super::msvc_layout::slot("IAttachedInfo", "GetAttachedInfo") * PTR
+        );
         // SAFETY: `p` is a non-NULL IAttachedInfo* (no destructor slot, vptr at offset 0).
         Some(unsafe { ((**(p as *const *const Vtbl)).get_attached_info)(p) })
     }
@@ -284,3 +297,57 @@ impl MsgBox {
         Some(unsafe { answer.u.u8_ } != 0)
     }
 }
+
+// Windows: every slot we call on a host object against the MSVC table, which
+// tests/windows_layout.rs compares with clang's MSVC layout of the kit's declarations.
+#[cfg(target_os = "windows")]
+const _: () = {
+    use super::msvc_layout::{slot, slot_count};
+    use std::mem::{offset_of, size_of};
+    const MM: &str = "IMemoryManager";
+    const EX: &str = "IAddInDefBaseEx";
+    const DB: &str = "IAddInDefBase";
+    const MB: &str = "IMsgBox";
+    macro_rules! at {
+        ($vtbl:ty, $field:ident, $iface:expr, $method:literal) => {
+            assert!(offset_of!($vtbl, $field) == slot($iface, $method) * PTR);
+        };
+    }
+    at!(MemoryManagerVtbl, _dtor, MM, "~");
+    at!(MemoryManagerVtbl, alloc_memory, MM, "AllocMemory");
+    at!(MemoryManagerVtbl, free_memory, MM, "FreeMemory");
+    assert!(size_of::<MemoryManagerVtbl>() == slot_count(MM) * PTR);
+
+    at!(ConnectionVtbl, _dtor, EX, "~");
+    at!(ConnectionVtbl, add_error, DB, "AddError");
+    at!(ConnectionVtbl, _read, DB, "Read");
+    at!(ConnectionVtbl, _write, DB, "Write");
+    at!(
+        ConnectionVtbl,
+        _register_profile_as,
+        DB,
+        "RegisterProfileAs"
+    );
+    at!(
+        ConnectionVtbl,
+        set_event_buffer_depth,
+        DB,
+        "SetEventBufferDepth"
+    );
+    at!(
+        ConnectionVtbl,
+        get_event_buffer_depth,
+        DB,
+        "GetEventBufferDepth"
+    );
+    at!(ConnectionVtbl, external_event, DB, "ExternalEvent");
+    at!(ConnectionVtbl, _clean_event_buffer, DB, "CleanEventBuffer");
+    at!(ConnectionVtbl, set_status_line, DB, "SetStatusLine");
+    at!(ConnectionVtbl, reset_status_line, DB, "ResetStatusLine");
+    at!(ConnectionVtbl, get_interface, EX, "GetInterface");
+    assert!(size_of::<ConnectionVtbl>() == slot_count(EX) * PTR);
+
+    at!(MsgBoxVtbl, confirm, MB, "Confirm");
+    at!(MsgBoxVtbl, alert, MB, "Alert");
+    assert!(size_of::<MsgBoxVtbl>() == slot_count(MB) * PTR);
+};
