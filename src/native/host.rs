@@ -14,7 +14,6 @@ type DtorSlots = [usize; 2];
 #[cfg(target_os = "windows")]
 type DtorSlots = [usize; 1];
 
-#[cfg(target_os = "windows")]
 const PTR: usize = std::mem::size_of::<usize>();
 
 #[repr(C)]
@@ -207,7 +206,6 @@ impl Connection {
         struct Vtbl {
             get_platform_info: unsafe extern "system" fn(*mut c_void) -> *const AppInfo,
         }
-        #[cfg(target_os = "windows")]
         const _: () = assert!(
             std::mem::offset_of!(Vtbl, get_platform_info)
                 == super::msvc_layout::slot("IPlatformInfo", "GetPlatformInfo") * PTR
@@ -237,7 +235,6 @@ impl Connection {
         struct Vtbl {
             get_attached_info: unsafe extern "system" fn(*mut c_void) -> c_int,
         }
-        #[cfg(target_os = "windows")]
         const _: () = assert!(
             std::mem::offset_of!(Vtbl, get_attached_info)
                 == super::msvc_layout::slot("IAttachedInfo", "GetAttachedInfo") * PTR
@@ -298,27 +295,31 @@ impl MsgBox {
     }
 }
 
-// Windows: every slot we call on a host object against the MSVC table, which
-// tests/windows_layout.rs compares with clang's MSVC layout of the kit's declarations.
-#[cfg(target_os = "windows")]
+// Every slot we call on a host object against the MSVC table (msvc_layout.rs, compared with
+// clang's MSVC layout by tests/windows_layout.rs). Interfaces with a destructor sit one slot later
+// on Linux (Itanium's two destructor entries): exact on Windows, same order checked on Linux.
 const _: () = {
     use super::msvc_layout::{slot, slot_count};
     use std::mem::{offset_of, size_of};
+    const EXTRA: usize = size_of::<DtorSlots>() / PTR - 1;
     const MM: &str = "IMemoryManager";
     const EX: &str = "IAddInDefBaseEx";
     const DB: &str = "IAddInDefBase";
     const MB: &str = "IMsgBox";
     macro_rules! at {
         ($vtbl:ty, $field:ident, $iface:expr, $method:literal) => {
+            assert!(offset_of!($vtbl, $field) == (slot($iface, $method) + EXTRA) * PTR);
+        };
+        (no dtor: $vtbl:ty, $field:ident, $iface:expr, $method:literal) => {
             assert!(offset_of!($vtbl, $field) == slot($iface, $method) * PTR);
         };
     }
-    at!(MemoryManagerVtbl, _dtor, MM, "~");
+    assert!(offset_of!(MemoryManagerVtbl, _dtor) == slot(MM, "~") * PTR);
     at!(MemoryManagerVtbl, alloc_memory, MM, "AllocMemory");
     at!(MemoryManagerVtbl, free_memory, MM, "FreeMemory");
-    assert!(size_of::<MemoryManagerVtbl>() == slot_count(MM) * PTR);
+    assert!(size_of::<MemoryManagerVtbl>() == (slot_count(MM) + EXTRA) * PTR);
 
-    at!(ConnectionVtbl, _dtor, EX, "~");
+    assert!(offset_of!(ConnectionVtbl, _dtor) == slot(EX, "~") * PTR);
     at!(ConnectionVtbl, add_error, DB, "AddError");
     at!(ConnectionVtbl, _read, DB, "Read");
     at!(ConnectionVtbl, _write, DB, "Write");
@@ -345,9 +346,9 @@ const _: () = {
     at!(ConnectionVtbl, set_status_line, DB, "SetStatusLine");
     at!(ConnectionVtbl, reset_status_line, DB, "ResetStatusLine");
     at!(ConnectionVtbl, get_interface, EX, "GetInterface");
-    assert!(size_of::<ConnectionVtbl>() == slot_count(EX) * PTR);
+    assert!(size_of::<ConnectionVtbl>() == (slot_count(EX) + EXTRA) * PTR);
 
-    at!(MsgBoxVtbl, confirm, MB, "Confirm");
-    at!(MsgBoxVtbl, alert, MB, "Alert");
+    at!(no dtor: MsgBoxVtbl, confirm, MB, "Confirm");
+    at!(no dtor: MsgBoxVtbl, alert, MB, "Alert");
     assert!(size_of::<MsgBoxVtbl>() == slot_count(MB) * PTR);
 };

@@ -611,30 +611,33 @@ const _: () = {
     assert!(offset_of!(UserLanguageVtbl, set_user_interface_language_code) == d * PTR);
 };
 
-// Windows: every field of the four vtables and every base offset against the MSVC table, which
-// tests/windows_layout.rs compares with clang's MSVC layout of the kit's declarations. The thunks
-// of vtable k step back k pointers, so base k must sit at k pointers.
-#[cfg(target_os = "windows")]
+// Every field of the four vtables and every base offset against the MSVC table (see
+// msvc_layout.rs; tests/windows_layout.rs compares that table with clang's MSVC layout of the
+// kit's declarations). On Linux the same order holds one slot later (Itanium's two destructor
+// entries), so the Linux build checks the table's order too; the Windows build checks it exactly.
+// The thunks of vtable k step back k pointers, so base k must sit at k pointers.
 const _: () = {
     use super::msvc_layout::{offset, slot, slot_count};
     use std::mem::{offset_of, size_of};
+    const DTOR_SLOTS: usize = if cfg!(target_os = "windows") { 1 } else { 2 };
+    const EXTRA: usize = DTOR_SLOTS - 1;
     const ID: &str = "IInitDoneBase";
     const LE: &str = "ILanguageExtenderBase";
     const LB: &str = "LocaleBase";
     const UL: &str = "UserLanguageBase";
     macro_rules! at {
         ($vtbl:ty, $field:ident, $iface:expr, $method:literal) => {
-            assert!(offset_of!($vtbl, $field) == slot($iface, $method) * PTR);
+            assert!(offset_of!($vtbl, $field) == (slot($iface, $method) + EXTRA) * PTR);
         };
     }
-    at!(InitDoneVtbl, dtor, ID, "~");
+    assert!(offset_of!(InitDoneVtbl, dtor) == slot(ID, "~") * PTR);
     at!(InitDoneVtbl, init, ID, "Init");
     at!(InitDoneVtbl, set_mem_manager, ID, "setMemManager");
     at!(InitDoneVtbl, get_info, ID, "GetInfo");
     at!(InitDoneVtbl, done, ID, "Done");
-    assert!(size_of::<InitDoneVtbl>() == slot_count(ID) * PTR);
+    assert!(size_of::<InitDoneVtbl>() == (slot_count(ID) + EXTRA) * PTR);
 
-    at!(LanguageExtenderVtbl, dtor, LE, "~");
+    assert!(offset_of!(LanguageExtenderVtbl, dtor) == slot(LE, "~") * PTR);
     at!(
         LanguageExtenderVtbl,
         register_extension_as,
@@ -661,19 +664,21 @@ const _: () = {
     at!(LanguageExtenderVtbl, has_ret_val, LE, "HasRetVal");
     at!(LanguageExtenderVtbl, call_as_proc, LE, "CallAsProc");
     at!(LanguageExtenderVtbl, call_as_func, LE, "CallAsFunc");
-    assert!(size_of::<LanguageExtenderVtbl>() == slot_count(LE) * PTR);
+    assert!(size_of::<LanguageExtenderVtbl>() == (slot_count(LE) + EXTRA) * PTR);
 
-    at!(LocaleVtbl, dtor, LB, "~");
+    assert!(offset_of!(LocaleVtbl, dtor) == slot(LB, "~") * PTR);
     at!(LocaleVtbl, set_locale, LB, "SetLocale");
-    assert!(size_of::<LocaleVtbl>() == slot_count(LB) * PTR);
-    at!(UserLanguageVtbl, dtor, UL, "~");
+    assert!(size_of::<LocaleVtbl>() == (slot_count(LB) + EXTRA) * PTR);
+    assert!(offset_of!(UserLanguageVtbl, dtor) == slot(UL, "~") * PTR);
     at!(
         UserLanguageVtbl,
         set_user_interface_language_code,
         UL,
         "SetUserInterfaceLanguageCode"
     );
-    assert!(size_of::<UserLanguageVtbl>() == slot_count(UL) * PTR);
+    assert!(size_of::<UserLanguageVtbl>() == (slot_count(UL) + EXTRA) * PTR);
+
+    assert!(size_of::<dtor::Slots>() == DTOR_SLOTS * PTR);
 
     let base = offset_of!(ComponentObject, vptrs);
     assert!(base == offset("IComponentBase", "IInitDoneBase"));
