@@ -14,6 +14,8 @@ type DtorSlots = [usize; 2];
 #[cfg(target_os = "windows")]
 type DtorSlots = [usize; 1];
 
+const PTR: usize = std::mem::size_of::<usize>();
+
 #[repr(C)]
 struct MemoryManagerVtbl {
     _dtor: DtorSlots,
@@ -204,6 +206,10 @@ impl Connection {
         struct Vtbl {
             get_platform_info: unsafe extern "system" fn(*mut c_void) -> *const AppInfo,
         }
+        const _: () = assert!(
+            std::mem::offset_of!(Vtbl, get_platform_info)
+                == super::msvc_layout::slot("IPlatformInfo", "GetPlatformInfo") * PTR
+        );
         // SAFETY: `p` is a non-NULL IPlatformInfo* (no destructor slot, vptr at offset 0).
         let info = unsafe { ((**(p as *const *const Vtbl)).get_platform_info)(p) };
         if info.is_null() {
@@ -229,6 +235,10 @@ impl Connection {
         struct Vtbl {
             get_attached_info: unsafe extern "system" fn(*mut c_void) -> c_int,
         }
+        const _: () = assert!(
+            std::mem::offset_of!(Vtbl, get_attached_info)
+                == super::msvc_layout::slot("IAttachedInfo", "GetAttachedInfo") * PTR
+        );
         // SAFETY: `p` is a non-NULL IAttachedInfo* (no destructor slot, vptr at offset 0).
         Some(unsafe { ((**(p as *const *const Vtbl)).get_attached_info)(p) })
     }
@@ -284,3 +294,61 @@ impl MsgBox {
         Some(unsafe { answer.u.u8_ } != 0)
     }
 }
+
+// Every slot we call on a host object against the MSVC table (msvc_layout.rs, compared with
+// clang's MSVC layout by tests/windows_layout.rs). Interfaces with a destructor sit one slot later
+// on Linux (Itanium's two destructor entries): exact on Windows, same order checked on Linux.
+const _: () = {
+    use super::msvc_layout::{slot, slot_count};
+    use std::mem::{offset_of, size_of};
+    const EXTRA: usize = size_of::<DtorSlots>() / PTR - 1;
+    const MM: &str = "IMemoryManager";
+    const EX: &str = "IAddInDefBaseEx";
+    const DB: &str = "IAddInDefBase";
+    const MB: &str = "IMsgBox";
+    macro_rules! at {
+        ($vtbl:ty, $field:ident, $iface:expr, $method:literal) => {
+            assert!(offset_of!($vtbl, $field) == (slot($iface, $method) + EXTRA) * PTR);
+        };
+        (no dtor: $vtbl:ty, $field:ident, $iface:expr, $method:literal) => {
+            assert!(offset_of!($vtbl, $field) == slot($iface, $method) * PTR);
+        };
+    }
+    assert!(offset_of!(MemoryManagerVtbl, _dtor) == slot(MM, "~") * PTR);
+    at!(MemoryManagerVtbl, alloc_memory, MM, "AllocMemory");
+    at!(MemoryManagerVtbl, free_memory, MM, "FreeMemory");
+    assert!(size_of::<MemoryManagerVtbl>() == (slot_count(MM) + EXTRA) * PTR);
+
+    assert!(offset_of!(ConnectionVtbl, _dtor) == slot(EX, "~") * PTR);
+    at!(ConnectionVtbl, add_error, DB, "AddError");
+    at!(ConnectionVtbl, _read, DB, "Read");
+    at!(ConnectionVtbl, _write, DB, "Write");
+    at!(
+        ConnectionVtbl,
+        _register_profile_as,
+        DB,
+        "RegisterProfileAs"
+    );
+    at!(
+        ConnectionVtbl,
+        set_event_buffer_depth,
+        DB,
+        "SetEventBufferDepth"
+    );
+    at!(
+        ConnectionVtbl,
+        get_event_buffer_depth,
+        DB,
+        "GetEventBufferDepth"
+    );
+    at!(ConnectionVtbl, external_event, DB, "ExternalEvent");
+    at!(ConnectionVtbl, _clean_event_buffer, DB, "CleanEventBuffer");
+    at!(ConnectionVtbl, set_status_line, DB, "SetStatusLine");
+    at!(ConnectionVtbl, reset_status_line, DB, "ResetStatusLine");
+    at!(ConnectionVtbl, get_interface, EX, "GetInterface");
+    assert!(size_of::<ConnectionVtbl>() == (slot_count(EX) + EXTRA) * PTR);
+
+    at!(no dtor: MsgBoxVtbl, confirm, MB, "Confirm");
+    at!(no dtor: MsgBoxVtbl, alert, MB, "Alert");
+    assert!(size_of::<MsgBoxVtbl>() == slot_count(MB) * PTR);
+};

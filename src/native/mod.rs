@@ -6,6 +6,7 @@
 
 pub mod addin;
 pub mod host;
+pub mod msvc_layout;
 mod object;
 pub mod types;
 pub mod variant;

@@ -610,3 +610,79 @@ const _: () = {
     assert!(offset_of!(LocaleVtbl, set_locale) == d * PTR);
     assert!(offset_of!(UserLanguageVtbl, set_user_interface_language_code) == d * PTR);
 };
+
+// Every field of the four vtables and every base offset against the MSVC table (see
+// msvc_layout.rs; tests/windows_layout.rs compares that table with clang's MSVC layout of the
+// kit's declarations). On Linux the same order holds one slot later (Itanium's two destructor
+// entries), so the Linux build checks the table's order too; the Windows build checks it exactly.
+// The thunks of vtable k step back k pointers, so base k must sit at k pointers.
+const _: () = {
+    use super::msvc_layout::{offset, slot, slot_count};
+    use std::mem::{offset_of, size_of};
+    const DTOR_SLOTS: usize = if cfg!(target_os = "windows") { 1 } else { 2 };
+    const EXTRA: usize = DTOR_SLOTS - 1;
+    const ID: &str = "IInitDoneBase";
+    const LE: &str = "ILanguageExtenderBase";
+    const LB: &str = "LocaleBase";
+    const UL: &str = "UserLanguageBase";
+    macro_rules! at {
+        ($vtbl:ty, $field:ident, $iface:expr, $method:literal) => {
+            assert!(offset_of!($vtbl, $field) == (slot($iface, $method) + EXTRA) * PTR);
+        };
+    }
+    assert!(offset_of!(InitDoneVtbl, dtor) == slot(ID, "~") * PTR);
+    at!(InitDoneVtbl, init, ID, "Init");
+    at!(InitDoneVtbl, set_mem_manager, ID, "setMemManager");
+    at!(InitDoneVtbl, get_info, ID, "GetInfo");
+    at!(InitDoneVtbl, done, ID, "Done");
+    assert!(size_of::<InitDoneVtbl>() == (slot_count(ID) + EXTRA) * PTR);
+
+    assert!(offset_of!(LanguageExtenderVtbl, dtor) == slot(LE, "~") * PTR);
+    at!(
+        LanguageExtenderVtbl,
+        register_extension_as,
+        LE,
+        "RegisterExtensionAs"
+    );
+    at!(LanguageExtenderVtbl, get_n_props, LE, "GetNProps");
+    at!(LanguageExtenderVtbl, find_prop, LE, "FindProp");
+    at!(LanguageExtenderVtbl, get_prop_name, LE, "GetPropName");
+    at!(LanguageExtenderVtbl, get_prop_val, LE, "GetPropVal");
+    at!(LanguageExtenderVtbl, set_prop_val, LE, "SetPropVal");
+    at!(LanguageExtenderVtbl, is_prop_readable, LE, "IsPropReadable");
+    at!(LanguageExtenderVtbl, is_prop_writable, LE, "IsPropWritable");
+    at!(LanguageExtenderVtbl, get_n_methods, LE, "GetNMethods");
+    at!(LanguageExtenderVtbl, find_method, LE, "FindMethod");
+    at!(LanguageExtenderVtbl, get_method_name, LE, "GetMethodName");
+    at!(LanguageExtenderVtbl, get_n_params, LE, "GetNParams");
+    at!(
+        LanguageExtenderVtbl,
+        get_param_def_value,
+        LE,
+        "GetParamDefValue"
+    );
+    at!(LanguageExtenderVtbl, has_ret_val, LE, "HasRetVal");
+    at!(LanguageExtenderVtbl, call_as_proc, LE, "CallAsProc");
+    at!(LanguageExtenderVtbl, call_as_func, LE, "CallAsFunc");
+    assert!(size_of::<LanguageExtenderVtbl>() == (slot_count(LE) + EXTRA) * PTR);
+
+    assert!(offset_of!(LocaleVtbl, dtor) == slot(LB, "~") * PTR);
+    at!(LocaleVtbl, set_locale, LB, "SetLocale");
+    assert!(size_of::<LocaleVtbl>() == (slot_count(LB) + EXTRA) * PTR);
+    assert!(offset_of!(UserLanguageVtbl, dtor) == slot(UL, "~") * PTR);
+    at!(
+        UserLanguageVtbl,
+        set_user_interface_language_code,
+        UL,
+        "SetUserInterfaceLanguageCode"
+    );
+    assert!(size_of::<UserLanguageVtbl>() == (slot_count(UL) + EXTRA) * PTR);
+
+    assert!(size_of::<dtor::Slots>() == DTOR_SLOTS * PTR);
+
+    let base = offset_of!(ComponentObject, vptrs);
+    assert!(base == offset("IComponentBase", "IInitDoneBase"));
+    assert!(base + PTR == offset("IComponentBase", "ILanguageExtenderBase"));
+    assert!(base + 2 * PTR == offset("IComponentBase", "LocaleBase"));
+    assert!(base + 3 * PTR == offset("IComponentBase", "UserLanguageBase"));
+};

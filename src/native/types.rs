@@ -1,6 +1,8 @@
 //! `#[repr(C)]` mirrors of the Native API's C types, with their layout pinned at compile time.
 
-use std::ffi::{c_char, c_int, c_long, c_void};
+#[cfg(not(target_os = "windows"))]
+use std::ffi::c_long;
+use std::ffi::{c_char, c_int, c_void};
 use std::mem::{offset_of, size_of};
 
 /// `WCHAR_T`: UTF-16 code unit on every platform (not Linux `wchar_t`).
@@ -139,6 +141,24 @@ const _: () = {
     assert!(offset_of!(TVariant, vt) == 60);
     assert!(offset_of!(WStrVal, len) == 8);
     assert!(size_of::<AppInfo>() == 24);
+};
+
+// Windows: the same facts from the MSVC table (src/native/msvc_layout.rs), which
+// tests/windows_layout.rs compares with clang's MSVC layout of the kit's declarations.
+#[cfg(target_os = "windows")]
+const _: () = {
+    use super::msvc_layout::offset;
+    let u = offset_of!(TVariant, u);
+    assert!(size_of::<TVariant>() == offset("tVariant", "sizeof"));
+    assert!(u + offset_of!(WStrVal, ptr) == offset("tVariant", "pwstrVal"));
+    assert!(u + offset_of!(WStrVal, len) == offset("tVariant", "wstrLen"));
+    assert!(u + offset_of!(StrVal, len) == offset("tVariant", "strLen"));
+    assert!(offset_of!(TVariant, cb_elements) == offset("tVariant", "cbElements"));
+    assert!(offset_of!(TVariant, vt) == offset("tVariant", "vt"));
+    assert!(size_of::<Tm>() == offset("tm", "sizeof"));
+    assert!(size_of::<AppInfo>() == offset("AppInfo", "sizeof"));
+    assert!(offset_of!(AppInfo, user_agent) == offset("AppInfo", "UserAgentInformation"));
+    assert!(offset_of!(AppInfo, application) == offset("AppInfo", "Application"));
 };
 
 #[cfg(target_os = "windows")]
