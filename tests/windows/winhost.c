@@ -564,6 +564,73 @@ static void test_bonusplus(const char* version) {
     check(destroy_object(&c) == 0, "DestroyObject BonusPlus");
 }
 
+/* ---- The seed checkout on the built-in engine ------------------------------------------- */
+/* Calls a method; the result string (if any) is copied into out. Parameters are cleared. */
+static bool call(Component* c, const WCHAR_T* method, tVariant* params, int n, WCHAR_T* out, size_t cap) {
+    long m = find_method(c, method);
+    tVariant ret;
+    memset(&ret, 0, sizeof ret);
+    bool ok = m >= 0 && LANG(c, CallAsFunc, m, &ret, n ? params : NULL, n);
+    if (out && cap) {
+        out[0] = 0;
+        if (ok && ret.vt == VTYPE_PWSTR) wcsncpy(out, ret.u.wstr.pwstrVal, cap - 1), out[cap - 1] = 0;
+        if (ok && ret.vt == VTYPE_BOOL) wcsncpy(out, ret.u.bVal ? L"true" : L"false", cap - 1);
+    }
+    v_clear(&ret);
+    for (int i = 0; i < n; i++) v_clear(&params[i]);
+    return ok;
+}
+
+static void test_seed(void) {
+    Component* c = create(L"BonusPlus", false);
+    if (!c) return;
+    static WCHAR_T dir[MAX_PATH + 64], out[8192];
+    WCHAR_T tmp[MAX_PATH];
+    GetTempPathW(MAX_PATH, tmp);
+    swprintf(dir, MAX_PATH + 64, L"%lsbonusplus-winhost-%lu", tmp, (unsigned long)GetCurrentProcessId());
+    tVariant v = v_str(dir);
+    check(LANG(c, SetPropVal, LANG(c, FindProp, L"DataDirectory"), &v), "DataDirectory set");
+    v_clear(&v);
+
+    tVariant p[3];
+    p[0] = v_str(L"{\"accrualPercent\":1,\"rate\":1}");
+    check(call(c, L"SetPolicy", p, 1, out, 8192) && wcscmp(out, L"true") == 0, "SetPolicy");
+    p[0] = v_str(L"+7 (900) 111-22-33");
+    p[1] = v_str(L"4601234567893");
+    p[2] = v_str(L"{}");
+    check(call(c, L"RegisterCustomer", p, 3, out, 8192) && wcsstr(out, L"\"created\":true"), "RegisterCustomer");
+    p[0] = v_str(L"{\"documentId\":\"S-1\",\"phone\":\"79001112233\",\"bonusDebit\":0,"
+                 L"\"lines\":[{\"lineNo\":1,\"product\":\"X\",\"quantity\":1,\"sum\":10000}]}");
+    check(call(c, L"FixSale", p, 1, out, 8192) && wcsstr(out, L"\"bonusAccrued\":100"), "first sale accrues 100");
+
+    static const WCHAR_T* order =
+        L"{\"documentId\":\"O-1\",\"phone\":\"79001112233\",\"cardNumber\":\"4601234567893\",\"bonusDebit\":100,"
+        L"\"lines\":[{\"lineNo\":1,\"product\":\"A\",\"quantity\":1,\"sum\":3000},"
+        L"{\"lineNo\":2,\"product\":\"B\",\"quantity\":2,\"sum\":3120},"
+        L"{\"lineNo\":3,\"product\":\"C\",\"quantity\":1,\"sum\":2040}]}";
+    p[0] = v_str(order);
+    bool calc = call(c, L"Calculate", p, 1, out, 8192);
+    check(calc && wcsstr(out, L"\"bonusDebitSum\":36.76") && wcsstr(out, L"\"bonusDebitSum\":38.24") &&
+              wcsstr(out, L"\"bonusDebitSum\":25,"),
+          "seed calculation: 36.76 / 38.24 / 25.00");
+    check(calc && wcsstr(out, L"\"toPay\":8060") && wcsstr(out, L"\"discountPercent\":1.23"),
+          "seed calculation: to pay 8060, 1.23 % per line");
+
+    p[0] = v_str(L"O-1");
+    p[1] = v_str(L"79001112233");
+    p[2] = v_i4(100);
+    check(call(c, L"Reserve", p, 3, out, 8192) && wcscmp(out, L"true") == 0, "Reserve 100");
+    p[0] = v_str(L"{\"documentId\":\"S-2\",\"reserveId\":\"O-1\",\"phone\":\"79001112233\",\"bonusDebit\":100,"
+                 L"\"lines\":[{\"lineNo\":1,\"product\":\"A\",\"quantity\":1,\"sum\":3000},"
+                 L"{\"lineNo\":2,\"product\":\"B\",\"quantity\":2,\"sum\":3120},"
+                 L"{\"lineNo\":3,\"product\":\"C\",\"quantity\":1,\"sum\":2040}]}");
+    check(call(c, L"FixSale", p, 1, out, 8192) && wcsstr(out, L"\"status\":\"done\"") &&
+              wcsstr(out, L"\"bonusDebited\":100") && wcsstr(out, L"\"bonusAccrued\":80.6"),
+          "sale fixed: 100 debited, 80.6 accrued");
+    INIT(c, Done);
+    check(destroy_object(&c) == 0, "DestroyObject after the seed checkout");
+}
+
 int main(int argc, char** argv) {
     if (argc < 2) {
         fprintf(stderr, "usage: winhost ADDIN.dll [VERSION]\n");
@@ -605,6 +672,7 @@ int main(int argc, char** argv) {
     test_probe();
     test_destructors();
     test_bonusplus(argc > 2 ? argv[2] : "");
+    test_seed();
 
     check(mm.bad_frees == 0, "the add-in never freed a block twice or one it did not own");
     check(mm_live(&mm) == 0 && mm.allocs == mm.frees, "every host block was freed");
