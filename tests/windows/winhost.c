@@ -587,9 +587,14 @@ static void test_seed(void) {
     static WCHAR_T dir[MAX_PATH + 64], out[8192];
     WCHAR_T tmp[MAX_PATH];
     GetTempPathW(MAX_PATH, tmp);
-    swprintf(dir, MAX_PATH + 64, L"%lsbonusplus-winhost-%lu", tmp, (unsigned long)GetCurrentProcessId());
+    /* A fresh folder per run: Wine reuses small process ids, and both arches share one prefix. */
+    LARGE_INTEGER now;
+    QueryPerformanceCounter(&now);
+    swprintf(dir, MAX_PATH + 64, L"%lsbonusplus-winhost-%u-%lu-%llx", tmp, (unsigned)(sizeof(void*) * 8),
+             (unsigned long)GetCurrentProcessId(), (unsigned long long)now.QuadPart);
     tVariant v = v_str(dir);
-    check(LANG(c, SetPropVal, LANG(c, FindProp, L"DataDirectory"), &v), "DataDirectory set");
+    long data_directory = LANG(c, FindProp, L"DataDirectory");
+    check(LANG(c, SetPropVal, data_directory, &v), "DataDirectory set");
     v_clear(&v);
 
     tVariant p[3];
