@@ -2,6 +2,8 @@
 //! BonusPlus server on loopback: every method, bad inputs leaving both sides unchanged, and the
 //! outbox across a real process restart.
 
+#[path = "support/db.rs"]
+mod db;
 #[path = "support/host.rs"]
 mod host_support;
 #[path = "support/session.rs"]
@@ -44,52 +46,6 @@ fn cloud_session(client_dir: &Path, url: &str) -> Session {
     bp.set("Store", "Магазин на Ленина".into()).unwrap();
     bp.set("CashierCode", "7".into()).unwrap();
     bp
-}
-
-/// Every row of every table of the SQLite files in `dir`, as text.
-fn snapshot(dir: &Path) -> String {
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "db"))
-        .collect();
-    files.sort();
-    let mut out = String::new();
-    for file in files {
-        let db = rusqlite::Connection::open_with_flags(
-            &file,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-        )
-        .unwrap();
-        let tables: Vec<String> = db
-            .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .map(Result::unwrap)
-            .collect();
-        for table in tables {
-            let mut stmt = db.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-            let n = stmt.column_count();
-            let mut rows: Vec<String> = stmt
-                .query_map([], |row| {
-                    Ok((0..n)
-                        .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                        .collect::<Vec<_>>()
-                        .join("|"))
-                })
-                .unwrap()
-                .map(Result::unwrap)
-                .collect();
-            rows.sort();
-            out.push_str(&format!(
-                "## {} {table}\n{}\n",
-                file.display(),
-                rows.join("\n")
-            ));
-        }
-    }
-    out
 }
 
 fn last_error(bp: &mut Session) -> Value {
@@ -304,8 +260,10 @@ fn every_method_in_cloud_mode_and_bad_inputs_change_nothing() {
         ("GetPolicies", vec![], "NOT_CONFIGURED"),
     ];
     for (method, args, code) in &cases {
-        let (before_server, before_client) =
-            (snapshot(server_dir.path()), snapshot(client_dir.path()));
+        let (before_server, before_client) = (
+            db::snapshot(server_dir.path()),
+            db::snapshot(client_dir.path()),
+        );
         let posts = server.stats().retail_posts;
         assert!(
             bp.call(method, args).is_err(),
@@ -313,12 +271,12 @@ fn every_method_in_cloud_mode_and_bad_inputs_change_nothing() {
         );
         assert_eq!(last_error(&mut bp)["code"], json!(code), "{method}{args:?}");
         assert_eq!(
-            snapshot(server_dir.path()),
+            db::snapshot(server_dir.path()),
             before_server,
             "{method}{args:?} changed the server"
         );
         assert_eq!(
-            snapshot(client_dir.path()),
+            db::snapshot(client_dir.path()),
             before_client,
             "{method}{args:?} changed the outbox"
         );

@@ -2,6 +2,8 @@
 //! loaded by our C++ host: results, error codes in `LastError`, Russian/English messages, and
 //! stored state left unchanged by every bad input.
 
+#[path = "support/db.rs"]
+mod db;
 #[path = "support/host.rs"]
 mod host_support;
 #[path = "support/session.rs"]
@@ -22,39 +24,6 @@ fn start(data: &Path) -> Session {
     bp
 }
 
-/// Everything stored in the embedded database, as text: equal snapshots = unchanged state.
-fn snapshot(data: &Path) -> String {
-    let db = rusqlite::Connection::open_with_flags(
-        data.join("bonusplus.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .unwrap();
-    let tables: Vec<String> = db
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let mut out = String::new();
-    for table in tables {
-        let mut stmt = db.prepare(&format!("SELECT * FROM \"{table}\"")).unwrap();
-        let columns = stmt.column_count();
-        let rows = stmt
-            .query_map([], |row| {
-                Ok((0..columns)
-                    .map(|i| format!("{:?}", row.get_ref(i).unwrap()))
-                    .collect::<Vec<_>>()
-                    .join("|"))
-            })
-            .unwrap();
-        let mut rows: Vec<String> = rows.map(Result::unwrap).collect();
-        rows.sort();
-        out.push_str(&format!("## {table}\n{}\n", rows.join("\n")));
-    }
-    out
-}
-
 fn last_error_code(bp: &mut Session) -> String {
     let text = bp.get("LastError").unwrap();
     let json: Value =
@@ -64,14 +33,14 @@ fn last_error_code(bp: &mut Session) -> String {
 
 /// Calls `method` expecting a failure with `code`, and checks nothing stored changed.
 fn expect_error(bp: &mut Session, data: &Path, method: &str, args: &[Arg], code: &str) {
-    let before = snapshot(data);
+    let before = db::snapshot(data);
     let err = bp
         .call(method, args)
         .expect_err(&format!("{method}{args:?} should fail"));
     assert!(!err.is_empty());
     assert_eq!(last_error_code(bp), code, "{method}{args:?}: {err}");
     assert_eq!(
-        snapshot(data),
+        db::snapshot(data),
         before,
         "{method}{args:?} changed stored state"
     );
@@ -348,14 +317,18 @@ fn every_method_in_embedded_mode() {
         (fixed["status"].clone(), fixed["bonusDebited"].clone()),
         (json!("done"), json!(100))
     );
-    let state = snapshot(dir);
+    let state = db::snapshot(dir);
     assert_eq!(
         bp.call_json("FixSale", &[sale2.to_string().into()])
             .unwrap(),
         fixed,
         "idempotent"
     );
-    assert_eq!(snapshot(dir), state, "a repeated FixSale changes nothing");
+    assert_eq!(
+        db::snapshot(dir),
+        state,
+        "a repeated FixSale changes nothing"
+    );
     assert_eq!(
         bp.call_json("BonusInfo", &["S-2".into()]).unwrap()["state"],
         json!("fixed")
@@ -582,10 +555,10 @@ fn bad_inputs_give_their_codes_and_change_nothing() {
 
     // Cloud mode without a key: NOT_CONFIGURED, and the embedded store is untouched.
     bp.set("Mode", "cloud".into()).unwrap();
-    let before = snapshot(dir);
+    let before = db::snapshot(dir);
     assert!(bp.call("FindCard", &[CARD.into(), "".into()]).is_err());
     assert_eq!(last_error_code(&mut bp), "NOT_CONFIGURED");
-    assert_eq!(snapshot(dir), before);
+    assert_eq!(db::snapshot(dir), before);
 
     let ending = bp.finish();
     assert_eq!((ending.live_blocks, ending.bad_frees), (0, 0));

@@ -1268,28 +1268,21 @@ impl Backend for CloudBackend {
         let (_, current) = self.require("", &phone)?;
         let differs =
             |new: &Option<String>, old: &str| new.as_ref().is_some_and(|n| n.trim() != old);
-        let mut unsupported = Vec::new();
-        if differs(&data.first_name, &current.first_name) {
-            unsupported.push("firstName");
-        }
-        if differs(&data.last_name, &current.last_name) {
-            unsupported.push("lastName");
-        }
-        if differs(&data.middle_name, &current.middle_name) {
-            unsupported.push("middleName");
-        }
-        if differs(&data.holder, &current.holder) {
-            unsupported.push("holder");
-        }
-        if differs(&data.email, &current.email) {
-            unsupported.push("email");
-        }
-        if differs(&data.gender, &current.gender) {
-            unsupported.push("gender");
-        }
-        if differs(&data.card_number, &current.card_number) {
-            unsupported.push("cardNumber");
-        }
+        // Only the card name has an API; any other key that would change is refused, not faked.
+        let text_keys = [
+            (&data.first_name, &current.first_name, "firstName"),
+            (&data.last_name, &current.last_name, "lastName"),
+            (&data.middle_name, &current.middle_name, "middleName"),
+            (&data.holder, &current.holder, "holder"),
+            (&data.email, &current.email, "email"),
+            (&data.gender, &current.gender, "gender"),
+            (&data.card_number, &current.card_number, "cardNumber"),
+        ];
+        let mut unsupported: Vec<&str> = text_keys
+            .iter()
+            .filter(|(new, old, _)| differs(new, old))
+            .map(|(_, _, name)| *name)
+            .collect();
         if data.birth_date.is_some() {
             unsupported.push("birthDate");
         }
