@@ -250,11 +250,12 @@ impl BonusPlus {
             let Ok(dir) = self.settings.data_dir() else {
                 return;
             };
-            self.log = Some(Log::new(&dir));
+            // Setting ApiKey drops the log (reset_backend), so the key registered here stays current.
+            let mut log = Log::new(&dir);
+            log.set_secrets(&[&self.settings.api_key]);
+            self.log = Some(log);
         }
-        let key = self.settings.api_key.clone();
         if let Some(log) = self.log.as_mut() {
-            log.set_secrets(&[&key]);
             log.write(&SystemClock.now().to_string(), message);
         }
     }

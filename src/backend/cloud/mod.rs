@@ -906,6 +906,18 @@ impl CloudBackend {
         out
     }
 
+    /// Persists a return's plan with the row's new state (and why, when it is not settled).
+    fn save_return_plan(
+        &self,
+        seq: i64,
+        plan: &ReturnPlan,
+        state: State,
+        error: Option<&str>,
+    ) -> Result<()> {
+        self.outbox
+            .set(seq, state, Some(&to_json(plan)), None, None, error)
+    }
+
     fn deliver_return_claimed(&self, seq: i64) -> Result<ReturnResult> {
         let row = self.outbox.by_seq(seq)?.ok_or_else(|| internal("row"))?;
         if row.state == State::Done {
@@ -955,25 +967,16 @@ impl CloudBackend {
                 match (&plan.lines[i].fingerprint, now) {
                     (Some(before), Ok(Some(now))) if *before != now => {
                         plan.lines[i].state = "done".into();
-                        self.outbox.set(
-                            seq,
-                            State::Queued,
-                            Some(&to_json(&plan)),
-                            None,
-                            None,
-                            None,
-                        )?;
+                        self.save_return_plan(seq, &plan, State::Queued, None)?;
                         continue;
                     }
                     (Some(_), Ok(Some(_))) => plan.lines[i].state = "queued".into(),
                     _ => {
                         plan.lines[i].state = "unconfirmed".into();
-                        self.outbox.set(
+                        self.save_return_plan(
                             seq,
+                            &plan,
                             State::Unconfirmed,
-                            Some(&to_json(&plan)),
-                            None,
-                            None,
                             Some("cannot tell whether the return line went through"),
                         )?;
                         return Ok(estimate);
@@ -986,8 +989,7 @@ impl CloudBackend {
             };
             plan.lines[i].fingerprint = fp;
             plan.lines[i].state = "sending".into();
-            self.outbox
-                .set(seq, State::Sending, Some(&to_json(&plan)), None, None, None)?;
+            self.save_return_plan(seq, &plan, State::Sending, None)?;
             let body = Client::to_json(&BackRequest {
                 ext: plan.lines[i].ext.clone(),
                 sum: plan.lines[i].sum,
@@ -1007,23 +1009,14 @@ impl CloudBackend {
                         Ok(r) => {
                             plan.lines[i].state = "done".into();
                             plan.lines[i].remote_id = id_text(&r.returned_purchase_id);
-                            self.outbox.set(
-                                seq,
-                                State::Queued,
-                                Some(&to_json(&plan)),
-                                None,
-                                None,
-                                None,
-                            )?;
+                            self.save_return_plan(seq, &plan, State::Queued, None)?;
                         }
                         Err(f) => {
                             plan.lines[i].state = "unconfirmed".into();
-                            self.outbox.set(
+                            self.save_return_plan(
                                 seq,
+                                &plan,
                                 State::Unconfirmed,
-                                Some(&to_json(&plan)),
-                                None,
-                                None,
                                 Some(&f.error.message_en),
                             )?;
                             return Ok(estimate);
@@ -1032,12 +1025,10 @@ impl CloudBackend {
                 }
                 Err(f) if f.reach == Reach::Unknown => {
                     plan.lines[i].state = "unconfirmed".into();
-                    self.outbox.set(
+                    self.save_return_plan(
                         seq,
+                        &plan,
                         State::Unconfirmed,
-                        Some(&to_json(&plan)),
-                        None,
-                        None,
                         Some(&f.error.message_en),
                     )?;
                     return Ok(estimate);
