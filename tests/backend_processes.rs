@@ -236,7 +236,8 @@ fn processes_killed_mid_sale_leave_no_half_applied_sale() {
     for run in 0..10 {
         let out = tmp.path().join(format!("crash-{run}.txt"));
         let mut child = spawn(test, "crash", &dir, run, &out);
-        std::thread::sleep(Duration::from_millis(40 + next(&mut seed) % 400));
+        wait_until_ready(&mut child, &out);
+        std::thread::sleep(Duration::from_millis(next(&mut seed) % 400));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
 
@@ -278,6 +279,23 @@ fn processes_killed_mid_sale_leave_no_half_applied_sale() {
         started.elapsed()
     );
     assert!(total_fixed > 0, "the children never got to fix a sale");
+}
+
+/// Waits until the child has opened the shop (its first line), so every kill lands in its sale
+/// loop however slowly a loaded machine starts processes.
+fn wait_until_ready(child: &mut Child, out: &Path) {
+    let started = Instant::now();
+    while std::fs::metadata(out).map_or(0, |m| m.len()) == 0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "the crash child exited before it was ready"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "the crash child did not start within 2 minutes"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 fn count_like(dir: &Path, pattern: &str) -> usize {

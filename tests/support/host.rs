@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, OnceLock};
 
 /// The directory of the running test or bench binary's profile (`target/debug`, `target/release`).
 pub fn profile_dir() -> PathBuf {
@@ -17,8 +18,13 @@ pub fn profile_dir() -> PathBuf {
 }
 
 /// The add-in cdylib for this profile, built now: `cargo test` and `cargo bench` build only the
-/// rlib for tests, so the `.so` 1C would load is brought up to date here (a no-op when fresh).
+/// rlib for tests, so the `.so` 1C would load is brought up to date here, once per process.
 pub fn addin_library() -> PathBuf {
+    static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
+    LIBRARY.get_or_init(build_addin_library).clone()
+}
+
+fn build_addin_library() -> PathBuf {
     let dir = profile_dir();
     let release = dir.file_name().is_some_and(|n| n == "release");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
@@ -44,14 +50,25 @@ pub fn addin_library() -> PathBuf {
     lib
 }
 
-/// Compiles the host with g++ into `out_dir`, returning the executable's path.
+/// Compiles the host with g++ into `out_dir`, returning the executable's path. Tests run in
+/// parallel and several start hosts: the host is built once per process, into a private file
+/// renamed into place, so no test ever executes a half-written binary.
 pub fn build_host(out_dir: &Path, optimize: bool) -> PathBuf {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/host/host.cpp");
+    static BUILT: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
     let exe = out_dir.join(if optimize {
         "abi-host-release"
     } else {
         "abi-host"
     });
+    // A test that panicked while holding the lock left the list intact; carry on with it.
+    let mut built = BUILT
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if built.contains(&exe) {
+        return exe;
+    }
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/host/host.cpp");
+    let private = exe.with_extension(format!("{}.tmp", std::process::id()));
     let status = Command::new("g++")
         .args([
             "-std=c++17",
@@ -63,12 +80,14 @@ pub fn build_host(out_dir: &Path, optimize: bool) -> PathBuf {
         .arg(if optimize { "-O2" } else { "-O1" })
         .arg("-g")
         .arg("-o")
-        .arg(&exe)
+        .arg(&private)
         .arg(&src)
         .arg("-ldl")
         .status()
         .expect("g++ must be installed (apt-get install g++)");
     assert!(status.success(), "g++ failed to build the host");
+    std::fs::rename(&private, &exe).expect("move the built host into place");
+    built.push(exe.clone());
     exe
 }
 
