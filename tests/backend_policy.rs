@@ -6,6 +6,7 @@ mod support;
 
 use bonusplus_1c::backend::{Backend, CustomerData, ReturnLine, ReturnRequest};
 use bonusplus_1c::error::ErrorCode;
+use bonusplus_1c::i18n::Lang;
 use support::*;
 
 fn shop_with(policy_json: &str) -> (tempfile::TempDir, Shop) {
@@ -196,8 +197,19 @@ fn sms_control_makes_spending_wait_for_a_confirmed_code() {
         .calculate(&order("D-1", None, vec![line(1, "A", "1000")]))
         .unwrap();
     assert_eq!((calc.bonus_debit, calc.max_bonus_debit), (d("0"), d("100")));
+    assert_eq!(calc.messages.len(), 1, "{:?}", calc.messages);
     assert!(
-        calc.messages.iter().any(|m| m.contains("SMS")),
+        calc.messages[0].starts_with("Бонусы не списаны"),
+        "{:?}",
+        calc.messages
+    );
+    let calc = b
+        .calculate_in(&order("D-1", None, vec![line(1, "A", "1000")]), Lang::En)
+        .unwrap();
+    assert_eq!(calc.bonus_debit, d("0"));
+    assert_eq!(calc.messages.len(), 1, "{:?}", calc.messages);
+    assert!(
+        calc.messages[0].starts_with("No bonuses were applied"),
         "{:?}",
         calc.messages
     );

@@ -12,6 +12,7 @@ use bonusplus_1c::backend::{
 };
 use bonusplus_1c::engine::{BonusPolicy, Order};
 use bonusplus_1c::error::ErrorCode;
+use bonusplus_1c::i18n::Lang;
 use bonusplus_1c::server::{Server, ServerConfig};
 use rust_decimal::Decimal;
 use serde_json::json;
@@ -155,7 +156,17 @@ fn seed_flow_over_the_wire_with_balances_on_both_sides() {
         .calculate(&Order::from_json(&greedy.to_string()).unwrap())
         .unwrap();
     assert_eq!(capped.bonus_debit, d("100"));
-    assert!(!capped.messages.is_empty());
+    assert_eq!(
+        capped.messages,
+        ["Запрошено 500 бонусов, можно списать не больше 100"]
+    );
+    let capped = cloud
+        .calculate_in(&Order::from_json(&greedy.to_string()).unwrap(), Lang::En)
+        .unwrap();
+    assert_eq!(
+        capped.messages,
+        ["500 bonuses were requested; at most 100 can be applied"]
+    );
     assert_eq!(
         cloud.bonus_info("ЗК-000001").unwrap().state,
         DocumentState::Calculated

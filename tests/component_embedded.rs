@@ -272,6 +272,19 @@ fn every_method_in_embedded_mode() {
         .collect();
     assert_eq!(shares, ["36.76", "38.24", "25"]);
     assert_eq!(calc["toPay"], json!(8060));
+    assert_eq!(calc["messages"], json!([]));
+    // Asking for more than the balance is capped, with a note in the interface language.
+    let greedy = order("", json!(500));
+    let capped = bp.call_json("Calculate", &[greedy.clone().into()]).unwrap();
+    assert_eq!(capped["bonusDebit"], json!(100));
+    let note = capped["messages"][0].as_str().unwrap();
+    assert!(note.contains("Запрошено списание 500"), "{note}");
+    bp.set_locale("en_US");
+    let capped = bp.call_json("Calculate", &[greedy.into()]).unwrap();
+    assert_eq!(capped["bonusDebit"], json!(100));
+    let note = capped["messages"][0].as_str().unwrap();
+    assert!(note.starts_with("500 bonuses were requested"), "{note}");
+    bp.set_locale("ru_RU");
     assert_eq!(
         bp.call_json("ИнформацияОБонусах", &["O-1".into()]).unwrap()["state"],
         json!("calculated")

@@ -15,6 +15,7 @@ pub use types::*;
 
 use crate::engine::{BonusPolicy, Calculation, Order};
 use crate::error::{Error, ErrorCode, Result};
+use crate::i18n::Lang;
 use rust_decimal::Decimal;
 
 /// The loyalty operations the 1C component needs. Implementations keep their own storage or
@@ -38,8 +39,13 @@ pub trait Backend: Send {
     fn send_code(&self, phone: &str) -> Result<()>;
     /// `true` when the code is the one last sent and still valid; a wrong code is `false`.
     fn check_code(&self, phone: &str, code: &str) -> Result<bool>;
-    /// Discounts, bonus payment and accrual for an order (the contract's Calculate).
-    fn calculate(&self, order: &Order) -> Result<Calculation>;
+    /// Discounts, bonus payment and accrual for an order (the contract's Calculate), with the
+    /// backend's own notes for the cashier in `messages` written in `lang`.
+    fn calculate_in(&self, order: &Order, lang: Lang) -> Result<Calculation>;
+    /// [`Backend::calculate_in`] with Russian notes, the contract's default.
+    fn calculate(&self, order: &Order) -> Result<Calculation> {
+        self.calculate_in(order, Lang::Ru)
+    }
     /// Holds `amount` bonuses of the customer for a document; again for the same document replaces.
     fn reserve(&self, document_id: &str, phone: &str, amount: Decimal) -> Result<()>;
     /// Releases a reserve; an unknown or already released one is fine too.

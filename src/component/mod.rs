@@ -289,7 +289,8 @@ impl BonusPlus {
             }
             Method::Calculate => {
                 let order = Order::from_json(&args::json(args, 0, "Order")?)?;
-                json_value(&self.backend()?.calculate(&order)?)
+                let lang = self.lang;
+                json_value(&self.backend()?.calculate_in(&order, lang)?)
             }
             Method::Reserve => {
                 let document_id =

@@ -63,6 +63,7 @@ use super::{
 use crate::engine::money::{has_at_most_decimals, round_money, MAX_MONEY};
 use crate::engine::{fit_to_total, Calculation, CalculationLine, Order};
 use crate::error::{Error, ErrorCode, Result};
+use crate::i18n::Lang;
 use crate::phone::normalize_phone;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -504,6 +505,7 @@ impl CloudBackend {
         order: &Order,
         customer: &Customer,
         exact: Option<Decimal>,
+        lang: Lang,
     ) -> Result<Calculation> {
         let phone = customer.phone.as_str();
         if let Some(debit) = exact {
@@ -532,9 +534,14 @@ impl CloudBackend {
         allowed = round_money(allowed).max(Decimal::ZERO);
         let mut messages = Vec::new();
         if let Some(asked) = order.bonus_debit.filter(|a| *a > allowed) {
-            messages.push(format!(
-                "Запрошено {asked} бонусов, можно списать не больше {allowed}"
-            ));
+            // Normalized, so 100 reads "100" as in the embedded engine's notes, not "100.00".
+            let (asked, allowed) = (asked.normalize(), allowed.normalize());
+            messages.push(match lang {
+                Lang::Ru => format!("Запрошено {asked} бонусов, можно списать не больше {allowed}"),
+                Lang::En => {
+                    format!("{asked} bonuses were requested; at most {allowed} can be applied")
+                }
+            });
         }
         if allowed.is_zero() {
             return Ok(Self::fit(order, customer, &first, max, messages));
@@ -615,7 +622,7 @@ impl CloudBackend {
                 return Ok(Some(c));
             }
         }
-        match self.calculate_for(sale, customer, Some(spend)) {
+        match self.calculate_for(sale, customer, Some(spend), Lang::Ru) {
             Ok(c) => Ok(Some(c)),
             Err(e) if e.code == ErrorCode::Network => Err(Failure {
                 error: e,
@@ -1357,7 +1364,7 @@ impl Backend for CloudBackend {
         self.ok(r)
     }
 
-    fn calculate(&self, order: &Order) -> Result<Calculation> {
+    fn calculate_in(&self, order: &Order, lang: Lang) -> Result<Calculation> {
         order.validate()?;
         if !order.document_id.is_empty() {
             valid_id(&order.document_id, "documentId")?;
@@ -1367,7 +1374,7 @@ impl Backend for CloudBackend {
         let (_, customer) = self.require(&card, &phone)?;
         let mut order = order.clone();
         order.phone = customer.phone.clone();
-        let calc = self.calculate_for(&order, &customer, None)?;
+        let calc = self.calculate_for(&order, &customer, None, lang)?;
         if !order.document_id.is_empty() {
             match self.journal_state(&order.document_id) {
                 Some(DocumentState::Fixed | DocumentState::Returned) => {}

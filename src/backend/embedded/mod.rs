@@ -34,8 +34,9 @@ use super::{
 };
 use crate::engine::{BonusPolicy, Calculation, LocalDateTime, Order};
 use crate::error::{Error, ErrorCode, Result};
+use crate::i18n::Lang;
 use crate::phone::normalize_phone;
-use rusqlite::Connection;
+use rusqlite::{Connection, Transaction};
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -298,13 +299,14 @@ impl Backend for EmbeddedBackend {
         })
     }
 
-    fn calculate(&self, order: &Order) -> Result<Calculation> {
+    fn calculate_in(&self, order: &Order, lang: Lang) -> Result<Calculation> {
         let conn = self.conn();
         let now = self.now();
+        let calculate = |tx: &Transaction| sales::calculate(tx, order, now, &self.settings, lang);
         if order.document_id.is_empty() {
-            db::read(&conn, |tx| sales::calculate(tx, order, now, &self.settings))
+            db::read(&conn, calculate)
         } else {
-            db::write(&conn, |tx| sales::calculate(tx, order, now, &self.settings))
+            db::write(&conn, calculate)
         }
     }
 

@@ -11,6 +11,7 @@ use crate::engine::{
     self, distribute_proportionally, Account, BonusPolicy, Calculation, LocalDateTime, Order,
 };
 use crate::error::{Error, ErrorCode, Result};
+use crate::i18n::Lang;
 use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
 
@@ -88,6 +89,7 @@ pub(crate) fn calculate(
     order: &Order,
     now: LocalDateTime,
     s: &Settings,
+    lang: Lang,
 ) -> Result<Calculation> {
     let (mut order, customer) = prepare(conn, order, now)?;
     let at = order.date.unwrap_or(now);
@@ -103,11 +105,15 @@ pub(crate) fn calculate(
     if wants_bonuses && !sms_confirmed(conn, &policy, &customer.phone, now.unix_seconds(), s)? {
         order.bonus_debit = Some(Decimal::ZERO);
         note = Some(
-            "Бонусы не списаны: нужно подтверждение кодом из SMS (ОтправитьКод, ПроверитьКод)"
-                .to_string(),
+            lang.pick(
+                "Бонусы не списаны: нужно подтверждение кодом из SMS (ОтправитьКод, ПроверитьКод)",
+                "No bonuses were applied: the SMS code must be confirmed first (SendCode, CheckCode)",
+            )
+            .to_string(),
         );
     }
-    let mut calc = engine::calculate(&order, &account(&customer, balances.spendable()), &policy)?;
+    let account = account(&customer, balances.spendable());
+    let mut calc = engine::calculate_in(&order, &account, &policy, lang)?;
     calc.messages.extend(note);
     if !order.document_id.is_empty() {
         journal::record_calculation(
