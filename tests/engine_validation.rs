@@ -1,5 +1,5 @@
 //! Order validation: every bad input is INVALID_ARGUMENT naming the key (and the line).
-use bonusplus_1c::engine::order::MAX_LINES;
+use bonusplus_1c::engine::order::{MAX_COUPONS, MAX_ID_CHARS, MAX_LINES, MAX_NAME_CHARS};
 use bonusplus_1c::engine::Order;
 use bonusplus_1c::error::{Error, ErrorCode};
 
@@ -237,6 +237,68 @@ fn too_many_lines_is_refused_without_building_them() {
     }
     json.push_str("]}");
     assert_eq!(Order::from_json(&json).unwrap().lines.len(), MAX_LINES);
+}
+
+#[test]
+fn runaway_texts_are_refused_at_their_limit() {
+    let id = |n: usize| "Я".repeat(n);
+    // Cyrillic is counted in characters, not bytes: exactly the limit passes.
+    let at_limit = format!(
+        r#"{{"documentId":"{}","phone":"7","lines":[{{"lineNo":1,"product":"{}","name":"{}","quantity":1,"sum":1}}]}}"#,
+        id(MAX_ID_CHARS),
+        id(MAX_ID_CHARS),
+        id(MAX_NAME_CHARS)
+    );
+    Order::from_json(&at_limit).unwrap();
+    for key in ["documentId", "cardNumber", "organization", "reserveId"] {
+        let json = format!(
+            r#"{{"{key}":"{}","phone":"7","lines":[{{"lineNo":1,"quantity":1,"sum":1}}]}}"#,
+            id(MAX_ID_CHARS + 1)
+        );
+        assert_names(&json, &[key, "longer than 200"]);
+    }
+    assert_names(
+        &format!(
+            r#"{{"phone":"{}","lines":[{{"lineNo":1,"quantity":1,"sum":1}}]}}"#,
+            "7".repeat(201)
+        ),
+        &["phone", "longer than 200"],
+    );
+    assert_names(
+        &with_line(&format!(
+            r#"{{"lineNo":2,"quantity":1,"sum":1,"product":"{}"}}"#,
+            id(201)
+        )),
+        &["lines[1].product", "lineNo 2", "longer than 200"],
+    );
+    assert_names(
+        &with_line(&format!(
+            r#"{{"lineNo":2,"quantity":1,"sum":1,"category":"{}"}}"#,
+            id(201)
+        )),
+        &["lines[1].category", "longer than 200"],
+    );
+    assert_names(
+        &with_line(&format!(
+            r#"{{"lineNo":2,"quantity":1,"sum":1,"name":"{}"}}"#,
+            id(MAX_NAME_CHARS + 1)
+        )),
+        &["lines[1].name", "longer than 1000"],
+    );
+    assert_names(
+        &format!(
+            r#"{{"phone":"7","coupons":["{}"],"lines":[{{"lineNo":1,"quantity":1,"sum":1}}]}}"#,
+            id(201)
+        ),
+        &["coupons", "longer than 200"],
+    );
+    let many = vec!["\"C\""; MAX_COUPONS + 1].join(",");
+    assert_names(
+        &format!(
+            r#"{{"phone":"7","coupons":[{many}],"lines":[{{"lineNo":1,"quantity":1,"sum":1}}]}}"#
+        ),
+        &["coupons", "more than 1000"],
+    );
 }
 
 #[test]

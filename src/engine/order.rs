@@ -131,6 +131,22 @@ impl Order {
         if let Some(debit) = self.bonus_debit {
             check_amount(top("bonusDebit"), debit)?;
         }
+        check_text(top("documentId"), &self.document_id, MAX_ID_CHARS)?;
+        check_text(top("phone"), &self.phone, MAX_ID_CHARS)?;
+        check_text(top("cardNumber"), &self.card_number, MAX_ID_CHARS)?;
+        check_text(top("organization"), &self.organization, MAX_ID_CHARS)?;
+        if let Some(reserve) = &self.reserve_id {
+            check_text(top("reserveId"), reserve, MAX_ID_CHARS)?;
+        }
+        if self.coupons.len() > MAX_COUPONS {
+            return Err(top("coupons").error(
+                format!("больше {MAX_COUPONS} купонов"),
+                format!("more than {MAX_COUPONS} coupons"),
+            ));
+        }
+        for coupon in &self.coupons {
+            check_text(top("coupons"), coupon, MAX_ID_CHARS)?;
+        }
         let mut document_sum = Decimal::ZERO;
         for (index, line) in self.lines.iter().enumerate() {
             let at = |key: &'static str| Place {
@@ -152,6 +168,9 @@ impl Order {
                     format!("the quantity must be at most 10^9 with at most 3 decimals, got {}", line.quantity),
                 ));
             }
+            check_text(at("product"), &line.product, MAX_ID_CHARS)?;
+            check_text(at("category"), &line.category, MAX_ID_CHARS)?;
+            check_text(at("name"), &line.name, MAX_NAME_CHARS)?;
             check_amount(at("price"), line.price)?;
             check_amount(at("sum"), line.sum)?;
             check_amount(at("discountSum"), line.discount_sum)?;
@@ -180,6 +199,25 @@ impl Order {
     pub fn document_sum(&self) -> Decimal {
         self.lines.iter().map(|l| l.sum).sum()
     }
+}
+
+/// Codes and ids (documentId, product, organization, card, coupons): far above any 1C code,
+/// number or GUID, low enough that a runaway string is refused instead of stored.
+pub const MAX_ID_CHARS: usize = 200;
+/// Product names (1C's full names run to a few hundred characters).
+pub const MAX_NAME_CHARS: usize = 1000;
+/// Coupons on one order.
+pub const MAX_COUPONS: usize = 1000;
+
+fn check_text(place: Place, text: &str, max_chars: usize) -> Result<(), Error> {
+    // Bytes bound chars from above: most strings never need counting.
+    if text.len() > max_chars && text.chars().count() > max_chars {
+        return Err(place.error(
+            format!("текст длиннее {max_chars} символов"),
+            format!("the text is longer than {max_chars} characters"),
+        ));
+    }
+    Ok(())
 }
 
 fn too_many_lines() -> Error {
