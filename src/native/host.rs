@@ -29,8 +29,9 @@ struct MemoryManagerVtbl {
 pub struct MemoryManager(*mut c_void);
 
 impl MemoryManager {
-    /// `None` for a NULL pointer.
-    pub fn new(ptr: *mut c_void) -> Option<MemoryManager> {
+    /// `None` for a NULL pointer. Crate-private: only the object's `setMemManager` may wrap a
+    /// pointer, since the safe methods below trust it to be the host's `IMemoryManager*`.
+    pub(crate) fn new(ptr: *mut c_void) -> Option<MemoryManager> {
         (!ptr.is_null()).then_some(MemoryManager(ptr))
     }
 
@@ -128,7 +129,9 @@ fn wide(s: &str) -> Vec<WChar> {
 }
 
 impl Connection {
-    pub fn new(ptr: *mut c_void) -> Option<Connection> {
+    /// `None` for a NULL pointer. Crate-private: only the object's `Init` may wrap a pointer,
+    /// since the safe methods below trust it to be the host's connection.
+    pub(crate) fn new(ptr: *mut c_void) -> Option<Connection> {
         (!ptr.is_null()).then_some(Connection(ptr))
     }
 

@@ -298,9 +298,10 @@ unsafe extern "system" fn get_info(this: *mut c_void) -> c_long {
 
 unsafe extern "system" fn done(this: *mut c_void) {
     guarded(this, 0, (), |s| {
-        s.addin.done();
-        // The connection is valid only until Done: nothing may reach it afterwards.
+        // The connection is valid only until Done: nothing may reach it afterwards, even when
+        // the component's own `done` panics (the guard catches that, after this line).
         s.host.connection = None;
+        s.addin.done();
     })
 }
 

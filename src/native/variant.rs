@@ -203,20 +203,28 @@ fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, Varian
             v.u.b = *b;
             v.vt = vt::BOOL;
         }
+        // 1C documents I4 for whole numbers and R8 for the rest (its table has no I8 or UI8
+        // for values it receives), so a number beyond i32 goes out as R8: exact up to 2^53.
         Value::Int(i) => match i32::try_from(*i) {
             Ok(small) => {
                 v.u.i32_ = small;
                 v.vt = vt::I4;
             }
             Err(_) => {
-                v.u.i64_ = *i;
-                v.vt = vt::I8;
+                v.u.f64_ = *i as f64;
+                v.vt = vt::R8;
             }
         },
-        Value::UInt(u) => {
-            v.u.u64_ = *u;
-            v.vt = vt::UI8;
-        }
+        Value::UInt(u) => match i32::try_from(*u) {
+            Ok(small) => {
+                v.u.i32_ = small;
+                v.vt = vt::I4;
+            }
+            Err(_) => {
+                v.u.f64_ = *u as f64;
+                v.vt = vt::R8;
+            }
+        },
         Value::Float(f) => {
             v.u.f64_ = *f;
             v.vt = vt::R8;
@@ -457,6 +465,31 @@ mod tests {
             "a failed store leaves the variant untouched"
         );
         unsafe { store(&mut v, &Value::Int(1 << 40), None) }.unwrap();
-        assert_eq!(v.vt, vt::I8);
+        assert_eq!(v.vt, vt::R8);
+        assert_eq!(unsafe { v.u.f64_ }, (1u64 << 40) as f64);
+    }
+
+    #[test]
+    fn numbers_go_out_as_the_types_1c_documents() {
+        let out = |value: Value| {
+            let mut v = TVariant::empty();
+            unsafe { store(&mut v, &value, None) }.unwrap();
+            v
+        };
+        let v = out(Value::Int(-7));
+        assert_eq!((v.vt, unsafe { v.u.i32_ }), (vt::I4, -7));
+        let v = out(Value::Int(i64::from(i32::MIN)));
+        assert_eq!((v.vt, unsafe { v.u.i32_ }), (vt::I4, i32::MIN));
+        let v = out(Value::Int(i64::from(i32::MAX) + 1));
+        assert_eq!((v.vt, unsafe { v.u.f64_ }), (vt::R8, 2_147_483_648.0));
+        let v = out(Value::Int(-(1 << 53)));
+        assert_eq!(
+            (v.vt, unsafe { v.u.f64_ }),
+            (vt::R8, -9_007_199_254_740_992.0)
+        );
+        let v = out(Value::UInt(5));
+        assert_eq!((v.vt, unsafe { v.u.i32_ }), (vt::I4, 5));
+        let v = out(Value::UInt(4_000_000_000));
+        assert_eq!((v.vt, unsafe { v.u.f64_ }), (vt::R8, 4_000_000_000.0));
     }
 }

@@ -314,7 +314,7 @@ static std::string get_prop_str(CountingMemory& mem, IComponentBase* c, const ch
 static long get_prop_int(IComponentBase* c, const char16_t* name) {
     tVariant v = empty_var();
     if (!c->GetPropVal(c->FindProp(name), &v)) return -999;
-    return v.vt == VTYPE_I4 ? v.lVal : (v.vt == VTYPE_I8 ? (long)v.llVal : -998);
+    return v.vt == VTYPE_I4 ? v.lVal : (v.vt == VTYPE_R8 ? (long)v.dblVal : -998);
 }
 
 // ---- the suite -----------------------------------------------------------------------------
@@ -502,18 +502,18 @@ static void test_probe(Library& lib) {
     CHECK(live >= 1);
 
     long echo = c->FindMethod(u"Echo");
-    // Each value type comes back as it went.
+    // Each value comes back as a type 1C documents: whole numbers in I4, larger ones in R8.
     auto roundtrip = [&](tVariant in) {
         tVariant ret = empty_var();
         bool ok = c->CallAsFunc(echo, &ret, &in, 1);
         return std::make_pair(ok, ret);
     };
     { auto r = roundtrip(i4_var(-42)); CHECK(r.first && r.second.vt == VTYPE_I4 && r.second.lVal == -42); }
-    { tVariant v = empty_var(); v.vt = VTYPE_I8; v.llVal = 1LL << 40; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_I8 && r.second.llVal == (1LL << 40)); }
+    { tVariant v = empty_var(); v.vt = VTYPE_I8; v.llVal = 1LL << 40; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_R8 && r.second.dblVal == 1099511627776.0); }
     { tVariant v = empty_var(); v.vt = VTYPE_I2; v.shortVal = -7; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_I4 && r.second.lVal == -7); }
     { tVariant v = empty_var(); v.vt = VTYPE_UI1; v.ui8Val = 200; auto r = roundtrip(v); CHECK(r.first && r.second.lVal == 200); }
-    { tVariant v = empty_var(); v.vt = VTYPE_UI4; v.ulVal = 4000000000u; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_I8 && r.second.llVal == 4000000000LL); }
-    { tVariant v = empty_var(); v.vt = VTYPE_UI8; v.ullVal = ~0ULL; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_UI8 && r.second.ullVal == ~0ULL); }
+    { tVariant v = empty_var(); v.vt = VTYPE_UI4; v.ulVal = 4000000000u; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_R8 && r.second.dblVal == 4000000000.0); }
+    { tVariant v = empty_var(); v.vt = VTYPE_UI8; v.ullVal = ~0ULL; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_R8 && r.second.dblVal == 18446744073709551616.0); }
     { tVariant v = empty_var(); v.vt = VTYPE_R8; v.dblVal = 1.5; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_R8 && r.second.dblVal == 1.5); }
     { tVariant v = empty_var(); v.vt = VTYPE_R4; v.fltVal = 0.25f; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_R8 && r.second.dblVal == 0.25); }
     { tVariant v = empty_var(); v.vt = VTYPE_BOOL; v.bVal = true; auto r = roundtrip(v); CHECK(r.first && r.second.vt == VTYPE_BOOL && r.second.bVal); }
