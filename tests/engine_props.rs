@@ -415,7 +415,7 @@ fn check_invariants(case: &Case, calc: &Calculation) -> Result<(), TestCaseError
     let bonus_lines: Vec<Decimal> = calc.lines.iter().map(|l| l.bonus_debit_sum).collect();
     prop_assert_eq!(
         &bonus_lines,
-        &reference_with_caps(calc.bonus_debit_sum, &caps, &caps)
+        &reference_with_caps(calc.bonus_debit_sum, &sums, &caps)
     );
 
     for ((line, out), cap) in order.lines.iter().zip(&calc.lines).zip(&caps) {

@@ -105,3 +105,23 @@ fn decimal_round_trips_exactly_through_json() {
     let back = Order::from_json(&json).unwrap();
     assert_eq!(back, order);
 }
+
+/// After a card discount the bonus money is still spread in proportion to the line sums (the 1C
+/// routine), not to what the discount left of each line: 30.08 over 33.12 / 33.95 at 5 % gives
+/// 14.85 / 15.23, where shares of the remainders (31.47 / 32.25) would give 14.86 / 15.22.
+#[test]
+fn bonus_after_a_card_discount_is_spread_by_line_sums() {
+    let order = Order::from_json(
+        r#"{"phone":"79001112233","bonusDebit":30.08,"lines":[
+            {"lineNo":1,"product":"A","quantity":1,"sum":33.12},
+            {"lineNo":2,"product":"B","quantity":1,"sum":33.95}]}"#,
+    )
+    .unwrap();
+    let calc = calculate(&order, &account("100", Some("5")), &BonusPolicy::default()).unwrap();
+    let percent: Vec<Decimal> = calc.lines.iter().map(|l| l.percent_discount_sum).collect();
+    assert_eq!(percent, vec![d("1.65"), d("1.70")]);
+    let debit: Vec<Decimal> = calc.lines.iter().map(|l| l.bonus_debit_sum).collect();
+    assert_eq!(debit, vec![d("14.85"), d("15.23")]);
+    assert_eq!(calc.bonus_debit_sum, d("30.08"));
+    assert_eq!(calc.to_pay, d("33.64"));
+}

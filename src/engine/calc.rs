@@ -145,7 +145,8 @@ pub fn calculate_in(
     // 1. The card's percent discount.
     let percent_discount_sum =
         mul_div_round(document_sum, discount_percent, Decimal::ONE_HUNDRED, 2).unwrap_or_default();
-    let percent_shares = spread_kopecks(kopecks_of(percent_discount_sum).unwrap_or(0), &sums);
+    let percent_shares =
+        spread_kopecks(kopecks_of(percent_discount_sum).unwrap_or(0), &sums, &sums);
 
     // 2. The bonus payment: what each line can still take, then the limits.
     let payment_excluded: HashSet<&str> =
@@ -191,8 +192,9 @@ pub fn calculate_in(
             }
         }
     };
-    // 3. The bonus money over the payable lines, in proportion to what is left of them.
-    let bonus_shares = spread_kopecks(kopecks_of(bonus_debit_sum).unwrap_or(0), &bonus_caps);
+    // 3. The bonus money over the payable lines, in proportion to the line sums (as the 1C
+    // routine spreads a total), each line capped at what is left of it.
+    let bonus_shares = spread_kopecks(kopecks_of(bonus_debit_sum).unwrap_or(0), &sums, &bonus_caps);
 
     // 4. Accrual on the money actually paid. The exclusion list takes effect only with its switch.
     let accrual_excluded: HashSet<&str> = if policy.no_accrual_when_paid_with_bonuses {
@@ -301,37 +303,44 @@ fn round_half_up_div(numerator: i128, denominator: i128) -> i128 {
     }
 }
 
-/// `distribute_with_caps(total, amounts, amounts)` on kopecks: the 1C routine in proportion to the
-/// amounts, capped at each amount. With weights equal to caps and `total ≤ Σ amounts` no cap can
-/// bind, so the routine's numbers are final unless its residue pushes the largest line out of
-/// `0..=amount`; that rare case (and any total above Σ amounts) goes to the general routine.
-fn spread_kopecks(total: i64, amounts: &[i64]) -> Vec<i64> {
-    let amount_total: i64 = amounts.iter().sum();
-    let mut shares = vec![0i64; amounts.len()];
-    if total <= 0 || amount_total <= 0 {
+/// `distribute_with_caps(total, weights, caps)` on kopecks: the 1C routine in proportion to the
+/// weights over the lines with room (a line with cap 0 binds at once), each share capped. When no
+/// other cap binds (checked exactly: `total × weight ≤ cap × Σ weights`) the routine's numbers are
+/// final unless rounding or its residue pushes a line out of `0..=cap`; those rare cases (and any
+/// total above Σ caps) go to the general routine, which also binds caps and spreads again.
+fn spread_kopecks(total: i64, weights: &[i64], caps: &[i64]) -> Vec<i64> {
+    let mut shares = vec![0i64; weights.len()];
+    let free = |i: usize| caps[i] > 0 && weights[i] > 0;
+    let weight_total: i64 = (0..weights.len())
+        .filter(|&i| free(i))
+        .map(|i| weights[i])
+        .sum();
+    if total <= 0 || weight_total <= 0 {
         return shares;
     }
-    if total <= amount_total {
-        let (t, w) = (i128::from(total), i128::from(amount_total));
+    let (t, w) = (i128::from(total), i128::from(weight_total));
+    let binds =
+        (0..weights.len()).any(|i| free(i) && t * i128::from(weights[i]) > i128::from(caps[i]) * w);
+    if !binds {
         let mut distributed = 0i64;
-        let mut largest = 0;
-        for (i, (share, amount)) in shares.iter_mut().zip(amounts).enumerate() {
-            if *amount > 0 {
-                // ≤ 10^14 × 10^14: fits an i128; the result ≤ total fits an i64.
-                *share = round_half_up_div(t * i128::from(*amount), w) as i64;
-                distributed += *share;
-                if *amount > amounts[largest] {
-                    largest = i;
-                }
+        let mut largest: Option<usize> = None;
+        for i in (0..weights.len()).filter(|&i| free(i)) {
+            // ≤ 10^14 × 10^14: fits an i128; the result ≤ total fits an i64.
+            shares[i] = round_half_up_div(t * i128::from(weights[i]), w) as i64;
+            distributed += shares[i];
+            if largest.is_none_or(|l| weights[i] > weights[l]) {
+                largest = Some(i);
             }
         }
-        shares[largest] += total - distributed;
-        if (0..=amounts[largest]).contains(&shares[largest]) {
+        if let Some(l) = largest {
+            shares[l] += total - distributed;
+        }
+        if shares.iter().zip(caps).all(|(s, c)| (0..=*c).contains(s)) {
             return shares;
         }
     }
-    let as_money: Vec<Decimal> = amounts.iter().map(|a| money_of(*a)).collect();
-    distribute_with_caps(money_of(total), &as_money, &as_money)
+    let money = |values: &[i64]| values.iter().map(|v| money_of(*v)).collect::<Vec<_>>();
+    distribute_with_caps(money_of(total), &money(weights), &money(caps))
         .into_iter()
         .map(|share| kopecks_of(share).unwrap_or(0))
         .collect()
