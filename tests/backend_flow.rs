@@ -696,3 +696,49 @@ fn a_database_from_a_newer_add_in_is_refused() {
         .unwrap();
     assert_eq!(err.code, ErrorCode::NotConfigured);
 }
+
+/// An order reserves, a sale (another document) names that reserve: the order's BonusInfo turns
+/// `fixed` with the bonuses it held, and the audit accepts it. Run on a database made by schema 1,
+/// so the upgrade that adds `documents.spent_by` is exercised on a real file with live data.
+#[test]
+fn the_order_whose_reserve_a_sale_spent_is_fixed_after_an_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let shop = open_shop(dir.path());
+        let b = &shop.backend;
+        register(b);
+        seed_bonuses(b, "100", r#"{"accrualPercent":5}"#);
+        b.calculate(&order("O-1", Some("60"), vec![line(1, "A", "500")]))
+            .unwrap();
+        b.reserve("O-1", PHONE, d("60")).unwrap();
+    }
+    // Back to schema 1, as a database of the first release would be.
+    let conn = rusqlite::Connection::open(dir.path().join("bonusplus.db")).unwrap();
+    conn.execute_batch("ALTER TABLE documents DROP COLUMN spent_by; PRAGMA user_version = 1;")
+        .unwrap();
+    drop(conn);
+
+    let shop = open_shop(dir.path());
+    let b = &shop.backend;
+    let version: i64 = rusqlite::Connection::open(dir.path().join("bonusplus.db"))
+        .unwrap()
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(version, 2, "migrated on open");
+    assert_eq!(b.bonus_info("O-1").unwrap().state, DocumentState::Reserved);
+
+    let mut s = sale("S-1", "60", vec![line(1, "A", "500")]);
+    s.reserve_id = Some("O-1".into());
+    b.fix_sale(&s).unwrap();
+    let order_info = b.bonus_info("O-1").unwrap();
+    assert_eq!(
+        (order_info.state, order_info.bonus_debit),
+        (DocumentState::Fixed, d("60"))
+    );
+    assert_eq!(b.bonus_info("S-1").unwrap().state, DocumentState::Fixed);
+    assert_eq!(balances(b).2, d("0"), "nothing reserved any more");
+    // Un-posting the order afterwards changes nothing: its reserve was spent.
+    b.cancel_reserve("O-1").unwrap();
+    assert_eq!(b.bonus_info("O-1").unwrap().state, DocumentState::Fixed);
+    assert_clean(b);
+}

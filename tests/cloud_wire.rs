@@ -218,6 +218,12 @@ fn seed_flow_over_the_wire_with_balances_on_both_sides() {
         cloud.bonus_info("РТУ-000002").unwrap().state,
         DocumentState::Fixed
     );
+    // The order whose reserve the sale spent is done too, with the bonuses it held.
+    let order_info = cloud.bonus_info("ЗК-000001").unwrap();
+    assert_eq!(
+        (order_info.state, order_info.bonus_debit),
+        (DocumentState::Fixed, d("100"))
+    );
 
     // 7. Return line 1 (paid 2963.24): the client's answer matches the server's books.
     let ret = ReturnRequest {

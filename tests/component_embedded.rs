@@ -330,6 +330,15 @@ fn every_method_in_embedded_mode() {
         (fixed["status"].clone(), fixed["bonusDebited"].clone()),
         (json!("done"), json!(100))
     );
+    // The order whose reserve the sale spent shows it as done, with the bonuses it held.
+    let order_info = bp.call_json("BonusInfo", &["O-1".into()]).unwrap();
+    assert_eq!(
+        (
+            order_info["state"].clone(),
+            order_info["bonusDebit"].clone()
+        ),
+        (json!("fixed"), json!(100))
+    );
     let state = db::snapshot(dir);
     assert_eq!(
         bp.call_json("FixSale", &[sale2.to_string().into()])

@@ -716,7 +716,32 @@ impl CloudBackend {
             &result.customer,
             Some(result.bonus_debited),
         );
+        if let Some(reserve) = plan.request.reserve_id.as_deref() {
+            self.record_reserve_spent(reserve, &sale.document_id);
+        }
         Ok(result)
+    }
+
+    /// The order whose reserve a posted sale consumed shows `fixed` with the reserved amount, not
+    /// a reserve that no longer exists. Like every journal entry, best effort.
+    fn record_reserve_spent(&self, reserve: &str, sale_document: &str) {
+        if reserve == sale_document || self.journal_state(reserve) != Some(DocumentState::Reserved)
+        {
+            return;
+        }
+        let Some(mut info) = self
+            .outbox
+            .journal(reserve)
+            .ok()
+            .flatten()
+            .and_then(|(_, info, _)| serde_json::from_str::<BonusInfo>(&info).ok())
+        else {
+            return;
+        };
+        info.state = DocumentState::Fixed;
+        let _ = self
+            .outbox
+            .put_journal(reserve, info.state.as_str(), &to_json(&info), None);
     }
 
     fn deliver_sale_claimed(&self, seq: i64) -> Result<SaleResult> {

@@ -80,7 +80,7 @@ const CHECKS: &[(&str, &str)] = &[
     (
         "journal says fixed but there is no sale",
         "SELECT document_id FROM documents d WHERE state IN ('fixed', 'returned')
-           AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.document_id = d.document_id)",
+           AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.document_id = COALESCE(d.spent_by, d.document_id))",
     ),
     (
         "reserve of a fixed sale still held",

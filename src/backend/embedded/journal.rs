@@ -184,6 +184,24 @@ pub(crate) fn record_sale(
     )
 }
 
+/// The order whose reserve a sale consumed is done with too: its BonusInfo shows `fixed` with
+/// the reserved amount, not a reserve that no longer exists; `spent_by` names the sale.
+pub(crate) fn record_reserve_spent(
+    conn: &Connection,
+    doc: &str,
+    sale_document: &str,
+    now: i64,
+) -> Result<()> {
+    conn.prepare_cached(
+        "UPDATE documents SET state = 'fixed', spent_by = ?2, updated_at = ?3
+         WHERE document_id = ?1 AND state = 'reserved'",
+    )
+    .db()?
+    .execute(params![doc, sale_document, now])
+    .db()?;
+    Ok(())
+}
+
 pub(crate) fn record_return(conn: &Connection, doc: &str, now: i64) -> Result<()> {
     conn.prepare_cached(
         "UPDATE documents SET state = 'returned', updated_at = ?2 WHERE document_id = ?1",

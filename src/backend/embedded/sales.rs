@@ -278,6 +278,9 @@ pub(crate) fn fix_sale(
     }
     customers::add_purchases(conn, customer.id, to_pay)?;
     journal::record_sale(conn, &doc, customer.id, &calc, now_s)?;
+    for r in consumed.iter().filter(|r| **r != doc) {
+        journal::record_reserve_spent(conn, r, &doc, now_s)?;
+    }
 
     let row = customers::by_id(conn, customer.id)?;
     let discount = policies::applying(conn, "", now)?.discount_percent;

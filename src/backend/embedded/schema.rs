@@ -142,6 +142,10 @@ CREATE TABLE policies (
     PRIMARY KEY (organization, start_date)
 );
 "#,
+    // 2: an order whose reserve a sale spent is `fixed` in the journal; `spent_by` names that sale.
+    r#"
+ALTER TABLE documents ADD COLUMN spent_by TEXT;
+"#,
 ];
 
 /// The schema version this build writes.
