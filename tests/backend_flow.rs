@@ -243,7 +243,7 @@ fn reserves_replace_cancel_idempotently_and_hold_bonuses() {
     );
     assert_eq!(
         b.reserve("D-1", "79990000000", d("1")).unwrap_err().code,
-        ErrorCode::NotFound
+        ErrorCode::Rejected
     );
     assert_clean(b);
 }
@@ -319,7 +319,7 @@ fn customers_register_update_bind_and_find() {
         b.update_customer("79990000000", &CustomerData::default())
             .unwrap_err()
             .code,
-        ErrorCode::NotFound
+        ErrorCode::Rejected
     );
 }
 
@@ -523,7 +523,7 @@ fn invalid_input_is_refused_and_changes_nothing() {
     ));
     calls.push((
         "unknown customer",
-        ErrorCode::NotFound,
+        ErrorCode::Rejected,
         Box::new(|| {
             let mut s = sale("N-3", "0", vec![line(1, "A", "1")]);
             s.phone = "79990000000".into();

@@ -352,10 +352,10 @@ fn every_fault_maps_to_its_code_in_time_and_no_sale_is_posted() {
             Mode::NotFound412,
             vec![
                 ("find", O("none")),
-                ("calculate", E(ErrorCode::NotFound)),
-                ("update", E(ErrorCode::NotFound)),
+                ("calculate", E(ErrorCode::Rejected)),
+                ("update", E(ErrorCode::Rejected)),
                 ("cancel", O("ok")),
-                ("fixSale", E(ErrorCode::NotFound)),
+                ("fixSale", E(ErrorCode::Rejected)),
             ],
         ),
         (

@@ -454,7 +454,7 @@ fn bad_inputs_give_their_codes_and_change_nothing() {
         (
             "UpdateCustomer",
             vec![s("79005556677"), s("{}")],
-            "NOT_FOUND",
+            "REJECTED",
         ),
         ("BindCard", vec![s(PHONE), s("")], "INVALID_ARGUMENT"),
         ("Calculate", vec![s("")], "INVALID_ARGUMENT"),
@@ -514,7 +514,7 @@ fn bad_inputs_give_their_codes_and_change_nothing() {
         (
             "Reserve",
             vec![s("O-1"), s("79005556677"), Arg::Int(1)],
-            "NOT_FOUND",
+            "REJECTED",
         ),
         ("CancelReserve", vec![s("")], "INVALID_ARGUMENT"),
         (
@@ -566,6 +566,22 @@ fn bad_inputs_give_their_codes_and_change_nothing() {
     for (method, args, code) in &cases {
         expect_error(&mut bp, dir, method, args, code);
     }
+
+    // An unknown customer is refused as the cloud refuses it: REJECTED, CUSTOMER_NOT_FOUND.
+    assert!(bp
+        .call(
+            "Calculate",
+            &[order("", json!(0))
+                .replace(PHONE, "79005556677")
+                .replace(CARD, "")
+                .into()]
+        )
+        .is_err());
+    let last: Value = serde_json::from_str(bp.get("LastError").unwrap().text()).unwrap();
+    assert_eq!(
+        (last["code"].clone(), last["serviceCode"].clone()),
+        (json!("REJECTED"), json!("CUSTOMER_NOT_FOUND"))
+    );
 
     // English messages after SetLocale("en_US").
     bp.set_locale("en_US");

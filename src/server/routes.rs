@@ -93,12 +93,10 @@ fn db_fail(e: rusqlite::Error) -> Error {
 fn from_error(e: Error) -> Reply {
     match e.code {
         ErrorCode::InvalidArgument => business("INVALID_ARGUMENT", &e.message_ru),
-        ErrorCode::NotFound if e.message_en.starts_with("Customer not found") => {
-            business("CUSTOMER_NOT_FOUND", &e.message_ru)
-        }
         ErrorCode::NotFound => business("NOT_FOUND", &e.message_ru),
         ErrorCode::InsufficientBonuses => business("INSUFFICIENT_BONUSES", &e.message_ru),
         ErrorCode::SmsRequired => business("SMS_REQUIRED", &e.message_ru),
+        // An unknown customer arrives as REJECTED with CUSTOMER_NOT_FOUND, as the service says it.
         ErrorCode::Rejected => business(
             e.service_code.as_deref().unwrap_or("REJECTED"),
             &e.message_ru,

@@ -241,10 +241,12 @@ fn id_text(v: &Option<Value>) -> String {
     }
 }
 
+/// The contract's answer for an unknown customer: the service refuses (`REJECTED`) with its
+/// `CUSTOMER_NOT_FOUND`; `NOT_FOUND` is kept for unknown documents and reserves.
 fn not_found_customer(card: &str, phone: &str) -> Error {
     let who = if card.is_empty() { phone } else { card };
     Error::new(
-        ErrorCode::NotFound,
+        ErrorCode::Rejected,
         format!("Клиент не найден: {who}"),
         format!("Customer not found: {who}"),
     )
