@@ -55,6 +55,29 @@ fn a_good_order_passes() {
     )
     .unwrap();
     assert_eq!(nulls.bonus_debit, None);
+    // 1C's unfilled date (ЗаписатьJSON of Дата(1, 1, 1)) is no date, i.e. now; one second later
+    // is a real (if odd) date.
+    let date_of = |date: &str| {
+        Order::from_json(&format!(
+            r#"{{"phone":"7","date":"{date}","lines":[{{"lineNo":1,"quantity":1,"sum":1}}]}}"#
+        ))
+        .unwrap()
+        .date
+    };
+    assert_eq!(date_of("0001-01-01T00:00:00"), None);
+    assert_eq!(date_of(""), None);
+    assert_eq!(
+        date_of("0001-01-01T00:00:01").unwrap().to_string(),
+        "0001-01-01T00:00:01"
+    );
+    // The same for a Return.
+    for date in ["\"\"", "\"0001-01-01T00:00:00\"", "null"] {
+        let ret: bonusplus_1c::backend::ReturnRequest = serde_json::from_str(&format!(
+            r#"{{"returnId":"R","documentId":"S","date":{date},"lines":[]}}"#
+        ))
+        .unwrap();
+        assert_eq!(ret.date, None, "{date}");
+    }
 }
 
 #[test]

@@ -58,10 +58,12 @@ fn optional_date<'de, D: Deserializer<'de>>(
 ) -> std::result::Result<Option<LocalDateTime>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
-        Some(s) if s.trim().is_empty() || s.starts_with("0001-01-01") => Ok(None),
-        Some(s) => LocalDateTime::parse(s.trim())
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("bad date {s:?}"))),
+        Some(s) if s.trim().is_empty() => Ok(None),
+        Some(s) => match LocalDateTime::parse(s.trim()) {
+            Some(date) if date == LocalDateTime::EMPTY_1C => Ok(None),
+            Some(date) => Ok(Some(date)),
+            None => Err(serde::de::Error::custom(format!("bad date {s:?}"))),
+        },
     }
 }
 
@@ -99,7 +101,8 @@ pub struct SaleResult {
 pub struct ReturnRequest {
     pub return_id: String,
     pub document_id: String,
-    #[serde(default)]
+    /// Optional: missing, `null`, `""` and 1C's empty date all mean now.
+    #[serde(default, deserialize_with = "optional_date")]
     pub date: Option<LocalDateTime>,
     pub lines: Vec<ReturnLine>,
 }

@@ -393,13 +393,16 @@ fn take_date(at: Place, value: &Value) -> Result<Option<LocalDateTime>, Error> {
     match value {
         Value::Null => Ok(None),
         Value::String(text) if text.trim().is_empty() => Ok(None),
-        Value::String(text) => LocalDateTime::parse(text).map(Some).ok_or_else(|| {
-            at.wrong_type(
+        Value::String(text) => match LocalDateTime::parse(text) {
+            // 1C writes an unfilled date as 0001-01-01T00:00:00: that is "not given" (now).
+            Some(date) if date == LocalDateTime::EMPTY_1C => Ok(None),
+            Some(date) => Ok(Some(date)),
+            None => Err(at.wrong_type(
                 value,
                 "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",
                 "a date YYYY-MM-DDTHH:MM:SS",
-            )
-        }),
+            )),
+        },
         other => Err(at.wrong_type(
             other,
             "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",

@@ -31,6 +31,9 @@ fn digits(bytes: &[u8]) -> Option<u32> {
 impl LocalDateTime {
     /// 0001-01-01T00:00:00, 1C's "empty date".
     pub const MIN: LocalDateTime = LocalDateTime(-62_135_596_800);
+    /// How 1C writes a date field nobody filled (`ЗаписатьJSON` of `Дата(1, 1, 1)`): read as
+    /// "no date" wherever a date is optional.
+    pub const EMPTY_1C: LocalDateTime = LocalDateTime::MIN;
     /// 9999-12-31T23:59:59, the last moment 1C can hold.
     pub const MAX: LocalDateTime = LocalDateTime(253_402_300_799);
 
