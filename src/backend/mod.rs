@@ -84,6 +84,19 @@ pub trait Backend: Send {
     }
 }
 
+/// An unknown customer, as the contract words it for both backends: the service refuses
+/// (`REJECTED`) with its `CUSTOMER_NOT_FOUND`, so 1C code handles it the same way in either mode;
+/// `NOT_FOUND` is kept for unknown documents and reserves.
+pub(crate) fn customer_not_found(card: &str, phone: &str) -> Error {
+    let who = if card.is_empty() { phone } else { card };
+    Error::new(
+        ErrorCode::Rejected,
+        format!("Клиент не найден: {who}"),
+        format!("Customer not found: {who}"),
+    )
+    .with_service_code("CUSTOMER_NOT_FOUND")
+}
+
 fn embedded_only() -> Error {
     Error::new(
         ErrorCode::NotConfigured,

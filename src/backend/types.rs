@@ -58,12 +58,8 @@ fn optional_date<'de, D: Deserializer<'de>>(
 ) -> std::result::Result<Option<LocalDateTime>, D::Error> {
     match Option::<String>::deserialize(d)? {
         None => Ok(None),
-        Some(s) if s.trim().is_empty() => Ok(None),
-        Some(s) => match LocalDateTime::parse(s.trim()) {
-            Some(date) if date == LocalDateTime::EMPTY_1C => Ok(None),
-            Some(date) => Ok(Some(date)),
-            None => Err(serde::de::Error::custom(format!("bad date {s:?}"))),
-        },
+        Some(s) => LocalDateTime::parse_optional(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("bad date {s:?}"))),
     }
 }
 

@@ -392,17 +392,14 @@ fn take_switch(at: Place, value: &Value, default: bool) -> Result<bool, Error> {
 fn take_date(at: Place, value: &Value) -> Result<Option<LocalDateTime>, Error> {
     match value {
         Value::Null => Ok(None),
-        Value::String(text) if text.trim().is_empty() => Ok(None),
-        Value::String(text) => match LocalDateTime::parse(text) {
-            // 1C writes an unfilled date as 0001-01-01T00:00:00: that is "not given" (now).
-            Some(date) if date == LocalDateTime::EMPTY_1C => Ok(None),
-            Some(date) => Ok(Some(date)),
-            None => Err(at.wrong_type(
+        // "" and 1C's unfilled date (0001-01-01T00:00:00) are "not given" (now).
+        Value::String(text) => LocalDateTime::parse_optional(text).ok_or_else(|| {
+            at.wrong_type(
                 value,
                 "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",
                 "a date YYYY-MM-DDTHH:MM:SS",
-            )),
-        },
+            )
+        }),
         other => Err(at.wrong_type(
             other,
             "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",

@@ -45,6 +45,15 @@ impl LocalDateTime {
     }
     /// `YYYY-MM-DDTHH:MM:SS`, `YYYY-MM-DD`, a space instead of `T`, optional fractional seconds
     /// (dropped). Surrounding whitespace is ignored; anything else (zones, impossible dates) is `None`.
+    /// An optional date as 1C sends it: `Some(None)` for `""` or [`Self::EMPTY_1C`] (no date),
+    /// `Some(Some(date))` for a date, `None` when the text is not a date.
+    pub fn parse_optional(s: &str) -> Option<Option<LocalDateTime>> {
+        if s.trim().is_empty() {
+            return Some(None);
+        }
+        LocalDateTime::parse(s).map(|date| (date != LocalDateTime::EMPTY_1C).then_some(date))
+    }
+
     pub fn parse(s: &str) -> Option<LocalDateTime> {
         let bytes = s.trim().as_bytes();
         if bytes.len() < 10 || bytes[4] != b'-' || bytes[7] != b'-' {

@@ -194,6 +194,21 @@ pub unsafe fn replace(
     Ok(())
 }
 
+/// A whole number as 1C documents them: I4 when it fits, else R8 (1C's table has no I8 or UI8
+/// for values it receives), exact up to 2^53.
+fn put_whole(v: &mut TVariant, small: Option<i32>, wide: f64) {
+    match small {
+        Some(small) => {
+            v.u.i32_ = small;
+            v.vt = vt::I4;
+        }
+        None => {
+            v.u.f64_ = wide;
+            v.vt = vt::R8;
+        }
+    }
+}
+
 fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, VariantError> {
     let mut v = TVariant::empty();
     match value {
@@ -203,28 +218,8 @@ fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, Varian
             v.u.b = *b;
             v.vt = vt::BOOL;
         }
-        // 1C documents I4 for whole numbers and R8 for the rest (its table has no I8 or UI8
-        // for values it receives), so a number beyond i32 goes out as R8: exact up to 2^53.
-        Value::Int(i) => match i32::try_from(*i) {
-            Ok(small) => {
-                v.u.i32_ = small;
-                v.vt = vt::I4;
-            }
-            Err(_) => {
-                v.u.f64_ = *i as f64;
-                v.vt = vt::R8;
-            }
-        },
-        Value::UInt(u) => match i32::try_from(*u) {
-            Ok(small) => {
-                v.u.i32_ = small;
-                v.vt = vt::I4;
-            }
-            Err(_) => {
-                v.u.f64_ = *u as f64;
-                v.vt = vt::R8;
-            }
-        },
+        Value::Int(i) => put_whole(&mut v, i32::try_from(*i).ok(), *i as f64),
+        Value::UInt(u) => put_whole(&mut v, i32::try_from(*u).ok(), *u as f64),
         Value::Float(f) => {
             v.u.f64_ = *f;
             v.vt = vt::R8;

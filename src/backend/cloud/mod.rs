@@ -57,8 +57,8 @@ use self::api::{
 use self::http::{Answer, Body, Client, Failure, Reach};
 use self::outbox::{Kind, Row, State, Store};
 use super::{
-    Backend, BonusInfo, ConnectionInfo, Customer, CustomerData, DeliveryStatus, DocumentState,
-    PendingReport, Products, Registration, ReturnRequest, ReturnResult, SaleResult,
+    customer_not_found, Backend, BonusInfo, ConnectionInfo, Customer, CustomerData, DeliveryStatus,
+    DocumentState, PendingReport, Products, Registration, ReturnRequest, ReturnResult, SaleResult,
 };
 use crate::engine::money::{has_at_most_decimals, round_money, MAX_MONEY};
 use crate::engine::{fit_to_total, Calculation, CalculationLine, Order};
@@ -241,18 +241,6 @@ fn id_text(v: &Option<Value>) -> String {
     }
 }
 
-/// The contract's answer for an unknown customer: the service refuses (`REJECTED`) with its
-/// `CUSTOMER_NOT_FOUND`; `NOT_FOUND` is kept for unknown documents and reserves.
-fn not_found_customer(card: &str, phone: &str) -> Error {
-    let who = if card.is_empty() { phone } else { card };
-    Error::new(
-        ErrorCode::Rejected,
-        format!("Клиент не найден: {who}"),
-        format!("Customer not found: {who}"),
-    )
-    .with_service_code("CUSTOMER_NOT_FOUND")
-}
-
 fn no_api(what_ru: &str, what_en: &str) -> Error {
     Error::new(
         ErrorCode::NotConfigured,
@@ -349,7 +337,7 @@ impl CloudBackend {
     fn require(&self, card: &str, phone: &str) -> Result<(ApiCustomer, Customer)> {
         let c = self
             .find(card, phone)?
-            .ok_or_else(|| not_found_customer(card, phone))?;
+            .ok_or_else(|| customer_not_found(card, phone))?;
         let view = c.to_customer(phone);
         Ok((c, view))
     }
@@ -727,8 +715,7 @@ impl CloudBackend {
     /// The order whose reserve a posted sale consumed shows `fixed` with the reserved amount, not
     /// a reserve that no longer exists. Like every journal entry, best effort.
     fn record_reserve_spent(&self, reserve: &str, sale_document: &str) {
-        if reserve == sale_document || self.journal_state(reserve) != Some(DocumentState::Reserved)
-        {
+        if reserve == sale_document {
             return;
         }
         let Some(mut info) = self
@@ -737,6 +724,7 @@ impl CloudBackend {
             .ok()
             .flatten()
             .and_then(|(_, info, _)| serde_json::from_str::<BonusInfo>(&info).ok())
+            .filter(|info| info.state == DocumentState::Reserved)
         else {
             return;
         };
@@ -765,11 +753,7 @@ impl CloudBackend {
                     return self.sale_done(seq, &sale, &plan, estimate, "");
                 }
                 Settled::NotPosted => {}
-                Settled::Unknown(why) => {
-                    self.outbox
-                        .set(seq, State::Unconfirmed, None, None, None, Some(&why))?;
-                    return Ok(estimate);
-                }
+                Settled::Unknown(why) => return self.sale_unconfirmed(seq, &why, estimate),
             }
         }
 
@@ -778,7 +762,7 @@ impl CloudBackend {
             let c = self
                 .find(&plan.card, &plan.request.phone)?
                 .ok_or_else(|| Failure {
-                    error: not_found_customer(&plan.card, &plan.request.phone),
+                    error: customer_not_found(&plan.card, &plan.request.phone),
                     reach: Reach::Answered,
                     status: Some(412),
                 })?;
@@ -818,34 +802,20 @@ impl CloudBackend {
                     }
                     self.sale_done(seq, &sale, &plan, estimate, &id_text(&r.id))
                 }
-                Err(f) => {
-                    self.outbox.set(
-                        seq,
-                        State::Unconfirmed,
-                        None,
-                        None,
-                        None,
-                        Some(&f.error.message_en),
-                    )?;
-                    Ok(estimate)
-                }
+                Err(f) => self.sale_unconfirmed(seq, &f.error.message_en, estimate),
             },
-            Err(f) => match f.reach {
-                Reach::NotSent => self.sale_not_sent(seq, &plan, &estimate, f),
-                Reach::Unknown => {
-                    self.outbox.set(
-                        seq,
-                        State::Unconfirmed,
-                        None,
-                        None,
-                        None,
-                        Some(&f.error.message_en),
-                    )?;
-                    Ok(estimate)
-                }
-                Reach::Answered => self.sale_not_sent(seq, &plan, &estimate, f),
-            },
+            Err(f) if f.reach == Reach::Unknown => {
+                self.sale_unconfirmed(seq, &f.error.message_en, estimate)
+            }
+            Err(f) => self.sale_not_sent(seq, &plan, &estimate, f),
         }
+    }
+
+    /// The sale may have been posted: it is kept, never re-sent, until the service's state tells.
+    fn sale_unconfirmed(&self, seq: i64, why: &str, estimate: SaleResult) -> Result<SaleResult> {
+        self.outbox
+            .set(seq, State::Unconfirmed, None, None, None, Some(why))?;
+        Ok(estimate)
     }
 
     /// The sale certainly did not go through: queued (or failed when the service refused it and
@@ -1277,7 +1247,7 @@ impl Backend for CloudBackend {
             Err(f) if f.service_code() == Some("CUSTOMER_ALREADY_EXISTS") => {
                 let c = self
                     .get_customer("phone", &phone)?
-                    .ok_or_else(|| not_found_customer("", &phone))?;
+                    .ok_or_else(|| customer_not_found("", &phone))?;
                 Ok(Registration {
                     created: false,
                     customer: c.to_customer(&phone),

@@ -3,7 +3,7 @@
 use super::db::{corrupt, SqlResult};
 use super::ledger;
 use super::units::from_cents;
-use crate::backend::{Customer, CustomerData};
+use crate::backend::{customer_not_found, Customer, CustomerData};
 use crate::engine::LocalDateTime;
 use crate::error::{Error, Result};
 use crate::phone::normalize_phone;
@@ -95,20 +95,7 @@ pub(crate) fn find(conn: &Connection, card: &str, phone: &str) -> Result<Option<
 
 /// The customer an order names (card first, then phone), or the unknown-customer refusal.
 pub(crate) fn require(conn: &Connection, card: &str, phone: &str) -> Result<CustomerRow> {
-    find(conn, card, phone)?.ok_or_else(|| not_found(card, phone))
-}
-
-/// An unknown customer is refused as the cloud service refuses it: `REJECTED` with the service
-/// code `CUSTOMER_NOT_FOUND`, so 1C code handles it the same way in both modes (`NOT_FOUND` is
-/// for unknown documents and reserves).
-pub(crate) fn not_found(card: &str, phone: &str) -> Error {
-    let who = if card.is_empty() { phone } else { card };
-    Error::new(
-        crate::error::ErrorCode::Rejected,
-        format!("Клиент не найден: {who}"),
-        format!("Customer not found: {who}"),
-    )
-    .with_service_code("CUSTOMER_NOT_FOUND")
+    find(conn, card, phone)?.ok_or_else(|| customer_not_found(card, phone))
 }
 
 /// A phone from the caller: empty stays empty, anything else must normalize.

@@ -29,8 +29,9 @@ mod units;
 pub use audit::AuditReport;
 
 use super::{
-    Backend, BonusInfo, Clock, ConnectionInfo, Customer, CustomerData, LogFileSms, Products,
-    Registration, ReturnRequest, ReturnResult, SaleResult, SmsSender, SystemClock,
+    customer_not_found, Backend, BonusInfo, Clock, ConnectionInfo, Customer, CustomerData,
+    LogFileSms, Products, Registration, ReturnRequest, ReturnResult, SaleResult, SmsSender,
+    SystemClock,
 };
 use crate::engine::{BonusPolicy, Calculation, LocalDateTime, Order};
 use crate::error::{Error, ErrorCode, Result};
@@ -237,7 +238,7 @@ impl Backend for EmbeddedBackend {
         let conn = self.conn();
         db::write(&conn, |tx| {
             let row =
-                customers::by_phone(tx, &phone)?.ok_or_else(|| customers::not_found("", &phone))?;
+                customers::by_phone(tx, &phone)?.ok_or_else(|| customer_not_found("", &phone))?;
             if let Some(card) = &data.card_number {
                 customers::ensure_card_free(tx, card.trim(), Some(row.id))?;
             }
@@ -258,7 +259,7 @@ impl Backend for EmbeddedBackend {
         let conn = self.conn();
         db::write(&conn, |tx| {
             let row =
-                customers::by_phone(tx, &phone)?.ok_or_else(|| customers::not_found("", &phone))?;
+                customers::by_phone(tx, &phone)?.ok_or_else(|| customer_not_found("", &phone))?;
             customers::ensure_card_free(tx, &card, Some(row.id))?;
             let data = CustomerData {
                 card_number: Some(card.clone()),

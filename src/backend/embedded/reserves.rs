@@ -3,7 +3,7 @@
 use super::db::SqlResult;
 use super::sales::{insufficient, sms_required};
 use super::{codes, customers, journal, ledger, policies, Settings};
-use crate::backend::DocumentState;
+use crate::backend::{customer_not_found, DocumentState};
 use crate::engine::LocalDateTime;
 use crate::error::{Error, Result};
 use rusqlite::{params, Connection};
@@ -20,7 +20,7 @@ pub(crate) fn reserve(
 ) -> Result<()> {
     let now_s = now.unix_seconds();
     let customer =
-        customers::by_phone(conn, phone)?.ok_or_else(|| customers::not_found("", phone))?;
+        customers::by_phone(conn, phone)?.ok_or_else(|| customer_not_found("", phone))?;
     if matches!(
         journal::state(conn, doc)?,
         Some(DocumentState::Fixed | DocumentState::Returned)
