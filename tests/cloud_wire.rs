@@ -158,14 +158,15 @@ fn seed_flow_over_the_wire_with_balances_on_both_sides() {
     assert_eq!(capped.bonus_debit, d("100"));
     assert_eq!(
         capped.messages,
-        ["Запрошено 500 бонусов, можно списать не больше 100"]
+        // The same note as the built-in program writes (one text for both modes).
+        ["Запрошено списание 500 бонусов, списать можно не больше 100: списано 100"]
     );
     let capped = cloud
         .calculate_in(&Order::from_json(&greedy.to_string()).unwrap(), Lang::En)
         .unwrap();
     assert_eq!(
         capped.messages,
-        ["500 bonuses were requested; at most 100 can be applied"]
+        ["500 bonuses were requested; at most 100 can be applied, so 100 were applied"]
     );
     assert_eq!(
         cloud.bonus_info("ЗК-000001").unwrap().state,
