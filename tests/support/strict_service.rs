@@ -52,6 +52,11 @@ pub struct Books {
     pub sales: Vec<Sale>,
     /// `POST retail` requests acted on or held right now.
     pub in_flight: usize,
+    /// Every request waits this long before it is handled (a slow service).
+    pub delay: Duration,
+    /// Answer every request 401 with the request's headers echoed in the body (a gateway that
+    /// quotes what it refused).
+    pub echo_401: bool,
 }
 
 impl Books {
@@ -93,6 +98,8 @@ impl StrictService {
             reserves: HashMap::new(),
             sales: Vec::new(),
             in_flight: 0,
+            delay: Duration::ZERO,
+            echo_401: false,
         }));
         let stop = Arc::new(AtomicBool::new(false));
         let (b, s) = (books.clone(), stop.clone());
@@ -131,6 +138,14 @@ impl StrictService {
         self.books.lock().unwrap().in_flight
     }
 
+    pub fn set_delay(&self, delay: Duration) {
+        self.books.lock().unwrap().delay = delay;
+    }
+
+    pub fn set_echo_401(&self, on: bool) {
+        self.books.lock().unwrap().echo_401 = on;
+    }
+
     pub fn reserve(&self, id: &str, amount: u32) {
         let mut b = self.books.lock().unwrap();
         b.reserves.insert(id.to_owned(), Decimal::from(amount));
@@ -141,6 +156,7 @@ struct Request {
     method: String,
     path: String,
     query: Vec<(String, String)>,
+    headers: String,
     body: Value,
 }
 
@@ -153,6 +169,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
     let method = parts.next()?.to_owned();
     let target = parts.next()?.to_owned();
     let mut length = 0usize;
+    let mut headers = String::new();
     loop {
         let mut header = String::new();
         reader.read_line(&mut header).ok()?;
@@ -160,6 +177,8 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
         if header.is_empty() {
             break;
         }
+        headers.push_str(header);
+        headers.push('\n');
         if let Some((name, value)) = header.split_once(':') {
             if name.eq_ignore_ascii_case("content-length") {
                 length = value.trim().parse().ok()?;
@@ -178,6 +197,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> Option<Request> {
         method,
         path: path.trim_matches('/').to_owned(),
         query,
+        headers,
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
     })
 }
@@ -212,6 +232,18 @@ fn serve(stream: TcpStream, books: &Mutex<Books>) {
     let mut writer = stream.try_clone().unwrap();
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader) {
+        let (delay, echo) = {
+            let b = books.lock().unwrap();
+            (b.delay, b.echo_401)
+        };
+        std::thread::sleep(delay);
+        if echo {
+            let body = json!({"Message": format!("Authorization has been denied. Request: {} /{}\n{}", req.method, req.path, req.headers)});
+            if respond(&mut writer, 401, &body.to_string()).is_err() {
+                return;
+            }
+            continue;
+        }
         let (status, body) = if req.method == "POST" && req.path == "retail" {
             let fault = {
                 let mut b = books.lock().unwrap();
