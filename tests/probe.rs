@@ -20,8 +20,13 @@ fn server(dir: &std::path::Path, world: World) -> Server {
     .unwrap();
     s.set_world(world);
     let b = s.backend();
-    b.set_policy(BonusPolicy::from_json(r#"{"accrualPercent":5,"discountPercent":3,"restoreOnReturn":true}"#).unwrap())
-        .unwrap();
+    b.set_policy(
+        BonusPolicy::from_json(
+            r#"{"accrualPercent":5,"discountPercent":3,"restoreOnReturn":true}"#,
+        )
+        .unwrap(),
+    )
+    .unwrap();
     b.register_customer(PHONE, "", &CustomerData::default())
         .unwrap();
     let earn = json!({"documentId": "EARN", "phone": PHONE, "bonusDebit": 0,

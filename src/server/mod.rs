@@ -152,6 +152,18 @@ impl Server {
         *self.state.world.lock().unwrap_or_else(|p| p.into_inner()) = world;
     }
 
+    /// What the reserve `id` holds as the API reports it (`None`: no such reserve).
+    pub fn reserve_held(&self, id: &str) -> Option<rust_decimal::Decimal> {
+        let db = self.state.db.lock().unwrap_or_else(|p| p.into_inner());
+        db.query_row(
+            "SELECT amount FROM reserves WHERE id = ?1",
+            rusqlite::params![id],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .and_then(|a| a.parse().ok())
+    }
+
     /// The sales the server holds for a document (its `externalId`).
     pub fn sales_of(&self, document_id: &str) -> usize {
         let db = self.state.db.lock().unwrap_or_else(|p| p.into_inner());
