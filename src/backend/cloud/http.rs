@@ -722,7 +722,7 @@ mod tests {
         let echoes = [
             format!("Unauthorized. Request headers: Authorization: ApiKey {b64}, Host: x"),
             format!(r#"{{"headers":{{"Authorization":"ApiKey {b64}"}}}}"#),
-            format!("key s3cr3t-key refused"),
+            "key s3cr3t-key refused".to_string(),
             format!("token {} trimmed", b64.trim_end_matches('=')),
             format!("authorization=basic {b64}\r\nnext"),
         ];

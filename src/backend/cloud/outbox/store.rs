@@ -159,7 +159,11 @@ fn monotonic() -> (String, i64) {
     }
     (
         boot,
-        ts.tv_sec as i64 * 1000 + ts.tv_nsec as i64 / 1_000_000,
+        // time_t and c_long are i64 on every 64-bit Linux; `as` keeps 32-bit targets building.
+        #[allow(clippy::unnecessary_cast)]
+        {
+            ts.tv_sec as i64 * 1000 + ts.tv_nsec as i64 / 1_000_000
+        },
     )
 }
 
