@@ -50,6 +50,8 @@ pub struct Settings {
     pub data_directory: String,
     pub store: String,
     pub cashier_code: String,
+    /// Cloud mode: answer an accrue-later calculation when the service cannot be reached.
+    pub offline_calculation: bool,
 }
 
 impl Default for Settings {
@@ -62,6 +64,7 @@ impl Default for Settings {
             data_directory: String::new(),
             store: String::new(),
             cashier_code: String::new(),
+            offline_calculation: false,
         }
     }
 }
