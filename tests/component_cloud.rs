@@ -206,7 +206,7 @@ fn every_method_in_cloud_mode_and_bad_inputs_change_nothing() {
     assert_eq!(bp.call("PendingCount", &[]).unwrap(), Arg::Int(0));
     assert_eq!(
         bp.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 0})
+        json!({"sent": 0, "left": 0, "failed": 0})
     );
 
     // Bad inputs: their codes, and neither the server's store nor the add-in's outbox changes.
@@ -325,7 +325,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(1));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 1})
+        json!({"sent": 0, "left": 1, "failed": 0})
     );
     let ending = till.finish(); // the 1C process ends
     assert_eq!((ending.live_blocks, ending.bad_frees), (0, 0));
@@ -337,7 +337,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(1));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 1, "left": 0})
+        json!({"sent": 1, "left": 0, "failed": 0})
     );
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(0));
     assert_eq!(server.stats().retail_posts, 1);
@@ -345,7 +345,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(done["status"], json!("done"));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 0})
+        json!({"sent": 0, "left": 0, "failed": 0})
     );
     assert_eq!(
         server.stats().retail_posts,
@@ -412,6 +412,21 @@ fn outbox_methods_through_the_host() {
     );
     assert_eq!(bp.call_json("PendingItems", &[]).unwrap(), json!([]));
     assert_eq!(bp.call("PendingCount", &[]).unwrap(), Arg::Int(0));
+
+    // OfflineCalculation: off, the unreachable service is NETWORK; on, an accrue-later calculation.
+    assert_eq!(bp.get("OfflineCalculation").unwrap(), Arg::Bool(false));
+    assert!(bp
+        .call("Calculate", &[order("ЗК-9", json!(null)).as_str().into()])
+        .is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("NETWORK"));
+    assert!(bp.set("РасчетБезСвязи", "да".into()).is_err());
+    bp.set("РасчетБезСвязи", Arg::Bool(true)).unwrap();
+    let calc = bp
+        .call_json("Calculate", &[order("ЗК-9", json!(null)).as_str().into()])
+        .unwrap();
+    assert_eq!(calc["offline"], json!(true));
+    assert_eq!(calc["toPay"], json!(8160));
+    assert_eq!(calc["totalDiscount"], json!(0));
     let ending = bp.finish();
     assert_eq!(ending.live_blocks, 0);
 }

@@ -3,18 +3,19 @@
 //!     cargo run --release --features server --bin bonusplus-server -- \
 //!         --listen 127.0.0.1:8080 --data DIR --api-key KEY [--policy JSON]
 //!
-//! `--policy` sets a bonus policy (the add-in's Policy JSON, may repeat). A fresh data directory
+//! `--levels SILVER:0,GOLD:20000` gives the card levels (by purchases total) the server reports
+//! as a customer's next level. `--policy` sets a bonus policy (the add-in's Policy JSON, may repeat). A fresh data directory
 //! with no policy gets `{"accrualPercent":1,"rate":1}` so that sales earn bonuses out of the box.
 //! The key may also come from the environment variable BONUSPLUS_API_KEY (kept out of `ps`).
 
 use bonusplus_1c::backend::Backend;
 use bonusplus_1c::engine::BonusPolicy;
-use bonusplus_1c::server::{Server, ServerConfig};
+use bonusplus_1c::server::{Level, Server, ServerConfig};
 use std::path::PathBuf;
 
 fn usage() -> ! {
     eprintln!(
-        "usage: bonusplus-server --listen 127.0.0.1:8080 --data DIR --api-key KEY [--policy JSON]..."
+        "usage: bonusplus-server --listen 127.0.0.1:8080 --data DIR --api-key KEY [--policy JSON]... [--levels NAME:FROM,...]"
     );
     std::process::exit(2)
 }
@@ -24,6 +25,7 @@ fn main() {
     let mut data: Option<PathBuf> = None;
     let mut key = std::env::var("BONUSPLUS_API_KEY").ok();
     let mut policies = Vec::new();
+    let mut levels = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -31,6 +33,16 @@ fn main() {
             "--data" => data = Some(args.next().unwrap_or_else(|| usage()).into()),
             "--api-key" => key = Some(args.next().unwrap_or_else(|| usage())),
             "--policy" => policies.push(args.next().unwrap_or_else(|| usage())),
+            "--levels" => {
+                for level in args.next().unwrap_or_else(|| usage()).split(',') {
+                    let (name, from) = level.split_once(':').unwrap_or_else(|| usage());
+                    let from = from.trim().parse().unwrap_or_else(|_| usage());
+                    levels.push(Level {
+                        name: name.trim().to_owned(),
+                        from,
+                    });
+                }
+            }
             "-h" | "--help" => usage(),
             other => {
                 eprintln!("unknown argument {other}");
@@ -52,6 +64,7 @@ fn main() {
             std::process::exit(1)
         }
     };
+    server.set_levels(levels);
     let backend = server.backend();
     for p in &policies {
         match BonusPolicy::from_json(p).and_then(|p| backend.set_policy(p)) {
