@@ -716,8 +716,11 @@ fn the_order_whose_reserve_a_sale_spent_is_fixed_after_an_upgrade() {
     }
     // Back to schema 1, as a database of the first release would be.
     let conn = rusqlite::Connection::open(dir.path().join("bonusplus.db")).unwrap();
-    conn.execute_batch("ALTER TABLE documents DROP COLUMN spent_by; PRAGMA user_version = 1;")
-        .unwrap();
+    conn.execute_batch(
+        "DROP TABLE released_reserves; DROP INDEX reserves_by_age;
+         ALTER TABLE documents DROP COLUMN spent_by; PRAGMA user_version = 1;",
+    )
+    .unwrap();
     drop(conn);
 
     let shop = open_shop(dir.path());
@@ -726,7 +729,7 @@ fn the_order_whose_reserve_a_sale_spent_is_fixed_after_an_upgrade() {
         .unwrap()
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(version, 2, "migrated on open");
+    assert_eq!(version, 3, "migrated on open (schema 3: released_reserves)");
     assert_eq!(b.bonus_info("O-1").unwrap().state, DocumentState::Reserved);
 
     let mut s = sale("S-1", "60", vec![line(1, "A", "500")]);

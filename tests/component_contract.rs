@@ -190,3 +190,141 @@ fn a_real_card_number_is_valid_in_both_modes() {
         .unwrap();
     assert_eq!(found["found"], true);
 }
+
+/// `chattr +i` on the data folder and the database file: a folder even root cannot write to
+/// (file permissions do not stop root). Undone on drop, whatever the test does.
+struct Immutable(Vec<std::path::PathBuf>);
+
+impl Immutable {
+    fn set(paths: &[&Path]) -> Immutable {
+        let mut done = Immutable(Vec::new());
+        for path in paths {
+            let status = std::process::Command::new("chattr")
+                .arg("+i")
+                .arg(path)
+                .status()
+                .expect("chattr (e2fsprogs) is needed for this test");
+            assert!(
+                status.success(),
+                "chattr +i {} failed: the test needs root on ext4/xfs",
+                path.display()
+            );
+            done.0.push(path.to_path_buf());
+        }
+        done
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        for path in self.0.iter().rev() {
+            let _ = std::process::Command::new("chattr")
+                .arg("-i")
+                .arg(path)
+                .status();
+        }
+    }
+}
+
+#[test]
+fn a_read_only_data_folder_is_not_configured_with_its_path() {
+    // Under the target directory: a real disk (tmpfs has no immutable flag).
+    let root = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let data = root.path().join("data");
+    let mut bp = session(&data);
+    bp.call("RegisterCustomer", &[s(PHONE), s(CARD), s("")])
+        .unwrap();
+    let ending = bp.finish();
+    assert_eq!((ending.live_blocks, ending.bad_frees), (0, 0));
+    let db_file = data.join("bonusplus.db");
+    let _guard = Immutable::set(&[&db_file, &data]);
+
+    let mut bp = session(&data);
+    for (method, args) in [
+        ("FindCard", vec![s(CARD), s("")]),
+        ("FixSale", vec![s(&sale("S-9").to_string())]),
+    ] {
+        let err = bp.call(method, &args).expect_err(method);
+        assert_eq!(code_of(&mut bp), "NOT_CONFIGURED", "{method}: {err}");
+        assert!(err.contains(&db_file.display().to_string()), "{err}");
+        assert!(err.contains("КаталогДанных"), "{err}");
+        assert!(!err.to_lowercase().contains("readonly"), "{err}");
+    }
+    // A data folder that cannot even be made (its parent is a file) is NOT_CONFIGURED too.
+    let file = root.path().join("file");
+    std::fs::write(&file, "x").unwrap();
+    let mut bp = session(&file.join("data"));
+    let err = bp.call("FindCard", &[s(CARD), s("")]).unwrap_err();
+    assert_eq!(code_of(&mut bp), "NOT_CONFIGURED", "{err}");
+    assert!(
+        err.contains(&file.join("data").display().to_string()),
+        "{err}"
+    );
+}
+
+/// Both modes return `fiscalLines` on every line, computed by the engine's one rule: the same
+/// order gets the same split from the built-in program and through the cloud (the loyalty server
+/// on loopback, with the same policy).
+#[test]
+fn both_modes_return_the_receipts_fiscal_lines() {
+    use bonusplus_1c::backend::Backend;
+    use bonusplus_1c::engine::BonusPolicy;
+    use bonusplus_1c::server::{Server, ServerConfig};
+    const KEY: &str = "fiscal-test-key";
+    let policy = r#"{"discountPercent":7}"#;
+    let server_dir = tempfile::tempdir().unwrap();
+    let server = Server::start(ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        data_dir: server_dir.path().to_path_buf(),
+        api_key: KEY.into(),
+    })
+    .unwrap();
+    server
+        .backend()
+        .set_policy(BonusPolicy::from_json(policy).unwrap())
+        .unwrap();
+    let cloud_dir = tempfile::tempdir().unwrap();
+    let mut cloud = session(cloud_dir.path());
+    cloud.set("Mode", s("cloud")).unwrap();
+    cloud.set("ServerAddress", s(&server.base_url())).unwrap();
+    cloud.set("ApiKey", s(KEY)).unwrap();
+    let embedded_dir = tempfile::tempdir().unwrap();
+    let mut embedded = session(embedded_dir.path());
+    embedded.call("SetPolicy", &[s(policy)]).unwrap();
+
+    let order = json!({
+        "phone": PHONE, "cardNumber": CARD,
+        "lines": [
+            {"lineNo": 1, "product": "L", "quantity": 3, "price": 1062.5, "sum": 3187.5},
+            {"lineNo": 2, "product": "W", "quantity": 1.5, "price": 100, "sum": 150}
+        ]
+    })
+    .to_string();
+    let mut answers = Vec::new();
+    for bp in [&mut embedded, &mut cloud] {
+        bp.call("RegisterCustomer", &[s(PHONE), s(CARD), s("")])
+            .unwrap();
+        let calc = bp.call_json("Calculate", &[s(&order)]).unwrap();
+        answers.push(calc["lines"].clone());
+    }
+    // 7 % of 3337.50 is 233.63, of which line 1 takes 223.13: 2964.37 for 3 units, which no
+    // unit price gives; 1 unit at 988.13 and 2 at 988.12 do.
+    assert_eq!(answers[0][0]["sumAfter"], json!(2964.37));
+    assert_eq!(
+        answers[0][0]["fiscalLines"],
+        json!([{"quantity": 1, "price": 988.13, "sum": 988.13}, {"quantity": 2, "price": 988.12, "sum": 1976.24}])
+    );
+    assert_eq!(
+        answers[0][1]["fiscalLines"],
+        json!([{"quantity": 1.5, "price": 93, "sum": 139.5}])
+    );
+    for (embedded_line, cloud_line) in answers[0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(answers[1].as_array().unwrap())
+    {
+        assert_eq!(embedded_line["sumAfter"], cloud_line["sumAfter"]);
+        assert_eq!(embedded_line["fiscalLines"], cloud_line["fiscalLines"]);
+    }
+}

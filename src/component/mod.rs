@@ -465,7 +465,8 @@ impl AddIn for BonusPlus {
                 Ok(v)
             }
             Err(e) => {
-                self.log_line(&format!("{method:?} {} {}", e.code, e.message_en));
+                let detail = e.detail.as_deref().unwrap_or_default();
+                self.log_line(&format!("{method:?} {} {} {detail}", e.code, e.message_en));
                 Err(self.fail(e))
             }
         }

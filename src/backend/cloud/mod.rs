@@ -464,6 +464,7 @@ impl CloudBackend {
                 discount_percent: percent_of_line,
                 sum_after: l.sum - discount,
                 bonus_accrual: accrual[i],
+                fiscal_lines: crate::engine::fiscal_lines(l.quantity, l.sum - discount),
             });
         }
         let document_sum: Decimal = sums.iter().copied().sum();

@@ -128,11 +128,11 @@ impl EmbeddedBackend {
             Error::new(
                 ErrorCode::NotConfigured,
                 format!(
-                    "Не удалось создать каталог данных {}: {e}",
+                    "Не удалось создать каталог данных {} ({e}). Укажите в свойстве КаталогДанных папку на локальном диске, доступную пользователю 1С на запись",
                     data_dir.display()
                 ),
                 format!(
-                    "Could not create the data directory {}: {e}",
+                    "Could not create the data directory {} ({e}). Set DataDirectory to a folder on a local disk the 1C user can write to",
                     data_dir.display()
                 ),
             )
@@ -298,7 +298,10 @@ impl Backend for EmbeddedBackend {
         if order.document_id.is_empty() {
             db::read(&conn, calculate)
         } else {
-            db::write(&conn, calculate)
+            db::write(&conn, |tx| {
+                reserves::release_expired(tx, now)?;
+                calculate(tx)
+            })
         }
     }
 
@@ -308,6 +311,7 @@ impl Backend for EmbeddedBackend {
         let amount = contract::Money::new(amount, "Amount")?.kopecks();
         let conn = self.conn();
         db::write(&conn, |tx| {
+            reserves::release_expired(tx, self.now())?;
             reserves::reserve(tx, &document_id, &phone, amount, self.now(), &self.settings)
         })
     }
@@ -315,13 +319,17 @@ impl Backend for EmbeddedBackend {
     fn cancel_reserve(&self, document_id: &str) -> Result<()> {
         let document_id = contract::document_id(document_id, "DocumentId")?;
         let conn = self.conn();
-        db::write(&conn, |tx| reserves::cancel(tx, &document_id, self.now()))
+        db::write(&conn, |tx| {
+            reserves::release_expired(tx, self.now())?;
+            reserves::cancel(tx, &document_id, self.now())
+        })
     }
 
     fn fix_sale(&self, sale: &Order) -> Result<SaleResult> {
         let sale = &contract::check_order(sale.clone())?;
         let conn = self.conn();
         db::write(&conn, |tx| {
+            reserves::release_expired(tx, self.now())?;
             sales::fix_sale(tx, sale, self.now(), &self.settings)
         })
     }

@@ -145,7 +145,10 @@ pub(crate) fn fix_sale(
             .query_row(params![r], |row| row.get(0))
             .optional()
             .db()?;
-        if owner.is_none() && journal::state(conn, &r)?.is_none() {
+        if owner.is_none()
+            && journal::state(conn, &r)?.is_none()
+            && !super::reserves::was_released(conn, &r)?
+        {
             return Err(Error::new(
                 ErrorCode::NotFound,
                 format!("Резерв {r} не найден"),
