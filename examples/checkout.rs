@@ -141,7 +141,7 @@ fn run() -> Result<(), String> {
             {"lineNo": 1, "product": "00-00000012", "name": "Вентилятор настольный", "quantity": 1, "price": 3000, "sum": 3000},
             {"lineNo": 2, "product": "00-00000013", "name": "Обогреватель масляный", "quantity": 2, "price": 1560, "sum": 3120},
             {"lineNo": 3, "product": "00-00000014", "name": "Чайник электрический", "quantity": 1, "price": 2040, "sum": 2040},
-            {"lineNo": 4, "product": "00-00000015", "name": "Лампа настольная", "quantity": 3, "price": 999.99, "sum": 2999.97}
+            {"lineNo": 4, "product": "00-00000015", "name": "Лампа настольная", "quantity": 3, "price": 1000, "sum": 2999.99, "discountSum": 0.01}
         ]
     });
     let calc = bp.call_json("РассчитатьСкидки", &[order.to_string().into()])?;
