@@ -121,6 +121,11 @@ fn bad_inputs() -> Vec<(&'static str, &'static str, Vec<Arg>)> {
         ("duplicated product id", "UploadProducts", vec![s(r#"{"items":[{"id":"P-1","name":"a"},{"id":" P-1 ","name":"b"}]}"#)]),
         ("NUL in a product id", "UploadProducts", vec![s(r#"{"items":[{"id":"P\u0000"}]}"#)]),
         ("blank product id", "UploadProducts", vec![s(r#"{"items":[{"id":"  "}]}"#)]),
+        (
+            "product id of 101 characters",
+            "UploadProducts",
+            vec![s(&json!({"items": [{"id": "П".repeat(101)}]}).to_string())],
+        ),
     ]
 }
 

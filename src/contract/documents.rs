@@ -14,6 +14,8 @@ use std::collections::HashSet;
 pub const MAX_RETURN_LINES: usize = 10_000;
 /// Products in one upload: more than any real catalogue, keeps one call's work bounded.
 pub const MAX_PRODUCTS: usize = 1_000_000;
+/// A product's id and its group's id in an upload (what both backends took before).
+pub const MAX_PRODUCT_ID_CHARS: usize = 100;
 
 /// Calculate's Order: parsed by [`Order::from_json`], then [`check_order`].
 pub fn order(json: &str) -> Result<Order> {
@@ -112,9 +114,17 @@ pub fn check_products(products: &mut Products) -> Result<()> {
     let mut seen = HashSet::with_capacity(products.items.len());
     for (i, item) in products.items.iter_mut().enumerate() {
         let at = |key: &str| format!("items[{i}].{key}");
-        item.id = document_id(&item.id, &at("id"))?;
+        item.id = item.id.trim().to_owned();
+        if item.id.is_empty() {
+            return Err(bad(
+                &at("id"),
+                "нужен код номенклатуры",
+                "a product id is required",
+            ));
+        }
+        text(&item.id, &at("id"), MAX_PRODUCT_ID_CHARS)?;
         item.parent_id = item.parent_id.trim().to_owned();
-        text(&item.parent_id, &at("parentId"), MAX_ID_CHARS)?;
+        text(&item.parent_id, &at("parentId"), MAX_PRODUCT_ID_CHARS)?;
         text(&item.name, &at("name"), 1000)?;
         text(&item.article, &at("article"), MAX_ID_CHARS)?;
         if !seen.insert(item.id.clone()) {

@@ -447,7 +447,9 @@ pub fn bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
     }
 }
 
-fn message_capped(lang: Lang, requested: Decimal, allowed: Decimal) -> String {
+/// The note when a requested `bonusDebit` is capped at what may be spent: one wording for both
+/// modes (the cloud's answer gets the same note).
+pub fn message_capped(lang: Lang, requested: Decimal, allowed: Decimal) -> String {
     let (requested, allowed) = (requested.normalize(), allowed.normalize());
     lang.pick(
         &format!("Запрошено списание {requested} бонусов, списать можно не больше {allowed}: списано {allowed}"),

@@ -291,11 +291,12 @@ impl Backend for EmbeddedBackend {
     }
 
     fn calculate_in(&self, order: &Order, lang: Lang) -> Result<Calculation> {
-        let order = &contract::check_order(order.clone())?;
+        let order = contract::check_order(order.clone())?;
         let conn = self.conn();
         let now = self.now();
+        let has_document = !order.document_id.is_empty();
         let calculate = |tx: &Transaction| sales::calculate(tx, order, now, &self.settings, lang);
-        if order.document_id.is_empty() {
+        if !has_document {
             db::read(&conn, calculate)
         } else {
             db::write(&conn, |tx| {
@@ -326,7 +327,7 @@ impl Backend for EmbeddedBackend {
     }
 
     fn fix_sale(&self, sale: &Order) -> Result<SaleResult> {
-        let sale = &contract::check_order(sale.clone())?;
+        let sale = contract::check_order(sale.clone())?;
         let conn = self.conn();
         db::write(&conn, |tx| {
             reserves::release_expired(tx, self.now())?;

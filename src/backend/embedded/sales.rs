@@ -16,10 +16,13 @@ use crate::i18n::Lang;
 use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
 
-/// Resolves the customer of an order the boundary checked ([`contract::check_order`]); the copy
-/// has the date set.
-fn prepare(conn: &Connection, order: &Order, now: LocalDateTime) -> Result<(Order, CustomerRow)> {
-    let mut order = order.clone();
+/// Resolves the customer of an order the boundary checked ([`contract::check_order`]) and sets
+/// its date (now when none).
+fn prepare(
+    conn: &Connection,
+    mut order: Order,
+    now: LocalDateTime,
+) -> Result<(Order, CustomerRow)> {
     order.date = Some(order.date.unwrap_or(now));
     let customer = customers::require(conn, &order.card_number, &order.phone)?;
     order.phone = customer.phone.clone();
@@ -56,7 +59,7 @@ pub(crate) fn sms_required() -> Error {
 /// Records the calculation in the journal when the order has a document id.
 pub(crate) fn calculate(
     conn: &Connection,
-    order: &Order,
+    order: Order,
     now: LocalDateTime,
     s: &Settings,
     lang: Lang,
@@ -116,7 +119,7 @@ fn day_after(sale_at: LocalDateTime, days: u32) -> i64 {
 
 pub(crate) fn fix_sale(
     conn: &Connection,
-    sale: &Order,
+    sale: Order,
     now: LocalDateTime,
     s: &Settings,
 ) -> Result<SaleResult> {
