@@ -177,6 +177,18 @@ fn every_bad_input_gets_the_same_code_in_both_modes_and_changes_nothing() {
             "{what} changed the outbox"
         );
     }
+    // Text properties: no control characters either (they would reach HTTP headers and paths).
+    for (prop, value) in [
+        ("Store", "Магазин\u{0}1"),
+        ("CashierCode", "7\r\nX-Injected: 1"),
+        ("ApiKey", "key\u{1}"),
+    ] {
+        for (mode, bp) in [("embedded", &mut embedded), ("cloud", &mut cloud)] {
+            let err = bp.set(prop, s(value)).expect_err(prop);
+            assert_eq!(code_of(bp), "INVALID_ARGUMENT", "{prop} in {mode}: {err}");
+            assert!(!err.contains("key"), "the message shows the value: {err}");
+        }
+    }
     assert_eq!(cloud.call("PendingCount", &[]).unwrap(), Arg::Int(1));
 }
 

@@ -345,7 +345,7 @@ impl BonusPlus {
                 self.reset_backend();
             }
             Prop::ApiKey => {
-                self.settings.api_key = args::string_value(value, name)?.trim().to_owned();
+                self.settings.api_key = text_setting(value, name, 500)?;
                 self.reset_backend();
             }
             Prop::Timeout => {
@@ -354,15 +354,15 @@ impl BonusPlus {
                 self.reset_backend();
             }
             Prop::DataDirectory => {
-                self.settings.data_directory = args::string_value(value, name)?.trim().to_owned();
+                self.settings.data_directory = text_setting(value, name, 4096)?;
                 self.reset_backend();
             }
             Prop::Store => {
-                self.settings.store = args::string_value(value, name)?.trim().to_owned();
+                self.settings.store = text_setting(value, name, contract::MAX_ID_CHARS)?;
                 self.reset_backend();
             }
             Prop::CashierCode => {
-                self.settings.cashier_code = args::string_value(value, name)?.trim().to_owned();
+                self.settings.cashier_code = text_setting(value, name, contract::MAX_ID_CHARS)?;
                 self.reset_backend();
             }
             Prop::Version | Prop::LastError => {
@@ -415,6 +415,14 @@ fn shorten_numbers(value: &mut serde_json::Value) {
         serde_json::Value::Object(map) => map.values_mut().for_each(shorten_numbers),
         _ => {}
     }
+}
+
+/// A text property, trimmed, by the boundary's text rule (no control characters: they would end
+/// up in HTTP headers and file paths). The message never shows the value (it may be the API key).
+fn text_setting(value: Value, name: &str, max_chars: usize) -> Result<String, Error> {
+    let text = args::string_value(value, name)?.trim().to_owned();
+    contract::text(&text, name, max_chars)?;
+    Ok(text)
 }
 
 /// The `DocumentId` parameter, by the boundary's id rule (trimmed, 1 to 200 characters).
