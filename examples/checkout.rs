@@ -159,7 +159,8 @@ fn run() -> Result<(), String> {
         "lines": [
             {"lineNo": 1, "product": "00-00000012", "name": "Вентилятор настольный", "quantity": 1, "price": 3000, "sum": 3000},
             {"lineNo": 2, "product": "00-00000013", "name": "Обогреватель масляный", "quantity": 2, "price": 1560, "sum": 3120},
-            {"lineNo": 3, "product": "00-00000014", "name": "Чайник электрический", "quantity": 1, "price": 2040, "sum": 2040}
+            {"lineNo": 3, "product": "00-00000014", "name": "Чайник электрический", "quantity": 1, "price": 2040, "sum": 2040},
+            {"lineNo": 4, "product": "00-00000015", "name": "Лампа настольная", "quantity": 3, "price": 1000, "sum": 2999.99, "discountSum": 0.01}
         ]
     });
     let calc = bp.call_json("РассчитатьСкидки", &[order.to_string().into()])?;
@@ -202,8 +203,30 @@ fn run() -> Result<(), String> {
         money(&calc["totalDiscount"]),
         money(&calc["toPay"])
     );
+    // The receipt: a line whose unit price is not whole kopecks after the discount is printed in
+    // two groups (fiscalLines), each price × quantity = sum, as the fiscal register requires.
+    for line in calc["lines"].as_array().ok_or("no lines")? {
+        let groups = line["fiscalLines"].as_array().ok_or("no fiscalLines")?;
+        let printed: Vec<String> = groups
+            .iter()
+            .map(|g| {
+                format!(
+                    "{} × {} = {}",
+                    g["quantity"],
+                    money(&g["price"]),
+                    money(&g["sum"])
+                )
+            })
+            .collect();
+        println!(
+            "   receipt, line {} (sum {}): {}",
+            line["lineNo"],
+            money(&line["sumAfter"]),
+            printed.join("; ")
+        );
+    }
     println!(
-        "   bonuses paid {} (max {}), to pay {}, bonuses to accrue {}",
+        "\n   bonuses paid {} (max {}), to pay {}, bonuses to accrue {}",
         calc["bonusDebit"],
         calc["maxBonusDebit"],
         money(&calc["toPay"]),

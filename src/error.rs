@@ -50,6 +50,8 @@ pub struct Error {
     pub message_en: String,
     /// The loyalty service's own code (`CUSTOMER_NOT_FOUND`, …) for `REJECTED`.
     pub service_code: Option<String>,
+    /// What only the log gets (a storage engine's own error text): never shown to 1C.
+    pub detail: Option<String>,
 }
 
 impl Error {
@@ -59,6 +61,7 @@ impl Error {
             message_ru: ru.into(),
             message_en: en.into(),
             service_code: None,
+            detail: None,
         }
     }
 
@@ -68,6 +71,12 @@ impl Error {
 
     pub fn with_service_code(mut self, code: impl Into<String>) -> Error {
         self.service_code = Some(code.into());
+        self
+    }
+
+    /// Adds what the log should get besides the message.
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Error {
+        self.detail = Some(detail.into());
         self
     }
 

@@ -4,6 +4,7 @@
 //! * [`native`]: the 1C Native API ABI (exports, vtables, `tVariant`, host wrappers). Knows no loyalty.
 //! * [`engine`]: money, policy, calculation, distribution. Knows no 1C, no HTTP, no SQL.
 //! * `backend`: the `Backend` trait and its implementations (embedded SQLite store, cloud client).
+//! * [`contract`]: the boundary: every input of the 1C contract checked once, for both modes.
 //! * [`component`]: the `BonusPlus` 1C object, mapping 1C calls onto a backend.
 //!
 //! [`exports`] holds the five C functions 1C resolves, over one table of classes.
@@ -12,6 +13,7 @@ mod abi_probe;
 pub mod backend;
 mod civil;
 pub mod component;
+pub mod contract;
 pub mod engine;
 pub mod error;
 pub mod exports;

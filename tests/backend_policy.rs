@@ -377,3 +377,80 @@ fn discount_percent_applies_to_card_holders_unless_they_have_their_own() {
     assert_eq!(r.customer.purchases_total, d("930"));
     assert_eq!(b.bonus_info("D-1").unwrap().percent_discount_sum, d("70"));
 }
+
+#[test]
+fn reserve_days_release_an_abandoned_reserve_lazily_and_keep_a_record_of_it() {
+    let (dir, shop) = shop_with(r#"{"accrualPercent":10,"reserveDays":30}"#);
+    let b = &shop.backend;
+    b.fix_sale(&sale("D-1", "0", vec![line(1, "A", "1000")]))
+        .unwrap();
+    // Day 0: an order holds all 100 bonuses and is never posted as a sale.
+    b.reserve("ORDER-1", PHONE, d("100")).unwrap();
+    assert_eq!(balances(b), (d("0"), d("0"), d("100")));
+    shop.clock.advance_days(29);
+    assert_eq!(balances(b), (d("0"), d("0"), d("100")), "live on day 29");
+    assert_eq!(
+        b.reserve("ORDER-2", PHONE, d("1")).unwrap_err().code,
+        ErrorCode::InsufficientBonuses
+    );
+    shop.clock.advance_days(2);
+    // Day 31: FindCard counts only live reserves, before anything is written.
+    assert_eq!(
+        balances(b),
+        (d("100"), d("0"), d("0")),
+        "released on day 31"
+    );
+    let released = |dir: &std::path::Path| -> Vec<(String, i64)> {
+        let conn = rusqlite::Connection::open(dir.join("bonusplus.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT document_id, amount FROM released_reserves")
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    assert!(released(dir.path()).is_empty(), "released lazily, not yet");
+    // A new order spends the bonuses; the write releases the old reserve and records it.
+    let calc = b
+        .calculate(&order("ORDER-3", None, vec![line(1, "A", "500")]))
+        .unwrap();
+    assert_eq!(calc.bonus_debit, d("100"));
+    assert_eq!(released(dir.path()), [("ORDER-1".to_owned(), 10_000)]);
+    b.fix_sale(&sale("D-2", "100", vec![line(1, "A", "500")]))
+        .unwrap();
+    assert_eq!(balances(b), (d("40"), d("0"), d("0")));
+    assert_clean(b);
+}
+
+#[test]
+fn reserve_days_zero_keeps_a_reserve_until_it_is_spent_or_cancelled() {
+    let (_dir, shop) = shop_with(r#"{"accrualPercent":10,"reserveDays":0}"#);
+    let b = &shop.backend;
+    b.fix_sale(&sale("D-1", "0", vec![line(1, "A", "1000")]))
+        .unwrap();
+    b.reserve("ORDER-1", PHONE, d("100")).unwrap();
+    shop.clock.advance_days(400);
+    assert_eq!(balances(b), (d("0"), d("0"), d("100")));
+    b.cancel_reserve("ORDER-1").unwrap();
+    assert_eq!(balances(b), (d("100"), d("0"), d("0")));
+    assert_clean(b);
+}
+
+#[test]
+fn a_sale_naming_an_unknown_reserve_is_not_found_and_an_expired_one_still_sells() {
+    let (_dir, shop) = shop_with(r#"{"accrualPercent":10}"#);
+    let b = &shop.backend;
+    b.fix_sale(&sale("D-1", "0", vec![line(1, "A", "1000")]))
+        .unwrap();
+    let mut unknown = sale("D-2", "0", vec![line(1, "A", "10")]);
+    unknown.reserve_id = Some("NO-SUCH-ORDER".into());
+    assert_eq!(b.fix_sale(&unknown).unwrap_err().code, ErrorCode::NotFound);
+    // The default reserveDays (30): an order reserved 40 days ago is released, not unknown.
+    b.reserve("ORDER-1", PHONE, d("50")).unwrap();
+    shop.clock.advance_days(40);
+    let mut late = sale("D-3", "50", vec![line(1, "A", "100")]);
+    late.reserve_id = Some("ORDER-1".into());
+    assert_eq!(b.fix_sale(&late).unwrap().bonus_debited, d("50"));
+    assert_clean(b);
+}

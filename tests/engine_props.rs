@@ -279,8 +279,16 @@ fn product_list() -> impl Strategy<Value = Vec<String>> {
     )
 }
 
+/// Whole quantities (1 to 50) and weighed ones (0.001 to 99.999, some of them whole).
+fn quantity() -> impl Strategy<Value = Decimal> {
+    prop_oneof![
+        (1i64..=50).prop_map(Decimal::from),
+        (1i64..=99_999).prop_map(|m| Decimal::new(m, 3)),
+    ]
+}
+
 fn case(lines: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Case> {
-    let line = (amount(), prop::sample::select(&PRODUCTS[..]));
+    let line = (amount(), prop::sample::select(&PRODUCTS[..]), quantity());
     let order = (
         prop::collection::vec(line, lines),
         any::<bool>(),
@@ -316,12 +324,12 @@ fn case(lines: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Case> {
                 lines: lines
                     .into_iter()
                     .enumerate()
-                    .map(|(i, (sum, product))| OrderLine {
+                    .map(|(i, (sum, product, quantity))| OrderLine {
                         line_no: i as u32 + 1,
                         product: product.to_string(),
                         category: String::new(),
                         name: String::new(),
-                        quantity: Decimal::ONE,
+                        quantity,
                         price: sum,
                         sum,
                         discount_sum: Decimal::ZERO,
@@ -436,6 +444,7 @@ fn check_invariants(case: &Case, calc: &Calculation) -> Result<(), TestCaseError
             round_money(out.discount_sum / out.sum * Decimal::ONE_HUNDRED)
         };
         prop_assert_eq!(out.discount_percent, expected_percent);
+        check_fiscal_lines(line.quantity, out)?;
         let excluded = policy.no_accrual_when_paid_with_bonuses
             && policy.accrual_excluded.contains(&line.product)
             && !out.bonus_debit_sum.is_zero();
@@ -454,6 +463,43 @@ fn check_invariants(case: &Case, calc: &Calculation) -> Result<(), TestCaseError
         ] {
             prop_assert!(value.normalize().scale() <= 2);
         }
+    }
+    Ok(())
+}
+
+/// The receipt's groups of a line: one or two, adding up to the line's quantity and `sumAfter`;
+/// for a whole quantity each group's price × quantity is its sum exactly and two groups differ
+/// by one kopeck in price (the fewest units at the higher price); for a weighed quantity one
+/// group priced `sumAfter / quantity` rounded half away from zero.
+fn check_fiscal_lines(
+    quantity: Decimal,
+    out: &bonusplus_1c::engine::CalculationLine,
+) -> Result<(), TestCaseError> {
+    let groups = out.fiscal_lines.groups();
+    prop_assert!(matches!(groups.len(), 1 | 2), "{:?}", groups);
+    prop_assert_eq!(groups.iter().map(|g| g.quantity).sum::<Decimal>(), quantity);
+    prop_assert_eq!(groups.iter().map(|g| g.sum).sum::<Decimal>(), out.sum_after);
+    for g in &groups {
+        prop_assert!(g.price >= Decimal::ZERO && g.price.normalize().scale() <= 2);
+        prop_assert!(g.sum >= Decimal::ZERO && g.sum.normalize().scale() <= 2);
+        prop_assert!(g.quantity > Decimal::ZERO);
+    }
+    if quantity.fract().is_zero() {
+        for g in &groups {
+            prop_assert!(g.quantity.fract().is_zero());
+            prop_assert_eq!(g.price * g.quantity, g.sum);
+        }
+        if let [high, low] = groups.as_slice() {
+            prop_assert_eq!(high.price - low.price, cent());
+            prop_assert!(high.quantity < quantity);
+        }
+    } else {
+        prop_assert_eq!(groups.len(), 1);
+        prop_assert_eq!(
+            groups[0].price,
+            (out.sum_after / quantity)
+                .round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)
+        );
     }
     Ok(())
 }

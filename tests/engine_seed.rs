@@ -75,7 +75,9 @@ fn output_json_has_numbers_like_the_contract() {
         r#""bonusAccrual":80.6,"#,
         r#""bonusDebit":100,"#,
         r#""messages":[]"#,
-        r#"{"lineNo":1,"sum":3000,"percentDiscountSum":0,"bonusDebitSum":36.76,"discountSum":36.76,"discountPercent":1.23,"sumAfter":2963.24,"bonusAccrual":29.63}"#,
+        r#"{"lineNo":1,"sum":3000,"percentDiscountSum":0,"bonusDebitSum":36.76,"discountSum":36.76,"discountPercent":1.23,"sumAfter":2963.24,"bonusAccrual":29.63,"fiscalLines":[{"quantity":1,"price":2963.24,"sum":2963.24}]}"#,
+        // Line 3 (2 units, 2015): one group at a whole-kopeck price.
+        r#""sumAfter":2015,"bonusAccrual":20.15,"fiscalLines":[{"quantity":2,"price":1007.5,"sum":2015}]"#,
         r#""bonusDebitSum":25,"#,
     ] {
         assert!(json.contains(expected), "{expected} not in {json}");

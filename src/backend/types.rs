@@ -53,7 +53,8 @@ pub struct ExpiringBonuses {
 }
 
 /// RegisterCustomer / UpdateCustomer input: the editable Customer keys, all optional.
-/// Other Customer keys (balances…) are accepted and ignored.
+/// Other Customer keys (balances, totals, `discountPercent`, `phoneConfirmed`…) are accepted and
+/// ignored, so a whole Customer can be passed back.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct CustomerData {
@@ -68,7 +69,9 @@ pub struct CustomerData {
     pub birth_date: Option<LocalDateTime>,
     pub gender: Option<String>,
     pub email: Option<String>,
-    /// The customer's own discount, overriding the policy's.
+    /// The customer's own discount, overriding the policy's. Never read from 1C's JSON: the
+    /// contract lists `discountPercent` among the keys CustomerData cannot change.
+    #[serde(skip_deserializing)]
     pub discount_percent: Option<Decimal>,
 }
 

@@ -1,5 +1,6 @@
 //! Reading 1C parameters into what the loyalty code takes, with errors that name the parameter.
 
+use crate::contract::Money;
 use crate::error::Error;
 use crate::native::{Args, Value};
 use rust_decimal::Decimal;
@@ -40,8 +41,8 @@ pub fn json(args: &Args<'_>, i: usize, name: &str) -> Result<String, Error> {
     Ok(text)
 }
 
-/// A money/bonus amount: a number (or a numeric string) with at most 2 decimals, not negative.
-pub fn amount(args: &Args<'_>, i: usize, name: &str) -> Result<Decimal, Error> {
+/// A money/bonus amount: a number (or a numeric string), checked by the boundary's [`Money`] rule.
+pub fn amount(args: &Args<'_>, i: usize, name: &str) -> Result<Money, Error> {
     let parsed = match args.get(i).map_err(|e| unreadable(name, e))? {
         Value::Int(n) => Some(Decimal::from(n)),
         // f64's Display is the shortest text that reads back as the same double: 36.76 stays 36.76.
@@ -50,21 +51,7 @@ pub fn amount(args: &Args<'_>, i: usize, name: &str) -> Result<Decimal, Error> {
         _ => None,
     };
     let value = parsed.ok_or_else(|| wrong_type(name, "число", "a number"))?;
-    if value.is_sign_negative() && !value.is_zero() {
-        return Err(Error::invalid(
-            format!("Параметр «{name}»: сумма не может быть отрицательной ({value})"),
-            format!("Parameter \"{name}\": the amount cannot be negative ({value})"),
-        ));
-    }
-    if value.normalize().scale() > 2 || value > Decimal::from(1_000_000_000_000i64) {
-        return Err(Error::invalid(
-            format!(
-                "Параметр «{name}»: не больше 2 знаков после запятой и не больше 10^12 ({value})"
-            ),
-            format!("Parameter \"{name}\": at most 2 decimals and at most 10^12 ({value})"),
-        ));
-    }
-    Ok(value.normalize())
+    Money::new(value, name)
 }
 
 /// A boolean (1C `Булево`).

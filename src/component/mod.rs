@@ -7,10 +7,9 @@
 mod args;
 pub mod settings;
 
-use crate::backend::{
-    Backend, Clock, CustomerData, EmbeddedBackend, Products, ReturnRequest, SystemClock,
-};
-use crate::engine::{BonusPolicy, Order};
+use crate::backend::{Backend, Clock, EmbeddedBackend, SystemClock};
+use crate::contract;
+use crate::engine::BonusPolicy;
 use crate::error::{Error, ErrorCode};
 use crate::i18n::Lang;
 use crate::log::Log;
@@ -27,48 +26,6 @@ const fn prop(en: &'static str, ru: &'static str, writable: bool) -> PropDef {
     }
 }
 
-/// The component's one table of property names (order = the index the platform uses).
-static PROPS: &[PropDef] = &[
-    prop("Version", "Версия", false),
-    prop("Mode", "Режим", true),
-    prop("ServerAddress", "АдресСервера", true),
-    prop("ApiKey", "КлючAPI", true),
-    prop("Timeout", "Таймаут", true),
-    prop("DataDirectory", "КаталогДанных", true),
-    prop("Store", "Магазин", true),
-    prop("CashierCode", "КодКассира", true),
-    prop("LastError", "ПоследняяОшибка", false),
-    prop("OfflineCalculation", "РасчетБезСвязи", true),
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Prop {
-    Version,
-    Mode,
-    ServerAddress,
-    ApiKey,
-    Timeout,
-    DataDirectory,
-    Store,
-    CashierCode,
-    LastError,
-    OfflineCalculation,
-}
-
-/// Same order as `PROPS`.
-const PROP_IDS: [Prop; 10] = [
-    Prop::Version,
-    Prop::Mode,
-    Prop::ServerAddress,
-    Prop::ApiKey,
-    Prop::Timeout,
-    Prop::DataDirectory,
-    Prop::Store,
-    Prop::CashierCode,
-    Prop::LastError,
-    Prop::OfflineCalculation,
-];
-
 const fn method(
     en: &'static str,
     ru: &'static str,
@@ -82,125 +39,72 @@ const fn method(
     }
 }
 
-/// The component's one table of method names (order = the index the platform uses).
-static METHODS: &[MethodDef] = &[
-    method("NormalizePhone", "НормализоватьТелефон", &[param("Text")]),
-    method("ParseScan", "РазобратьСканирование", &[param("Data")]),
-    method(
-        "FindCard",
-        "НайтиКарту",
-        &[param("CardCode"), param("Phone")],
-    ),
-    method("SendCode", "ОтправитьКод", &[param("Phone")]),
-    method(
-        "CheckCode",
-        "ПроверитьКод",
-        &[param("Phone"), param("Code")],
-    ),
-    method(
-        "RegisterCustomer",
-        "ЗарегистрироватьКлиента",
-        &[param("Phone"), param("CardCode"), param("CustomerData")],
-    ),
-    method(
-        "UpdateCustomer",
-        "ИзменитьКлиента",
-        &[param("Phone"), param("CustomerData")],
-    ),
-    method(
-        "BindCard",
-        "ПривязатьКарту",
-        &[param("Phone"), param("CardCode")],
-    ),
-    method("Calculate", "РассчитатьСкидки", &[param("Order")]),
-    method(
-        "Reserve",
-        "ЗарезервироватьБонусы",
-        &[param("DocumentId"), param("Phone"), param("Amount")],
-    ),
-    method("CancelReserve", "ОтменитьРезерв", &[param("DocumentId")]),
-    method("FixSale", "ЗафиксироватьПродажу", &[param("Sale")]),
-    method("ReturnSale", "ОформитьВозврат", &[param("Return")]),
-    method("BonusInfo", "ИнформацияОБонусах", &[param("DocumentId")]),
-    method(
-        "UploadProducts",
-        "ВыгрузитьНоменклатуру",
-        &[param("Products")],
-    ),
-    method("PendingCount", "КоличествоОтложенных", &[]),
-    method("SendPending", "ОтправитьОтложенные", &[]),
-    method("PendingItems", "ОтложенныеДокументы", &[]),
-    method(
-        "RetryPending",
-        "ПовторитьОтложенный",
-        &[param("DocumentId")],
-    ),
-    method(
-        "ConfirmPending",
-        "ПодтвердитьОтложенный",
-        &[param("DocumentId"), param("Posted")],
-    ),
-    method("DropPending", "УдалитьОтложенный", &[param("DocumentId")]),
-    method("CheckConnection", "ПроверитьПодключение", &[]),
-    method("SetPolicy", "УстановитьПолитику", &[param("Policy")]),
-    method("GetPolicies", "ПолучитьПолитики", &[]),
-];
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Method {
-    NormalizePhone,
-    ParseScan,
-    FindCard,
-    SendCode,
-    CheckCode,
-    RegisterCustomer,
-    UpdateCustomer,
-    BindCard,
-    Calculate,
-    Reserve,
-    CancelReserve,
-    FixSale,
-    ReturnSale,
-    BonusInfo,
-    UploadProducts,
-    PendingCount,
-    SendPending,
-    PendingItems,
-    RetryPending,
-    ConfirmPending,
-    DropPending,
-    CheckConnection,
-    SetPolicy,
-    GetPolicies,
+/// Declares the component's properties from one table, one entry per property:
+/// `EnglishName "РусскоеИмя" writable;`. The order is the index the platform uses; the English name
+/// is also the `Prop` variant, so the name table and the ids cannot drift apart.
+macro_rules! properties {
+    ($($en:ident $ru:literal $writable:literal;)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Prop {
+            $($en,)*
+        }
+        static PROPS: &[PropDef] = &[$(prop(stringify!($en), $ru, $writable),)*];
+        const PROP_IDS: &[Prop] = &[$(Prop::$en,)*];
+    };
 }
 
-/// Same order as `METHODS`.
-const METHOD_IDS: [Method; 24] = [
-    Method::NormalizePhone,
-    Method::ParseScan,
-    Method::FindCard,
-    Method::SendCode,
-    Method::CheckCode,
-    Method::RegisterCustomer,
-    Method::UpdateCustomer,
-    Method::BindCard,
-    Method::Calculate,
-    Method::Reserve,
-    Method::CancelReserve,
-    Method::FixSale,
-    Method::ReturnSale,
-    Method::BonusInfo,
-    Method::UploadProducts,
-    Method::PendingCount,
-    Method::SendPending,
-    Method::PendingItems,
-    Method::RetryPending,
-    Method::ConfirmPending,
-    Method::DropPending,
-    Method::CheckConnection,
-    Method::SetPolicy,
-    Method::GetPolicies,
-];
+/// Declares the component's methods from one table, one entry per method:
+/// `EnglishName "РусскоеИмя" ["Param", …];`, in the platform's index order.
+macro_rules! methods {
+    ($($en:ident $ru:literal [$($param:literal),*];)*) => {
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Method {
+            $($en,)*
+        }
+        static METHODS: &[MethodDef] = &[$(method(stringify!($en), $ru, &[$(param($param)),*]),)*];
+        const METHOD_IDS: &[Method] = &[$(Method::$en,)*];
+    };
+}
+
+properties! {
+    Version "Версия" false;
+    Mode "Режим" true;
+    ServerAddress "АдресСервера" true;
+    ApiKey "КлючAPI" true;
+    Timeout "Таймаут" true;
+    DataDirectory "КаталогДанных" true;
+    Store "Магазин" true;
+    CashierCode "КодКассира" true;
+    LastError "ПоследняяОшибка" false;
+    OfflineCalculation "РасчетБезСвязи" true;
+}
+
+methods! {
+    NormalizePhone "НормализоватьТелефон" ["Text"];
+    ParseScan "РазобратьСканирование" ["Data"];
+    FindCard "НайтиКарту" ["CardCode", "Phone"];
+    SendCode "ОтправитьКод" ["Phone"];
+    CheckCode "ПроверитьКод" ["Phone", "Code"];
+    RegisterCustomer "ЗарегистрироватьКлиента" ["Phone", "CardCode", "CustomerData"];
+    UpdateCustomer "ИзменитьКлиента" ["Phone", "CustomerData"];
+    BindCard "ПривязатьКарту" ["Phone", "CardCode"];
+    Calculate "РассчитатьСкидки" ["Order"];
+    Reserve "ЗарезервироватьБонусы" ["DocumentId", "Phone", "Amount"];
+    CancelReserve "ОтменитьРезерв" ["DocumentId"];
+    FixSale "ЗафиксироватьПродажу" ["Sale"];
+    ReturnSale "ОформитьВозврат" ["Return"];
+    BonusInfo "ИнформацияОБонусах" ["DocumentId"];
+    UploadProducts "ВыгрузитьНоменклатуру" ["Products"];
+    PendingCount "КоличествоОтложенных" [];
+    SendPending "ОтправитьОтложенные" [];
+    PendingItems "ОтложенныеДокументы" [];
+    RetryPending "ПовторитьОтложенный" ["DocumentId"];
+    ConfirmPending "ПодтвердитьОтложенный" ["DocumentId", "Posted"];
+    DropPending "УдалитьОтложенный" ["DocumentId"];
+    CheckConnection "ПроверитьПодключение" [];
+    SetPolicy "УстановитьПолитику" ["Policy"];
+    GetPolicies "ПолучитьПолитики" [];
+}
 
 /// One `BonusPlus` object. Objects share nothing: each has its own settings, backend and log.
 pub struct BonusPlus {
@@ -301,89 +205,88 @@ impl BonusPlus {
 
             // The checkout: find the card, calculate, reserve, fix the sale.
             Method::FindCard => {
-                let card = args::string(args, 0, "CardCode", true)?;
-                let phone = args::string(args, 1, "Phone", true)?;
-                if card.trim().is_empty() && phone.trim().is_empty() {
+                let card = contract::card(&args::string(args, 0, "CardCode", true)?)?;
+                let phone = contract::optional_phone(&args::string(args, 1, "Phone", true)?)?;
+                if card.is_empty() && phone.is_empty() {
                     return Err(Error::invalid(
                         "Укажите код карты или телефон покупателя",
                         "Give the card code or the customer's phone",
                     ));
                 }
-                let found = self.backend()?.find_customer(card.trim(), phone.trim())?;
+                let found = self.backend()?.find_customer(&card, &phone)?;
                 json_value(&match found {
                     Some(customer) => serde_json::json!({ "found": true, "customer": customer }),
                     None => serde_json::json!({ "found": false }),
                 })
             }
             Method::Calculate => {
-                let order = Order::from_json(&args::json(args, 0, "Order")?)?;
+                let order = contract::order(&args::json(args, 0, "Order")?)?;
                 let lang = self.lang;
                 json_value(&self.backend()?.calculate_in(&order, lang)?)
             }
             Method::Reserve => {
-                let document_id =
-                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
-                let phone = args::string(args, 1, "Phone", false)?;
+                let document_id = document_id(args, 0)?;
+                let phone = contract::phone(&args::string(args, 1, "Phone", false)?)?;
                 let amount = args::amount(args, 2, "Amount")?;
-                self.backend()?.reserve(&document_id, &phone, amount)?;
+                self.backend()?
+                    .reserve(&document_id, &phone, amount.value())?;
                 Ok(Value::Bool(true))
             }
             Method::CancelReserve => {
-                let document_id =
-                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let document_id = document_id(args, 0)?;
                 self.backend()?.cancel_reserve(&document_id)?;
                 Ok(Value::Bool(true))
             }
             Method::FixSale => {
-                let sale = Order::from_json(&args::json(args, 0, "Sale")?)?;
-                required(sale.document_id.clone(), "documentId")?;
+                let sale = contract::sale(&args::json(args, 0, "Sale")?)?;
                 json_value(&self.backend()?.fix_sale(&sale)?)
             }
 
             // Registration with SMS confirmation.
             Method::SendCode => {
-                let phone = args::string(args, 0, "Phone", false)?;
+                let phone = contract::phone(&args::string(args, 0, "Phone", false)?)?;
                 self.backend()?.send_code(&phone)?;
                 Ok(Value::Bool(true))
             }
             Method::CheckCode => {
-                let phone = args::string(args, 0, "Phone", false)?;
+                let phone = contract::phone(&args::string(args, 0, "Phone", false)?)?;
                 let code = args::string(args, 1, "Code", false)?;
                 Ok(Value::Bool(self.backend()?.check_code(&phone, &code)?))
             }
             Method::RegisterCustomer => {
-                let phone = args::string(args, 0, "Phone", false)?;
-                let card = args::string(args, 1, "CardCode", true)?;
-                let data = customer_data(&args::string(args, 2, "CustomerData", true)?)?;
-                json_value(
-                    &self
-                        .backend()?
-                        .register_customer(&phone, card.trim(), &data)?,
-                )
+                let phone = contract::phone(&args::string(args, 0, "Phone", false)?)?;
+                let card = contract::card(&args::string(args, 1, "CardCode", true)?)?;
+                let data = contract::customer_data(
+                    &args::string(args, 2, "CustomerData", true)?,
+                    SystemClock.now(),
+                )?;
+                json_value(&self.backend()?.register_customer(&phone, &card, &data)?)
             }
             Method::UpdateCustomer => {
-                let phone = args::string(args, 0, "Phone", false)?;
-                let data = customer_data(&args::string(args, 1, "CustomerData", true)?)?;
+                let phone = contract::phone(&args::string(args, 0, "Phone", false)?)?;
+                let data = contract::customer_data(
+                    &args::string(args, 1, "CustomerData", true)?,
+                    SystemClock.now(),
+                )?;
                 json_value(&self.backend()?.update_customer(&phone, &data)?)
             }
             Method::BindCard => {
-                let phone = args::string(args, 0, "Phone", false)?;
-                let card = required(args::string(args, 1, "CardCode", false)?, "CardCode")?;
-                json_value(&self.backend()?.bind_card(&phone, card.trim())?)
+                let phone = contract::phone(&args::string(args, 0, "Phone", false)?)?;
+                let card = contract::required_card(&args::string(args, 1, "CardCode", false)?)?;
+                json_value(&self.backend()?.bind_card(&phone, &card)?)
             }
 
             // After the sale.
             Method::ReturnSale => {
-                let request = ReturnRequest::from_json(&args::json(args, 0, "Return")?)?;
+                let request = contract::return_request(&args::json(args, 0, "Return")?)?;
                 json_value(&self.backend()?.return_sale(&request)?)
             }
             Method::BonusInfo => {
-                let document_id =
-                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let document_id = document_id(args, 0)?;
                 json_value(&self.backend()?.bonus_info(&document_id)?)
             }
             Method::UploadProducts => {
-                let products = Products::from_json(&args::json(args, 0, "Products")?)?;
+                let products = contract::products(&args::json(args, 0, "Products")?)?;
                 let lang = self.lang;
                 let backend = self.backend()?;
                 let mut progress = |done: usize, total: usize| {
@@ -403,21 +306,18 @@ impl BonusPlus {
             Method::SendPending => json_value(&self.backend()?.send_pending()?),
             Method::PendingItems => json_value(&self.backend()?.pending_items()?),
             Method::RetryPending => {
-                let document_id =
-                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let document_id = document_id(args, 0)?;
                 self.backend()?.retry_pending(&document_id)?;
                 Ok(Value::Bool(true))
             }
             Method::ConfirmPending => {
-                let document_id =
-                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let document_id = document_id(args, 0)?;
                 let posted = args::boolean(args, 1, "Posted")?;
                 self.backend()?.confirm_pending(&document_id, posted)?;
                 Ok(Value::Bool(true))
             }
             Method::DropPending => {
-                let document_id =
-                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let document_id = document_id(args, 0)?;
                 self.backend()?.drop_pending(&document_id)?;
                 Ok(Value::Bool(true))
             }
@@ -476,7 +376,7 @@ impl BonusPlus {
                 self.reset_backend();
             }
             Prop::ApiKey => {
-                self.settings.api_key = args::string_value(value, name)?.trim().to_owned();
+                self.settings.api_key = text_setting(value, name, 500)?;
                 self.reset_backend();
             }
             Prop::Timeout => {
@@ -485,15 +385,15 @@ impl BonusPlus {
                 self.reset_backend();
             }
             Prop::DataDirectory => {
-                self.settings.data_directory = args::string_value(value, name)?.trim().to_owned();
+                self.settings.data_directory = text_setting(value, name, 4096)?;
                 self.reset_backend();
             }
             Prop::Store => {
-                self.settings.store = args::string_value(value, name)?.trim().to_owned();
+                self.settings.store = text_setting(value, name, contract::MAX_ID_CHARS)?;
                 self.reset_backend();
             }
             Prop::CashierCode => {
-                self.settings.cashier_code = args::string_value(value, name)?.trim().to_owned();
+                self.settings.cashier_code = text_setting(value, name, contract::MAX_ID_CHARS)?;
                 self.reset_backend();
             }
             Prop::OfflineCalculation => {
@@ -560,23 +460,17 @@ fn shorten_numbers(value: &mut serde_json::Value) {
     }
 }
 
-fn required(value: String, name: &str) -> Result<String, Error> {
-    if value.trim().is_empty() {
-        Err(Error::invalid(
-            format!("Не заполнен «{name}»"),
-            format!("\"{name}\" is empty"),
-        ))
-    } else {
-        Ok(value.trim().to_owned())
-    }
+/// A text property, trimmed, by the boundary's text rule (no control characters: they would end
+/// up in HTTP headers and file paths). The message never shows the value (it may be the API key).
+fn text_setting(value: Value, name: &str, max_chars: usize) -> Result<String, Error> {
+    let text = args::string_value(value, name)?.trim().to_owned();
+    contract::text(&text, name, max_chars)?;
+    Ok(text)
 }
 
-fn customer_data(json: &str) -> Result<CustomerData, Error> {
-    if json.trim().is_empty() {
-        Ok(CustomerData::default())
-    } else {
-        CustomerData::from_json(json)
-    }
+/// The `DocumentId` parameter, by the boundary's id rule (trimmed, 1 to 200 characters).
+fn document_id(args: &Args<'_>, i: usize) -> Result<String, Error> {
+    contract::document_id(&args::string(args, i, "DocumentId", false)?, "DocumentId")
 }
 
 impl AddIn for BonusPlus {
@@ -622,7 +516,8 @@ impl AddIn for BonusPlus {
                 Ok(v)
             }
             Err(e) => {
-                self.log_line(&format!("{method:?} {} {}", e.code, e.message_en));
+                let detail = e.detail.as_deref().unwrap_or_default();
+                self.log_line(&format!("{method:?} {} {} {detail}", e.code, e.message_en));
                 Err(self.fail(e))
             }
         }
@@ -675,16 +570,23 @@ mod tests {
     }
 
     #[test]
-    fn id_tables_follow_the_name_tables() {
+    fn one_table_gives_names_ids_and_indexes() {
         assert_eq!(PROPS.len(), PROP_IDS.len());
         assert_eq!(METHODS.len(), METHOD_IDS.len());
         for (i, (def, id)) in PROPS.iter().zip(PROP_IDS).enumerate() {
             assert_eq!(def.en, format!("{id:?}"));
-            assert_eq!(id as usize, i);
-        }
-        for (def, id) in METHODS.iter().zip(METHOD_IDS) {
-            assert_eq!(def.en, format!("{id:?}"));
+            assert_eq!(*id as usize, i);
             assert!(!def.ru.is_empty());
         }
+        for (i, (def, id)) in METHODS.iter().zip(METHOD_IDS).enumerate() {
+            assert_eq!(def.en, format!("{id:?}"));
+            assert_eq!(*id as usize, i);
+            assert!(!def.ru.is_empty());
+        }
+        let reserve = &METHODS[Method::Reserve as usize];
+        assert_eq!(reserve.ru, "ЗарезервироватьБонусы");
+        let params: Vec<&str> = reserve.params.iter().map(|p| p.name).collect();
+        assert_eq!(params, ["DocumentId", "Phone", "Amount"]);
+        assert!(PROPS[Prop::Mode as usize].writable && !PROPS[Prop::Version as usize].writable);
     }
 }

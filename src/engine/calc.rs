@@ -20,6 +20,7 @@
 //!   sum of the lines. The accrual exclusion list acts only while `noAccrualWhenPaidWithBonuses`
 //!   is on, and then only on lines that got a bonus share.
 use super::distribute::distribute_with_caps;
+use super::fiscal::{fiscal_lines_kopecks, FiscalLines};
 use super::money::{
     floor_money, mul_div_round, percent_of, pow10, round_bonus, round_money, KOPECK,
 };
@@ -93,6 +94,10 @@ pub struct CalculationLine {
     pub sum_after: Decimal,
     #[serde(with = "crate::engine::money::json_number")]
     pub bonus_accrual: Decimal,
+    /// The line as a fiscal receipt prints it: one or two groups, `price × quantity = sum`
+    /// exactly for a whole quantity, adding up to `sumAfter` ([`super::fiscal`]).
+    #[serde(default)]
+    pub fiscal_lines: FiscalLines,
 }
 
 /// Calculates discounts, bonus payment and accrual for a validated order.
@@ -242,6 +247,7 @@ pub fn calculate_in(
             discount_percent: Decimal::from_i128_with_scale(discount_percent_hundredths, 2),
             sum_after: money_of(sum_after),
             bonus_accrual: money_of(accrual),
+            fiscal_lines: fiscal_lines_kopecks(line.quantity, sum_after),
         });
     }
     let total_discount = percent_discount_sum + bonus_debit_sum;
@@ -445,7 +451,8 @@ pub fn bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
     }
 }
 
-/// The note when fewer bonuses than asked can be spent; one text for both modes.
+/// The note when a requested `bonusDebit` is capped at what may be spent: one wording for both
+/// modes (the cloud's answer gets the same note).
 pub fn message_capped(lang: Lang, requested: Decimal, allowed: Decimal) -> String {
     let (requested, allowed) = (requested.normalize(), allowed.normalize());
     lang.pick(

@@ -14,10 +14,12 @@
 //! Additions beyond that list: `money::{MAX_MONEY, KOPECK, floor_money, ceil_money,
 //! has_at_most_decimals, json_number, json_number_option}`, `LocalDateTime::{MIN, MAX}` and
 //! `Default`, `order::{MAX_LINES, MAX_QUANTITY}`, `BonusPolicy::{from_json, expiry}`,
-//! `calc::{calculate_in, value_of, most_bonuses_within, bonuses_worth}`.
+//! `calc::{calculate_in, value_of, most_bonuses_within, bonuses_worth}`, `fiscal::{fiscal_lines,
+//! fiscal_lines_kopecks, FiscalLines, FiscalGroup}` (the receipt's split of a line).
 
 pub mod calc;
 pub mod distribute;
+pub mod fiscal;
 pub mod money;
 pub mod order;
 pub mod policy;
@@ -25,6 +27,7 @@ pub mod time;
 
 pub use calc::{calculate, calculate_in, message_capped, Account, Calculation, CalculationLine};
 pub use distribute::{distribute_proportionally, distribute_with_caps, fit_to_total};
+pub use fiscal::{fiscal_lines, FiscalGroup, FiscalLines};
 pub use order::{GiftCard, Order, OrderLine};
 pub use policy::{select_policy, BonusPolicy};
 pub use time::LocalDateTime;

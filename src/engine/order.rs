@@ -8,8 +8,9 @@
 //!
 //! The derived serde implementations stay lenient (unknown keys ignored) for data the add-in
 //! stored itself; they serialize amounts as JSON numbers.
-use super::money::{exceeds, has_at_most_decimals, MAX_MONEY};
+use super::money::MAX_MONEY;
 use super::time::LocalDateTime;
+use crate::contract::{quantity_fault, Money};
 use crate::error::Error;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
@@ -22,11 +23,8 @@ use std::fmt;
 /// few thousand.
 pub const MAX_LINES: usize = 100_000;
 
-/// [`MAX_MONEY`] in whole roubles, for the fast mantissa comparison.
-const MAX_MONEY_UNITS: i128 = 1_000_000_000_000;
-
-/// The largest quantity of a line (10^9).
-pub const MAX_QUANTITY: Decimal = Decimal::from_parts(1_000_000_000, 0, 0, false, 0);
+/// The largest quantity of a line (10^9): the boundary's rule.
+pub use crate::contract::MAX_QUANTITY;
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -109,6 +107,7 @@ impl Order {
         match parsed {
             Ok(order) => {
                 order.validate()?;
+                order.check_characters()?;
                 Ok(order)
             }
             // Our own checks leave their bilingual error in `failure`; anything else is serde_json's
@@ -169,20 +168,8 @@ impl Order {
                 key,
                 line: Some((index, Some(line.line_no))),
             };
-            if line.quantity.is_sign_negative() || line.quantity.is_zero() {
-                return Err(at("quantity").error(
-                    format!(
-                        "количество должно быть больше нуля, получено {}",
-                        line.quantity
-                    ),
-                    format!("the quantity must be above zero, got {}", line.quantity),
-                ));
-            }
-            if exceeds(line.quantity, 1_000_000_000) || !fits_decimals(line.quantity, 3) {
-                return Err(at("quantity").error(
-                    format!("количество — не больше 10^9 и не больше 3 знаков после запятой, получено {}", line.quantity),
-                    format!("the quantity must be at most 10^9 with at most 3 decimals, got {}", line.quantity),
-                ));
+            if let Some((ru, en)) = quantity_fault(line.quantity) {
+                return Err(at("quantity").error(ru, en));
             }
             check_text(at("product"), &line.product, MAX_ID_CHARS)?;
             check_text(at("category"), &line.category, MAX_ID_CHARS)?;
@@ -272,6 +259,40 @@ impl Order {
         Ok(())
     }
 
+    /// No NUL or other control character in any text of the order (the boundary's text rule;
+    /// run once on 1C's input, not on every recalculation).
+    pub fn check_characters(&self) -> Result<(), Error> {
+        let top = |key: &'static str| Place { key, line: None };
+        let texts = [
+            ("documentId", &self.document_id),
+            // The phone is not here: its own rule (normalization) takes tabs as separators.
+            ("cardNumber", &self.card_number),
+            ("organization", &self.organization),
+        ];
+        for (key, text) in texts {
+            control_free(top(key), text)?;
+        }
+        if let Some(reserve) = &self.reserve_id {
+            control_free(top("reserveId"), reserve)?;
+        }
+        for coupon in &self.coupons {
+            control_free(top("coupons"), coupon)?;
+        }
+        for (index, line) in self.lines.iter().enumerate() {
+            let at = |key: &'static str| Place {
+                key,
+                line: Some((index, Some(line.line_no))),
+            };
+            control_free(at("product"), &line.product)?;
+            control_free(at("category"), &line.category)?;
+            control_free(at("name"), &line.name)?;
+        }
+        for card in &self.gift_cards {
+            control_free(top("giftCards"), &card.id)?;
+        }
+        Ok(())
+    }
+
     /// Σ line sums.
     pub fn document_sum(&self) -> Decimal {
         self.lines.iter().map(|l| l.sum).sum()
@@ -308,32 +329,22 @@ fn too_many_lines() -> Error {
     )
 }
 
-/// Cheap check first: 1C amounts almost always arrive with a scale of at most the allowed places.
-fn fits_decimals(x: Decimal, places: u32) -> bool {
-    x.scale() <= places || has_at_most_decimals(x, places)
+/// A money (or bonus) amount: the boundary's [`Money`] rule, named by its place in the order.
+fn check_amount(at: Place, value: Decimal) -> Result<(), Error> {
+    match Money::fault(value) {
+        None => Ok(()),
+        Some((ru, en)) => Err(at.error(ru, en)),
+    }
 }
 
-/// A money (or bonus) amount: 0..=10^12 with at most 2 decimals.
-fn check_amount(at: Place, value: Decimal) -> Result<(), Error> {
-    if value.is_sign_negative() && !value.is_zero() {
-        return Err(at.error(
-            format!("сумма не может быть отрицательной, получено {value}"),
-            format!("the amount cannot be negative, got {value}"),
-        ));
+fn control_free(at: Place, text: &str) -> Result<(), Error> {
+    match text.chars().find(|c| c.is_control()) {
+        None => Ok(()),
+        Some(c) => Err(at.error(
+            format!("недопустимый управляющий символ U+{:04X}", u32::from(c)),
+            format!("a control character U+{:04X} is not allowed", u32::from(c)),
+        )),
     }
-    if !fits_decimals(value, 2) {
-        return Err(at.error(
-            format!("сумма должна быть не больше чем с 2 знаками после запятой, получено {value}"),
-            format!("the amount must have at most 2 decimals, got {value}"),
-        ));
-    }
-    if exceeds(value, MAX_MONEY_UNITS) {
-        return Err(at.error(
-            format!("сумма {value} больше допустимой ({MAX_MONEY})"),
-            format!("the amount {value} exceeds the limit ({MAX_MONEY})"),
-        ));
-    }
-    Ok(())
 }
 
 /// The indexes of the first repeated `lineNo` (earlier, later), in O(n) for the usual ascending

@@ -10,6 +10,8 @@ use serde_json::Value;
 const RATE_LIMIT: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
 /// 100 years: the longest activation delay or expiry accepted.
 const MAX_DAYS: u32 = 36_500;
+/// The contract's default `reserveDays`: an abandoned order holds bonuses for a month at most.
+pub const DEFAULT_RESERVE_DAYS: u32 = 30;
 
 /// Every key of the contract's Policy table; missing keys take the defaults (percentages 0,
 /// `rate` 1, lists empty, switches off, `maxPaymentPercent` null, `expiryDays` null = never).
@@ -41,6 +43,8 @@ pub struct BonusPolicy {
     pub discount_percent: Decimal,
     pub confirm_phone_on_registration: bool,
     pub skip_confirmation_after_seconds: Option<u32>,
+    /// A reserve neither spent nor cancelled within this many days is released; `0`: never.
+    pub reserve_days: u32,
 }
 
 impl Default for BonusPolicy {
@@ -61,6 +65,7 @@ impl Default for BonusPolicy {
             discount_percent: Decimal::ZERO,
             confirm_phone_on_registration: false,
             skip_confirmation_after_seconds: None,
+            reserve_days: DEFAULT_RESERVE_DAYS,
         }
     }
 }
@@ -78,7 +83,7 @@ enum Kind {
     CountOrNull,
 }
 
-const POLICY_KEYS: [(&str, Kind); 15] = [
+const POLICY_KEYS: [(&str, Kind); 16] = [
     ("organization", Kind::Text),
     ("startDate", Kind::Date),
     ("accrualPercent", Kind::Number),
@@ -94,6 +99,7 @@ const POLICY_KEYS: [(&str, Kind); 15] = [
     ("discountPercent", Kind::Number),
     ("confirmPhoneOnRegistration", Kind::Switch),
     ("skipConfirmationAfterSeconds", Kind::CountOrNull),
+    ("reserveDays", Kind::Count),
 ];
 
 fn kind_matches(kind: Kind, value: &Value) -> bool {
@@ -218,6 +224,7 @@ impl BonusPolicy {
             ));
         }
         check_days("activationDelayDays", self.activation_delay_days)?;
+        check_days("reserveDays", self.reserve_days)?;
         if let Some(expiry) = self.expiry_days {
             check_days("expiryDays", expiry)?;
         }

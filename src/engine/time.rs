@@ -37,7 +37,7 @@ impl LocalDateTime {
     /// 9999-12-31T23:59:59, the last moment 1C can hold.
     pub const MAX: LocalDateTime = LocalDateTime(253_402_300_799);
 
-    pub fn from_unix_seconds(secs: i64) -> LocalDateTime {
+    pub const fn from_unix_seconds(secs: i64) -> LocalDateTime {
         LocalDateTime(secs)
     }
     pub fn unix_seconds(self) -> i64 {

@@ -46,6 +46,8 @@ pub enum VariantError {
     BadDate,
     /// No memory manager yet, or `AllocMemory` failed.
     NoMemory,
+    /// A string with an unpaired UTF-16 surrogate: refused, never replaced with U+FFFD.
+    LoneSurrogate,
 }
 
 impl fmt::Display for VariantError {
@@ -55,6 +57,9 @@ impl fmt::Display for VariantError {
             VariantError::BrokenValue(t) => write!(f, "broken value (vt = {t})"),
             VariantError::BadDate => f.write_str("date out of range"),
             VariantError::NoMemory => f.write_str("the platform could not allocate memory"),
+            VariantError::LoneSurrogate => {
+                f.write_str("a string with an unpaired UTF-16 surrogate")
+            }
         }
     }
 }
@@ -115,7 +120,7 @@ unsafe fn read_wstr(ptr: *const WChar, len: u32, tag: u16) -> Result<String, Var
     }
     // SAFETY: non-NULL, and the host promises `len` units behind it.
     let units = unsafe { std::slice::from_raw_parts(ptr, len as usize) };
-    Ok(String::from_utf16_lossy(units))
+    String::from_utf16(units).map_err(|_| VariantError::LoneSurrogate)
 }
 
 unsafe fn read_bytes<'a>(ptr: *const u8, len: u32, tag: u16) -> Result<&'a [u8], VariantError> {

@@ -878,7 +878,15 @@ static std::string escape(const std::string& s) {
 static std::string unescape(const std::string& s) {
     std::string out;
     for (size_t i = 0; i < s.size(); ++i) {
-        if (s[i] == '\\' && i + 1 < s.size()) {
+        if (s[i] == '\\' && s.compare(i, 2, "\\u") == 0 && i + 6 <= s.size()) {
+            // \uXXXX: one UTF-16 unit, even a lone surrogate (as a 3-byte sequence u16() reads back),
+            // so tests can pass the strings 1C can hold and UTF-8 cannot.
+            unsigned unit = (unsigned)std::strtoul(s.substr(i + 2, 4).c_str(), nullptr, 16);
+            out += char(0xe0 | (unit >> 12));
+            out += char(0x80 | ((unit >> 6) & 0x3f));
+            out += char(0x80 | (unit & 0x3f));
+            i += 5;
+        } else if (s[i] == '\\' && i + 1 < s.size()) {
             char n = s[++i];
             out += n == 't' ? '\t' : n == 'n' ? '\n' : n == 'r' ? '\r' : n;
         } else {

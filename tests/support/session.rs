@@ -16,6 +16,8 @@ pub enum Arg {
     Num(f64),
     Bool(bool),
     Empty,
+    /// A string as UTF-16 units, which may hold what a Rust string cannot (a lone surrogate).
+    Units(Vec<u16>),
 }
 
 impl From<&str> for Arg {
@@ -64,6 +66,16 @@ impl Arg {
             Arg::Num(d) => format!("d:{d:?}"),
             Arg::Bool(b) => format!("b:{}", u8::from(*b)),
             Arg::Empty => "e:".to_owned(),
+            Arg::Units(units) => {
+                let mut out = "s:".to_owned();
+                for c in char::decode_utf16(units.iter().copied()) {
+                    match c {
+                        Ok(c) => out.push_str(&escape(&c.to_string())),
+                        Err(e) => out.push_str(&format!("\\u{:04x}", e.unpaired_surrogate())),
+                    }
+                }
+                out
+            }
         }
     }
 

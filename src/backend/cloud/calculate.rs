@@ -195,6 +195,7 @@ pub fn fit(
             discount_percent: percent_of_line,
             sum_after: l.sum - discount,
             bonus_accrual: accrual[i],
+            fiscal_lines: crate::engine::fiscal_lines(l.quantity, l.sum - discount),
         });
     }
     let document_sum: Decimal = sums.iter().copied().sum();
@@ -236,6 +237,7 @@ pub fn offline(order: &Order, phone: &str, lang: Lang) -> Calculation {
             discount_percent: Decimal::ZERO,
             sum_after: l.sum,
             bonus_accrual: Decimal::ZERO,
+            fiscal_lines: crate::engine::fiscal_lines(l.quantity, l.sum),
         })
         .collect();
     let document_sum = order.document_sum();

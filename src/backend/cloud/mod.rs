@@ -42,14 +42,12 @@ use super::{
     DeliveryStatus, DocumentState, PendingError, PendingItem, PendingReport, Products,
     Registration, ReturnRequest, ReturnResult, SaleResult,
 };
-use crate::engine::money::{has_at_most_decimals, MAX_MONEY};
+use crate::contract;
 use crate::engine::{Calculation, Order};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
-use crate::phone::normalize_phone;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -107,47 +105,6 @@ pub(super) fn internal(what: &str) -> Error {
         format!("Повреждена запись отложенной операции: {what}"),
         format!("A damaged outbox record: {what}"),
     )
-}
-
-fn valid_id(id: &str, field: &str) -> Result<()> {
-    if id.trim().is_empty() || id.chars().count() > 200 || id.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            format!("Поле «{field}»: нужен идентификатор документа (1–200 символов)"),
-            format!("Field \"{field}\": a document id of 1 to 200 characters is required"),
-        ));
-    }
-    Ok(())
-}
-
-fn valid_money(x: Decimal, field: &str) -> Result<()> {
-    if x.is_sign_negative() && !x.is_zero() || x > MAX_MONEY || !has_at_most_decimals(x, 2) {
-        return Err(Error::invalid(
-            format!(
-                "Поле «{field}»: сумма от 0 с не более чем 2 знаками после запятой, получено {x}"
-            ),
-            format!("Field \"{field}\": an amount of 0 or more with at most 2 decimals, got {x}"),
-        ));
-    }
-    Ok(())
-}
-
-fn valid_card(card: &str) -> Result<String> {
-    let card = card.trim();
-    if card.chars().count() > 64 || card.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            "Номер карты: не длиннее 64 символов, без управляющих символов",
-            "Card number: at most 64 characters, no control characters",
-        ));
-    }
-    Ok(card.to_owned())
-}
-
-fn optional_phone(phone: &str) -> Result<String> {
-    if phone.trim().is_empty() {
-        Ok(String::new())
-    } else {
-        normalize_phone(phone)
-    }
 }
 
 fn no_api(what_ru: &str, what_en: &str) -> Error {
@@ -208,6 +165,12 @@ impl CloudBackend {
     }
 
     /// The budget of one 1C call.
+    /// The local time checks of 1C's dates (birth dates) are made against.
+    fn now(&self) -> crate::engine::LocalDateTime {
+        use crate::backend::Clock;
+        crate::backend::SystemClock.now()
+    }
+
     fn deadline(&self) -> Deadline {
         Deadline::after(self.timeout)
     }
@@ -351,8 +314,8 @@ fn wrong_state(document_id: &str, state: State, wanted_ru: &str, wanted_en: &str
 
 impl Backend for CloudBackend {
     fn find_customer(&self, card: &str, phone: &str) -> Result<Option<Customer>> {
-        let card = valid_card(card)?;
-        let phone = optional_phone(phone)?;
+        let card = contract::card(card)?;
+        let phone = contract::optional_phone(phone)?;
         if card.is_empty() && phone.is_empty() {
             return Err(Error::invalid(
                 "Укажите номер карты или телефон",
@@ -373,10 +336,11 @@ impl Backend for CloudBackend {
         card: &str,
         data: &CustomerData,
     ) -> Result<Registration> {
-        let phone = normalize_phone(phone)?;
-        let mut card = valid_card(card)?;
+        let phone = contract::phone(phone)?;
+        let mut card = contract::card(card)?;
+        contract::check_customer_data(data, self.now())?;
         if card.is_empty() {
-            card = valid_card(data.card_number.as_deref().unwrap_or(""))?;
+            card = contract::card(data.card_number.as_deref().unwrap_or(""))?;
         }
         let dl = self.deadline();
         if let Some(c) = self.get_customer(&dl, "phone", &phone)? {
@@ -440,7 +404,8 @@ impl Backend for CloudBackend {
     }
 
     fn update_customer(&self, phone: &str, data: &CustomerData) -> Result<Customer> {
-        let phone = normalize_phone(phone)?;
+        let phone = contract::phone(phone)?;
+        contract::check_customer_data(data, self.now())?;
         let dl = self.deadline();
         let current = self.require(&dl, "", &phone)?;
         let differs =
@@ -491,14 +456,8 @@ impl Backend for CloudBackend {
     }
 
     fn bind_card(&self, phone: &str, card: &str) -> Result<Customer> {
-        let phone = normalize_phone(phone)?;
-        let card = valid_card(card)?;
-        if card.is_empty() {
-            return Err(Error::invalid(
-                "Не указан номер карты",
-                "No card number given",
-            ));
-        }
+        let phone = contract::phone(phone)?;
+        let card = contract::required_card(card)?;
         let dl = self.deadline();
         let current = self.require(&dl, "", &phone)?;
         if current.card_number == card {
@@ -511,7 +470,7 @@ impl Backend for CloudBackend {
     }
 
     fn send_code(&self, phone: &str) -> Result<()> {
-        let phone = normalize_phone(phone)?;
+        let phone = contract::phone(phone)?;
         let dl = self.deadline();
         let path = format!("customer/{}/sendCode", segment(&phone));
         let r = self
@@ -523,7 +482,7 @@ impl Backend for CloudBackend {
     }
 
     fn check_code(&self, phone: &str, code: &str) -> Result<bool> {
-        let phone = normalize_phone(phone)?;
+        let phone = contract::phone(phone)?;
         let code = code.trim();
         if code.is_empty() || code.len() > 32 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
             return Ok(false);
@@ -539,14 +498,9 @@ impl Backend for CloudBackend {
     }
 
     fn calculate_in(&self, order: &Order, lang: Lang) -> Result<Calculation> {
-        order.validate()?;
-        if !order.document_id.is_empty() {
-            valid_id(&order.document_id, "documentId")?;
-        }
-        let card = valid_card(&order.card_number)?;
-        let phone = optional_phone(&order.phone)?;
+        let mut order = contract::check_order(order.clone())?;
+        let (card, phone) = (order.card_number.clone(), order.phone.clone());
         let dl = self.deadline();
-        let mut order = order.clone();
         let answered = self.require_api(&dl, &card, &phone).and_then(|found| {
             let customer = found.to_customer(&phone);
             order.phone = customer.phone.clone();
@@ -600,9 +554,9 @@ impl Backend for CloudBackend {
     }
 
     fn reserve(&self, document_id: &str, phone: &str, amount: Decimal) -> Result<()> {
-        valid_id(document_id, "DocumentId")?;
-        let phone = normalize_phone(phone)?;
-        valid_money(amount, "Amount")?;
+        let document_id = &contract::document_id(document_id, "DocumentId")?;
+        let phone = contract::phone(phone)?;
+        let amount = contract::Money::new(amount, "Amount")?.value();
         let dl = self.deadline();
         let held = self.api.reserve_held(&dl, &phone, document_id)?;
         let difference = amount - held;
@@ -623,7 +577,7 @@ impl Backend for CloudBackend {
     }
 
     fn cancel_reserve(&self, document_id: &str) -> Result<()> {
-        valid_id(document_id, "DocumentId")?;
+        let document_id = &contract::document_id(document_id, "DocumentId")?;
         let dl = self.deadline();
         self.api.reserve_release(&dl, document_id)?;
         let journal = self.journal();
@@ -644,24 +598,16 @@ impl Backend for CloudBackend {
     }
 
     fn fix_sale(&self, sale: &Order) -> Result<SaleResult> {
-        valid_id(&sale.document_id, "documentId")?;
+        let document_id = contract::document_id(&sale.document_id, "documentId")?;
         let dl = self.deadline();
-        if let Some(row) = self.outbox.get(Kind::Sale, &sale.document_id)? {
+        if let Some(row) = self.outbox.get(Kind::Sale, &document_id)? {
             if row.state != State::Failed {
                 return self.report_sale(&dl, row.seq);
             }
         }
-        sale.validate()?;
-        if let Some(r) = sale.reserve_id.as_deref().filter(|r| !r.is_empty()) {
-            valid_id(r, "reserveId")?;
-        }
+        let mut sale = contract::check_order(sale.clone())?;
         let spend = sale.bonus_debit.unwrap_or_default();
-        valid_money(spend, "bonusDebit")?;
-        let card = valid_card(&sale.card_number)?;
-        let phone = optional_phone(&sale.phone)?;
-        let mut sale = sale.clone();
-        sale.phone = phone.clone();
-        sale.card_number = card.clone();
+        let (card, phone) = (sale.card_number.clone(), sale.phone.clone());
         sale.bonus_debit = Some(spend);
         sale.use_bonuses = spend > Decimal::ZERO;
         let date = sale.date.unwrap_or_else(|| {
@@ -723,40 +669,11 @@ impl Backend for CloudBackend {
     }
 
     fn return_sale(&self, request: &ReturnRequest) -> Result<ReturnResult> {
-        valid_id(&request.return_id, "returnId")?;
-        valid_id(&request.document_id, "documentId")?;
+        let request = &contract::check_return(request.clone())?;
         let dl = self.deadline();
         if let Some(row) = self.outbox.get(Kind::Return, &request.return_id)? {
             if row.state != State::Failed {
                 return self.report_return(&dl, row.seq);
-            }
-        }
-        if request.lines.is_empty() || request.lines.len() > 10_000 {
-            return Err(Error::invalid(
-                "Возврат: нужны строки (от 1 до 10000)",
-                "Return: 1 to 10000 lines are required",
-            ));
-        }
-        let mut seen = HashSet::new();
-        for l in &request.lines {
-            if !seen.insert(l.line_no) {
-                return Err(Error::invalid(
-                    format!("Возврат: строка {} указана дважды", l.line_no),
-                    format!("Return: line {} is given twice", l.line_no),
-                ));
-            }
-            valid_money(l.sum, "sum")?;
-            if l.quantity <= Decimal::ZERO || !has_at_most_decimals(l.quantity, 3) {
-                return Err(Error::invalid(
-                    format!(
-                        "Возврат: количество строки {} должно быть больше нуля",
-                        l.line_no
-                    ),
-                    format!(
-                        "Return: the quantity of line {} must be above zero",
-                        l.line_no
-                    ),
-                ));
             }
         }
         let sale_plan = self
@@ -816,7 +733,7 @@ impl Backend for CloudBackend {
     }
 
     fn bonus_info(&self, document_id: &str) -> Result<BonusInfo> {
-        valid_id(document_id, "DocumentId")?;
+        let document_id = &contract::document_id(document_id, "DocumentId")?;
         self.journal().bonus_info(document_id).ok_or_else(|| {
             Error::new(
                 ErrorCode::NotFound,
@@ -831,21 +748,8 @@ impl Backend for CloudBackend {
         products: &Products,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize> {
-        let mut seen = HashSet::new();
-        for p in &products.items {
-            if p.id.trim().is_empty() || p.id.chars().count() > 100 || !seen.insert(p.id.trim()) {
-                return Err(Error::invalid(
-                    format!(
-                        "Номенклатура: пустой, слишком длинный или повторяющийся код «{}»",
-                        p.id.chars().take(40).collect::<String>()
-                    ),
-                    format!(
-                        "Products: an empty, too long or repeated id \"{}\"",
-                        p.id.chars().take(40).collect::<String>()
-                    ),
-                ));
-            }
-        }
+        let mut products = products.clone();
+        contract::check_products(&mut products)?;
         let store = if products.store.trim().is_empty() {
             self.store.clone()
         } else {

@@ -6,7 +6,6 @@ use super::units::from_cents;
 use crate::backend::{customer_not_found, Customer, CustomerData};
 use crate::engine::LocalDateTime;
 use crate::error::{Error, Result};
-use crate::phone::normalize_phone;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -96,99 +95,6 @@ pub(crate) fn find(conn: &Connection, card: &str, phone: &str) -> Result<Option<
 /// The customer an order names (card first, then phone), or the unknown-customer refusal.
 pub(crate) fn require(conn: &Connection, card: &str, phone: &str) -> Result<CustomerRow> {
     find(conn, card, phone)?.ok_or_else(|| customer_not_found(card, phone))
-}
-
-/// A phone from the caller: empty stays empty, anything else must normalize.
-pub(crate) fn optional_phone(phone: &str) -> Result<String> {
-    if phone.trim().is_empty() {
-        Ok(String::new())
-    } else {
-        normalize_phone(phone)
-    }
-}
-
-/// A card number from the caller: letters, digits and dashes, at most 64; empty = none.
-pub(crate) fn valid_card(card: &str) -> Result<String> {
-    let card = card.trim();
-    let ok =
-        card.chars().count() <= 64 && card.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if ok {
-        Ok(card.to_string())
-    } else {
-        let shown: String = card.chars().take(40).collect();
-        Err(Error::invalid(
-            format!("Некорректный номер карты: «{shown}» (латинские буквы, цифры, дефис; до 64 символов)"),
-            format!("Invalid card number: \"{shown}\" (Latin letters, digits, dashes; up to 64)"),
-        ))
-    }
-}
-
-fn text_field(value: &Option<String>, field: &str, max: usize) -> Result<()> {
-    if let Some(v) = value {
-        if v.chars().count() > max || v.chars().any(char::is_control) {
-            return Err(Error::invalid(
-                format!("Поле «{field}»: не длиннее {max} символов, без управляющих символов"),
-                format!("Field \"{field}\": at most {max} characters, no control characters"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// 1900-01-01T00:00:00 in local seconds.
-const EARLIEST_BIRTH: i64 = -2_208_988_800;
-
-/// Checks every key of `data` before anything is written.
-pub(crate) fn validate_data(data: &CustomerData, now: LocalDateTime) -> Result<()> {
-    if let Some(card) = &data.card_number {
-        valid_card(card)?;
-    }
-    text_field(&data.card_name, "cardName", 100)?;
-    text_field(&data.holder, "holder", 300)?;
-    text_field(&data.first_name, "firstName", 100)?;
-    text_field(&data.last_name, "lastName", 100)?;
-    text_field(&data.middle_name, "middleName", 100)?;
-    text_field(&data.email, "email", 254)?;
-    if let Some(email) = &data.email {
-        let e = email.trim();
-        if !e.is_empty() && (!e.contains('@') || e.contains(char::is_whitespace)) {
-            return Err(Error::invalid(
-                format!(
-                    "Некорректный адрес почты: «{}»",
-                    e.chars().take(60).collect::<String>()
-                ),
-                format!(
-                    "Invalid e-mail: \"{}\"",
-                    e.chars().take(60).collect::<String>()
-                ),
-            ));
-        }
-    }
-    if let Some(g) = &data.gender {
-        if !matches!(g.trim(), "" | "male" | "female") {
-            return Err(Error::invalid(
-                "Поле «gender»: ожидается \"male\", \"female\" или \"\"",
-                "Field \"gender\": expected \"male\", \"female\" or \"\"",
-            ));
-        }
-    }
-    if let Some(b) = data.birth_date {
-        if b.unix_seconds() < EARLIEST_BIRTH || b > now {
-            return Err(Error::invalid(
-                "Поле «birthDate»: дата рождения не раньше 1900 года и не в будущем",
-                "Field \"birthDate\": a birth date from 1900 up to today",
-            ));
-        }
-    }
-    if let Some(p) = data.discount_percent {
-        if p < Decimal::ZERO || p > Decimal::ONE_HUNDRED || p.normalize().scale() > 2 {
-            return Err(Error::invalid(
-                format!("Поле «discountPercent»: от 0 до 100, до 2 знаков, получено {p}"),
-                format!("Field \"discountPercent\": 0 to 100 with at most 2 decimals, got {p}"),
-            ));
-        }
-    }
-    Ok(())
 }
 
 /// The card must not belong to someone else.

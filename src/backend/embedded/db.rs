@@ -11,13 +11,11 @@ use std::time::Duration;
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(crate) fn open(path: &Path, durability: Durability) -> Result<Connection> {
-    let conn = Connection::open(path).map_err(|e| {
-        Error::new(
-            ErrorCode::NotConfigured,
-            format!("Не удалось открыть базу бонусов {}: {e}", path.display()),
-            format!("Could not open the bonus database {}: {e}", path.display()),
-        )
-    })?;
+    open_unlocated(path, durability).map_err(|e| locate(e, path))
+}
+
+fn open_unlocated(path: &Path, durability: Durability) -> Result<Connection> {
+    let conn = Connection::open(path).map_err(|e| unusable_storage().with_detail(e.to_string()))?;
     conn.busy_timeout(BUSY_TIMEOUT).map_err(db_error)?;
     let mode: String = conn
         .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
@@ -48,10 +46,14 @@ pub(crate) fn write<T>(
     conn: &Connection,
     work: impl FnOnce(&Transaction) -> Result<T>,
 ) -> Result<T> {
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(db_error)?;
-    let out = work(&tx)?;
-    tx.commit().map_err(db_error)?;
-    Ok(out)
+    let run = || {
+        let tx =
+            Transaction::new_unchecked(conn, TransactionBehavior::Immediate).map_err(db_error)?;
+        let out = work(&tx)?;
+        tx.commit().map_err(db_error)?;
+        Ok(out)
+    };
+    run().map_err(|e| located_in(e, conn))
 }
 
 /// Runs `work` in a read transaction: one consistent snapshot across several queries.
@@ -59,19 +61,72 @@ pub(crate) fn read<T>(
     conn: &Connection,
     work: impl FnOnce(&Transaction) -> Result<T>,
 ) -> Result<T> {
-    let tx = Transaction::new_unchecked(conn, TransactionBehavior::Deferred).map_err(db_error)?;
-    let out = work(&tx)?;
-    tx.commit().map_err(db_error)?;
-    Ok(out)
+    let run = || {
+        let tx =
+            Transaction::new_unchecked(conn, TransactionBehavior::Deferred).map_err(db_error)?;
+        let out = work(&tx)?;
+        tx.commit().map_err(db_error)?;
+        Ok(out)
+    };
+    run().map_err(|e| located_in(e, conn))
 }
 
-/// A storage failure: the database file could not be read or written.
+/// The data folder cannot hold the database (read-only, full, missing, no permission): the
+/// 1C administrator has to act, so NOT_CONFIGURED; the path is added by [`locate`].
+fn unusable_storage() -> Error {
+    Error::new(ErrorCode::NotConfigured, STORAGE_RU, STORAGE_EN)
+}
+
+const STORAGE_RU: &str = "База бонусов недоступна для записи: каталог данных только для чтения, переполнен или отсутствует";
+const STORAGE_EN: &str =
+    "The bonus database cannot be written: the data folder is read-only, full or missing";
+
+/// Names the file and what to do in a storage failure.
+fn locate(mut e: Error, path: &Path) -> Error {
+    if e.code == ErrorCode::NotConfigured && e.message_en == STORAGE_EN {
+        e.message_ru = format!(
+            "{STORAGE_RU} ({}). Укажите в свойстве КаталогДанных папку на локальном диске, доступную пользователю 1С на запись, и проверьте свободное место",
+            path.display()
+        );
+        e.message_en = format!(
+            "{STORAGE_EN} ({}). Set DataDirectory to a folder on a local disk the 1C user can write to, and check the free space",
+            path.display()
+        );
+    }
+    e
+}
+
+fn located_in(e: Error, conn: &Connection) -> Error {
+    match conn.path() {
+        Some(path) => locate(e, Path::new(path)),
+        None => e,
+    }
+}
+
+/// A failure of the database: a storage problem (see [`unusable_storage`]) or SERVER with a
+/// message free of SQLite's own text, which goes to the log as the detail.
 pub(crate) fn db_error(e: rusqlite::Error) -> Error {
-    Error::new(
-        ErrorCode::Server,
-        format!("Ошибка базы бонусов: {e}"),
-        format!("Bonus database error: {e}"),
-    )
+    use rusqlite::ErrorCode as Sqlite;
+    let storage = matches!(
+        e.sqlite_error_code(),
+        Some(
+            Sqlite::ReadOnly
+                | Sqlite::CannotOpen
+                | Sqlite::DiskFull
+                | Sqlite::PermissionDenied
+                | Sqlite::SystemIoFailure
+        )
+    );
+    let error = if storage {
+        unusable_storage()
+    } else {
+        Error::new(
+            ErrorCode::Server,
+            "Ошибка базы бонусов (подробности в журнале компоненты)",
+            "Bonus database error (details in the add-in's log)",
+        )
+    };
+    error.with_detail(e.to_string())
 }
 
 /// Stored data that does not parse: a bug or a damaged file.

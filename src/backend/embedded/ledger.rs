@@ -2,7 +2,7 @@
 //! and the balances derived from it. Amounts are hundredths of a bonus.
 //!
 //! Rules:
-//! * spendable = Σ remaining of active, unexpired credits − held reserves − debt;
+//! * spendable = Σ remaining of active, unexpired credits − live reserves − debt;
 //! * a spend consumes active, unexpired credits, earliest expiry first (never-expiring last);
 //! * a reversal (a returned purchase's accrual) first takes back that purchase's own credit, then
 //!   any other unexpired credit (active or not, earliest expiry first); what no credit covers stays
@@ -52,12 +52,17 @@ pub(crate) fn balances(
         .db()?
         .query_row(params![customer_id], |r| r.get(0))
         .db()?;
+    // Only live reserves hold bonuses: one older than `reserveDays` counts as released even
+    // before a write gets round to releasing it (reserves::release_expired).
+    let cutoff = super::policies::reserve_cutoff(conn, now)?.unwrap_or(i64::MIN);
     let mut reserved = 0;
     let mut stmt = conn
-        .prepare_cached("SELECT document_id, amount FROM reserves WHERE customer_id = ?1")
+        .prepare_cached(
+            "SELECT document_id, amount FROM reserves WHERE customer_id = ?1 AND created_at > ?2",
+        )
         .db()?;
     let rows = stmt
-        .query_map(params![customer_id], |r| {
+        .query_map(params![customer_id, cutoff], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
         })
         .db()?;

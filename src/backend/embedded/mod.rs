@@ -33,10 +33,10 @@ use super::{
     LogFileSms, Products, Registration, ReturnRequest, ReturnResult, SaleResult, SmsSender,
     SystemClock,
 };
+use crate::contract;
 use crate::engine::{BonusPolicy, Calculation, LocalDateTime, Order};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
-use crate::phone::normalize_phone;
 use rusqlite::{Connection, Transaction};
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -128,11 +128,11 @@ impl EmbeddedBackend {
             Error::new(
                 ErrorCode::NotConfigured,
                 format!(
-                    "Не удалось создать каталог данных {}: {e}",
+                    "Не удалось создать каталог данных {} ({e}). Укажите в свойстве КаталогДанных папку на локальном диске, доступную пользователю 1С на запись",
                     data_dir.display()
                 ),
                 format!(
-                    "Could not create the data directory {}: {e}",
+                    "Could not create the data directory {} ({e}). Set DataDirectory to a folder on a local disk the 1C user can write to",
                     data_dir.display()
                 ),
             )
@@ -189,14 +189,10 @@ impl EmbeddedBackend {
     }
 }
 
-fn required_phone(phone: &str) -> Result<String> {
-    normalize_phone(phone)
-}
-
 impl Backend for EmbeddedBackend {
     fn find_customer(&self, card: &str, phone: &str) -> Result<Option<Customer>> {
-        let card = customers::valid_card(card)?;
-        let phone = customers::optional_phone(phone)?;
+        let card = contract::card(card)?;
+        let phone = contract::optional_phone(phone)?;
         let conn = self.conn();
         db::read(&conn, |tx| {
             customers::find(tx, &card, &phone)?
@@ -211,11 +207,11 @@ impl Backend for EmbeddedBackend {
         card: &str,
         data: &CustomerData,
     ) -> Result<Registration> {
-        let phone = required_phone(phone)?;
-        let mut card = customers::valid_card(card)?;
-        customers::validate_data(data, self.now())?;
+        let phone = contract::phone(phone)?;
+        let mut card = contract::card(card)?;
+        contract::check_customer_data(data, self.now())?;
         if card.is_empty() {
-            card = customers::valid_card(data.card_number.as_deref().unwrap_or(""))?;
+            card = contract::card(data.card_number.as_deref().unwrap_or(""))?;
         }
         let conn = self.conn();
         let outcome = db::write(&conn, |tx| {
@@ -233,8 +229,8 @@ impl Backend for EmbeddedBackend {
     }
 
     fn update_customer(&self, phone: &str, data: &CustomerData) -> Result<Customer> {
-        let phone = required_phone(phone)?;
-        customers::validate_data(data, self.now())?;
+        let phone = contract::phone(phone)?;
+        contract::check_customer_data(data, self.now())?;
         let conn = self.conn();
         db::write(&conn, |tx| {
             let row =
@@ -248,14 +244,8 @@ impl Backend for EmbeddedBackend {
     }
 
     fn bind_card(&self, phone: &str, card: &str) -> Result<Customer> {
-        let phone = required_phone(phone)?;
-        let card = customers::valid_card(card)?;
-        if card.is_empty() {
-            return Err(Error::invalid(
-                "Не указан номер карты",
-                "No card number given",
-            ));
-        }
+        let phone = contract::phone(phone)?;
+        let card = contract::required_card(card)?;
         let conn = self.conn();
         db::write(&conn, |tx| {
             let row =
@@ -271,7 +261,7 @@ impl Backend for EmbeddedBackend {
     }
 
     fn send_code(&self, phone: &str) -> Result<()> {
-        let phone = required_phone(phone)?;
+        let phone = contract::phone(phone)?;
         let code = codes::random_code();
         let now = self.now().unix_seconds();
         {
@@ -284,7 +274,7 @@ impl Backend for EmbeddedBackend {
     }
 
     fn check_code(&self, phone: &str, code: &str) -> Result<bool> {
-        let phone = required_phone(phone)?;
+        let phone = contract::phone(phone)?;
         let code = code.trim();
         if !codes::well_formed(code) {
             return Ok(false);
@@ -301,33 +291,43 @@ impl Backend for EmbeddedBackend {
     }
 
     fn calculate_in(&self, order: &Order, lang: Lang) -> Result<Calculation> {
+        let order = contract::check_order(order.clone())?;
         let conn = self.conn();
         let now = self.now();
+        let has_document = !order.document_id.is_empty();
         let calculate = |tx: &Transaction| sales::calculate(tx, order, now, &self.settings, lang);
-        if order.document_id.is_empty() {
+        if !has_document {
             db::read(&conn, calculate)
         } else {
-            db::write(&conn, calculate)
+            db::write(&conn, |tx| {
+                reserves::release_expired(tx, now)?;
+                calculate(tx)
+            })
         }
     }
 
     fn reserve(&self, document_id: &str, phone: &str, amount: Decimal) -> Result<()> {
-        sales::valid_document_id(document_id, "DocumentId")?;
-        let phone = required_phone(phone)?;
-        let amount = units::input_cents(amount, "Amount")?;
+        let document_id = contract::document_id(document_id, "DocumentId")?;
+        let phone = contract::phone(phone)?;
+        let amount = contract::Money::new(amount, "Amount")?.kopecks();
         let conn = self.conn();
         db::write(&conn, |tx| {
-            reserves::reserve(tx, document_id, &phone, amount, self.now(), &self.settings)
+            reserves::release_expired(tx, self.now())?;
+            reserves::reserve(tx, &document_id, &phone, amount, self.now(), &self.settings)
         })
     }
 
     fn cancel_reserve(&self, document_id: &str) -> Result<()> {
-        sales::valid_document_id(document_id, "DocumentId")?;
+        let document_id = contract::document_id(document_id, "DocumentId")?;
         let conn = self.conn();
-        db::write(&conn, |tx| reserves::cancel(tx, document_id, self.now()))
+        db::write(&conn, |tx| {
+            reserves::release_expired(tx, self.now())?;
+            reserves::cancel(tx, &document_id, self.now())
+        })
     }
 
     fn fix_sale(&self, sale: &Order) -> Result<SaleResult> {
+        let sale = contract::check_order(sale.clone())?;
         if !sale.gift_cards.is_empty() {
             return Err(Error::new(
                 ErrorCode::NotConfigured,
@@ -337,22 +337,21 @@ impl Backend for EmbeddedBackend {
         }
         let conn = self.conn();
         db::write(&conn, |tx| {
+            reserves::release_expired(tx, self.now())?;
             sales::fix_sale(tx, sale, self.now(), &self.settings)
         })
     }
 
     fn return_sale(&self, request: &ReturnRequest) -> Result<ReturnResult> {
-        let valid = returns::validate(request)?;
+        let request = contract::check_return(request.clone())?;
         let conn = self.conn();
-        db::write(&conn, |tx| {
-            returns::return_sale(tx, request, &valid, self.now())
-        })
+        db::write(&conn, |tx| returns::return_sale(tx, &request, self.now()))
     }
 
     fn bonus_info(&self, document_id: &str) -> Result<BonusInfo> {
-        sales::valid_document_id(document_id, "DocumentId")?;
+        let document_id = contract::document_id(document_id, "DocumentId")?;
         let conn = self.conn();
-        db::read(&conn, |tx| journal::info(tx, document_id))
+        db::read(&conn, |tx| journal::info(tx, &document_id))
     }
 
     fn upload_products(
@@ -360,10 +359,11 @@ impl Backend for EmbeddedBackend {
         products: &Products,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize> {
-        products::validate(products)?;
+        let mut products = products.clone();
+        contract::check_products(&mut products)?;
         let now = self.now().unix_seconds();
         let conn = self.conn();
-        db::write(&conn, |tx| products::store(tx, products, now, progress))
+        db::write(&conn, |tx| products::store(tx, &products, now, progress))
     }
 
     fn check_connection_in(&self, _lang: Lang) -> Result<ConnectionInfo> {

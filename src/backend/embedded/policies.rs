@@ -30,6 +30,13 @@ pub(crate) fn applying(
         .unwrap_or_default())
 }
 
+/// The moment up to which a reserve made then has expired at `now` (the general policy's
+/// `reserveDays`; reserves carry no organization), or `None` when reserves never expire.
+pub(crate) fn reserve_cutoff(conn: &Connection, now: i64) -> Result<Option<i64>> {
+    let days = applying(conn, "", LocalDateTime::from_unix_seconds(now))?.reserve_days;
+    Ok((days > 0).then(|| now - i64::from(days) * 86_400))
+}
+
 /// Adds the policy or replaces the one with the same organization and start date.
 pub(crate) fn put(conn: &Connection, policy: &BonusPolicy) -> Result<()> {
     if policy.organization.chars().count() > 200 {

@@ -2,51 +2,12 @@
 
 use super::db::SqlResult;
 use crate::backend::Products;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use rusqlite::{params, Connection};
 
 /// Rows written between two progress reports.
 pub(crate) const BATCH: usize = 500;
-/// More than any real catalogue; keeps one call's work bounded.
-const MAX_ITEMS: usize = 1_000_000;
-
-fn field(value: &str, key: &str, index: usize, max: usize, required: bool) -> Result<()> {
-    let bad = (required && value.trim().is_empty())
-        || value.chars().count() > max
-        || value.chars().any(char::is_control);
-    if bad {
-        return Err(Error::invalid(
-            format!(
-                "Номенклатура, элемент {}: поле «{key}» обязательно/не длиннее {max} символов",
-                index + 1
-            ),
-            format!(
-                "Products, item {}: field \"{key}\" is required/at most {max} characters",
-                index + 1
-            ),
-        ));
-    }
-    Ok(())
-}
-
-pub(crate) fn validate(products: &Products) -> Result<()> {
-    if products.items.len() > MAX_ITEMS {
-        return Err(Error::invalid(
-            format!("Слишком много номенклатуры за один вызов (больше {MAX_ITEMS})"),
-            format!("Too many products in one call (over {MAX_ITEMS})"),
-        ));
-    }
-    field(&products.store, "store", 0, 200, false)?;
-    for (i, item) in products.items.iter().enumerate() {
-        field(&item.id, "id", i, 100, true)?;
-        field(&item.parent_id, "parentId", i, 100, false)?;
-        field(&item.name, "name", i, 500, false)?;
-        field(&item.article, "article", i, 100, false)?;
-    }
-    Ok(())
-}
-
-/// Upserts the validated items, reporting progress after each batch.
+/// Upserts the items (checked by the boundary: ids trimmed and unique), reporting progress after each batch.
 pub(crate) fn store(
     conn: &Connection,
     products: &Products,
@@ -67,8 +28,8 @@ pub(crate) fn store(
     for (done, chunk) in products.items.chunks(BATCH).enumerate() {
         for item in chunk {
             stmt.execute(params![
-                item.id.trim(),
-                item.parent_id.trim(),
+                item.id,
+                item.parent_id,
                 item.name,
                 item.is_group,
                 item.article,

@@ -52,6 +52,47 @@ pub(crate) fn reserve(
     journal::record_reserve(conn, doc, customer.id, amount, now_s)
 }
 
+/// Releases every reserve older than the policy's `reserveDays`: each is kept in
+/// `released_reserves` (the audit trail of what was held, by whom and when it lapsed) and its
+/// document goes back to its calculation, as after CancelReserve. Run at the start of the writes
+/// that touch reserves; reads already ignore such reserves ([`ledger::balances`]).
+pub(crate) fn release_expired(conn: &Connection, now: LocalDateTime) -> Result<()> {
+    let now_s = now.unix_seconds();
+    let Some(cutoff) = policies::reserve_cutoff(conn, now_s)? else {
+        return Ok(());
+    };
+    let expired: Vec<String> = conn
+        .prepare_cached("SELECT document_id FROM reserves WHERE created_at <= ?1")
+        .db()?
+        .query_map(params![cutoff], |r| r.get(0))
+        .db()?
+        .collect::<rusqlite::Result<_>>()
+        .db()?;
+    for doc in expired {
+        conn.prepare_cached(
+            "INSERT INTO released_reserves (document_id, customer_id, amount, created_at, released_at)
+             SELECT document_id, customer_id, amount, created_at, ?2 FROM reserves WHERE document_id = ?1",
+        )
+        .db()?
+        .execute(params![doc, now_s])
+        .db()?;
+        conn.prepare_cached("DELETE FROM reserves WHERE document_id = ?1")
+            .db()?
+            .execute(params![doc])
+            .db()?;
+        journal::record_cancel(conn, &doc, now_s)?;
+    }
+    Ok(())
+}
+
+/// Whether a reserve of this document was released for its age.
+pub(crate) fn was_released(conn: &Connection, doc: &str) -> Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM released_reserves WHERE document_id = ?1 LIMIT 1")
+        .db()?
+        .exists(params![doc])
+        .db()
+}
+
 /// Releases the document's reserve; nothing to release is fine.
 pub(crate) fn cancel(conn: &Connection, doc: &str, now: LocalDateTime) -> Result<()> {
     conn.prepare_cached("DELETE FROM reserves WHERE document_id = ?1")

@@ -6,45 +6,28 @@
 //! checked against the line's paid sum (also cumulatively) and lowers `purchasesTotal`.
 
 use super::db::{corrupt, SqlResult};
-use super::sales::valid_document_id;
-use super::units::{from_cents, input_cents, input_millis, proportion};
+use super::units::{from_cents, input_millis, proportion};
 use super::{customers, journal, ledger, policies};
 use crate::backend::{DeliveryStatus, ReturnRequest, ReturnResult};
+use crate::contract::Money;
 use crate::engine::LocalDateTime;
 use crate::error::{Error, ErrorCode, Result};
 use rusqlite::{params, Connection, OptionalExtension};
-use std::collections::HashSet;
 
-/// The request in hundredths / thousandths, checked for shape.
-pub(crate) struct ValidReturn {
-    lines: Vec<(u32, i64, i64)>,
-}
-
-pub(crate) fn validate(request: &ReturnRequest) -> Result<ValidReturn> {
-    valid_document_id(&request.return_id, "returnId")?;
-    valid_document_id(&request.document_id, "documentId")?;
-    if request.lines.is_empty() || request.lines.len() > 10_000 {
-        return Err(Error::invalid(
-            "Возврат: нужны строки (от 1 до 10000)",
-            "Return: 1 to 10000 lines are required",
-        ));
-    }
-    let mut seen = HashSet::new();
-    let mut lines = Vec::with_capacity(request.lines.len());
-    for l in &request.lines {
-        if !seen.insert(l.line_no) {
-            return Err(Error::invalid(
-                format!("Возврат: строка {} указана дважды", l.line_no),
-                format!("Return: line {} is given twice", l.line_no),
-            ));
-        }
-        lines.push((
-            l.line_no,
-            input_millis(l.quantity, "quantity")?,
-            input_cents(l.sum, "sum")?,
-        ));
-    }
-    Ok(ValidReturn { lines })
+/// The lines of a Return the boundary checked ([`contract::check_return`]), in hundredths /
+/// thousandths.
+fn lines_of(request: &ReturnRequest) -> Result<Vec<(u32, i64, i64)>> {
+    request
+        .lines
+        .iter()
+        .map(|l| {
+            Ok((
+                l.line_no,
+                input_millis(l.quantity, "quantity")?,
+                Money::new(l.sum, "sum")?.kopecks(),
+            ))
+        })
+        .collect()
 }
 
 struct LineState {
@@ -68,9 +51,9 @@ fn too_much(line_no: u32) -> Error {
 pub(crate) fn return_sale(
     conn: &Connection,
     request: &ReturnRequest,
-    valid: &ValidReturn,
     now: LocalDateTime,
 ) -> Result<ReturnResult> {
+    let lines = lines_of(request)?;
     let now_s = now.unix_seconds();
     let rid = request.return_id.as_str();
     let doc = request.document_id.as_str();
@@ -111,9 +94,9 @@ pub(crate) fn return_sale(
         .db()?;
 
     // Every line checked and every amount computed before the first write.
-    let mut updates = Vec::with_capacity(valid.lines.len());
+    let mut updates = Vec::with_capacity(lines.len());
     let (mut reversed, mut restored, mut money) = (0i64, 0i64, 0i64);
-    for &(line_no, quantity, sum) in &valid.lines {
+    for &(line_no, quantity, sum) in &lines {
         let st: Option<LineState> = conn
             .prepare_cached(
                 "SELECT quantity, sum_after, bonus_debit, bonus_accrual, returned_quantity, returned_sum,

@@ -3,9 +3,10 @@
 
 use super::customers::{self, CustomerRow};
 use super::db::{corrupt, SqlResult};
-use super::units::{engine_cents, from_cents, input_cents};
+use super::units::{engine_cents, from_cents};
 use super::{codes, journal, ledger, policies, Settings};
 use crate::backend::{DeliveryStatus, SaleResult};
+use crate::contract::{self, Money};
 use crate::engine::money::round_money;
 use crate::engine::{
     self, distribute_proportionally, Account, BonusPolicy, Calculation, LocalDateTime, Order,
@@ -15,41 +16,13 @@ use crate::i18n::Lang;
 use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
 
-/// Lines in one document: far more than any receipt, small enough to bound the work.
-const MAX_LINES: usize = 10_000;
-
-/// A document id from the caller: non-empty, at most 200 characters, no control characters.
-pub(crate) fn valid_document_id(id: &str, field: &str) -> Result<()> {
-    if id.trim().is_empty() || id.chars().count() > 200 || id.chars().any(char::is_control) {
-        return Err(Error::invalid(
-            format!("Поле «{field}»: нужен идентификатор документа (1–200 символов)"),
-            format!("Field \"{field}\": a document id of 1 to 200 characters is required"),
-        ));
-    }
-    Ok(())
-}
-
-/// Validates an order and resolves its customer; the copy has the phone normalized and the date set.
-fn prepare(conn: &Connection, order: &Order, now: LocalDateTime) -> Result<(Order, CustomerRow)> {
-    order.validate()?;
-    if order.lines.len() > MAX_LINES {
-        return Err(Error::invalid(
-            format!("Слишком много строк в документе (больше {MAX_LINES})"),
-            format!("Too many lines in one document (over {MAX_LINES})"),
-        ));
-    }
-    if !order.document_id.is_empty() {
-        valid_document_id(&order.document_id, "documentId")?;
-    }
-    if order.organization.chars().count() > 200 {
-        return Err(Error::invalid(
-            "Поле «organization»: не длиннее 200 символов",
-            "Field \"organization\": at most 200 characters",
-        ));
-    }
-    let mut order = order.clone();
-    order.phone = customers::optional_phone(&order.phone)?;
-    order.card_number = customers::valid_card(&order.card_number)?;
+/// Resolves the customer of an order the boundary checked ([`contract::check_order`]) and sets
+/// its date (now when none).
+fn prepare(
+    conn: &Connection,
+    mut order: Order,
+    now: LocalDateTime,
+) -> Result<(Order, CustomerRow)> {
     order.date = Some(order.date.unwrap_or(now));
     let customer = customers::require(conn, &order.card_number, &order.phone)?;
     order.phone = customer.phone.clone();
@@ -86,7 +59,7 @@ pub(crate) fn sms_required() -> Error {
 /// Records the calculation in the journal when the order has a document id.
 pub(crate) fn calculate(
     conn: &Connection,
-    order: &Order,
+    order: Order,
     now: LocalDateTime,
     s: &Settings,
     lang: Lang,
@@ -146,14 +119,11 @@ fn day_after(sale_at: LocalDateTime, days: u32) -> i64 {
 
 pub(crate) fn fix_sale(
     conn: &Connection,
-    sale: &Order,
+    sale: Order,
     now: LocalDateTime,
     s: &Settings,
 ) -> Result<SaleResult> {
-    valid_document_id(&sale.document_id, "documentId")?;
-    if let Some(r) = sale.reserve_id.as_deref().filter(|r| !r.is_empty()) {
-        valid_document_id(r, "reserveId")?;
-    }
+    contract::document_id(&sale.document_id, "documentId")?;
     // The idempotency key decides first: a repeat gets the stored answer even if the customer or
     // the policy changed since.
     if let Some(first) = stored_result(conn, &sale.document_id)? {
@@ -163,7 +133,7 @@ pub(crate) fn fix_sale(
     let doc = order.document_id.clone();
     let now_s = now.unix_seconds();
     let sale_at = order.date.unwrap_or(now);
-    let spend = input_cents(order.bonus_debit.unwrap_or(Decimal::ZERO), "bonusDebit")?;
+    let spend = Money::new(order.bonus_debit.unwrap_or(Decimal::ZERO), "bonusDebit")?.kopecks();
 
     // The reserves this sale consumes: the one it names and the one held for its own document.
     let mut consumed: Vec<String> = vec![doc.clone()];
@@ -178,6 +148,16 @@ pub(crate) fn fix_sale(
             .query_row(params![r], |row| row.get(0))
             .optional()
             .db()?;
+        if owner.is_none()
+            && journal::state(conn, &r)?.is_none()
+            && !super::reserves::was_released(conn, &r)?
+        {
+            return Err(Error::new(
+                ErrorCode::NotFound,
+                format!("Резерв {r} не найден"),
+                format!("Reserve {r} not found"),
+            ));
+        }
         if owner.is_some_and(|o| o != customer.id) {
             return Err(Error::invalid(
                 format!("Резерв {r} принадлежит другому клиенту"),

@@ -146,6 +146,17 @@ CREATE TABLE policies (
     r#"
 ALTER TABLE documents ADD COLUMN spent_by TEXT;
 "#,
+    // 3: reserves older than the policy's `reserveDays` are released; each release is kept here.
+    r#"
+CREATE INDEX IF NOT EXISTS reserves_by_age ON reserves(created_at);
+CREATE TABLE IF NOT EXISTS released_reserves (
+    document_id TEXT NOT NULL,
+    customer_id INTEGER NOT NULL REFERENCES customers(id),
+    amount      INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    released_at INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.

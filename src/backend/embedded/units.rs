@@ -5,7 +5,8 @@ use crate::error::{Error, ErrorCode, Result};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
-/// The largest amount accepted: 10^13 roubles in kopecks keeps sums far from i64 overflow.
+/// The largest amount stored (input is bounded by the boundary's 10^12): 10^13 roubles in
+/// kopecks keeps sums far from i64 overflow.
 const MAX_CENTS: i64 = 1_000_000_000_000_000;
 
 /// `x` in hundredths if it has at most 2 decimals and a sane size.
@@ -29,17 +30,6 @@ fn scaled(x: Decimal, max_scale: u32, factor: i64) -> Option<i64> {
 
 pub(crate) fn from_cents(c: i64) -> Decimal {
     Decimal::new(c, 2)
-}
-
-/// A non-negative input amount in kopecks, or INVALID_ARGUMENT naming the field.
-pub(crate) fn input_cents(x: Decimal, field: &str) -> Result<i64> {
-    match cents(x) {
-        Some(v) if v >= 0 => Ok(v),
-        _ => Err(Error::invalid(
-            format!("Поле «{field}»: ожидается неотрицательная сумма с точностью до копеек, получено {x}"),
-            format!("Field \"{field}\": expected a non-negative amount with at most 2 decimals, got {x}"),
-        )),
-    }
 }
 
 /// A positive input quantity in thousandths, or INVALID_ARGUMENT naming the field.

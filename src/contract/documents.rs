@@ -1,0 +1,280 @@
+//! The contract's JSON documents from 1C, parsed and checked by the boundary's rules: what comes
+//! out is what both backends take, ids trimmed, phones normalized, every amount a valid [`Money`].
+
+use super::{
+    bad, card, document_id, optional_date, optional_document_id, optional_phone, quantity, shown,
+    text, Money, MAX_ID_CHARS,
+};
+use crate::backend::{CustomerData, Products, ReturnRequest};
+use crate::engine::{LocalDateTime, Order};
+use crate::error::{Error, Result};
+use std::collections::HashSet;
+
+/// Lines of a Return (a Return names lines of one sale).
+pub const MAX_RETURN_LINES: usize = 10_000;
+/// Products in one upload: more than any real catalogue, keeps one call's work bounded.
+pub const MAX_PRODUCTS: usize = 1_000_000;
+/// A product's id and its group's id in an upload (what both backends took before).
+pub const MAX_PRODUCT_ID_CHARS: usize = 100;
+
+/// Calculate's Order: parsed by [`Order::from_json`], then [`check_order`].
+pub fn order(json: &str) -> Result<Order> {
+    check_order(Order::from_json(json)?)
+}
+
+/// An Order by the boundary's rules (the engine's own checks, no control characters), with ids
+/// trimmed, the card checked, the phone normalized, an empty `reserveId` dropped and the date
+/// checked (2000–2100). Idempotent: a backend may run it again on what the component passed.
+pub fn check_order(mut order: Order) -> Result<Order> {
+    order.validate()?;
+    order.check_characters()?;
+    order.document_id = optional_document_id(&order.document_id, "documentId")?;
+    order.card_number = card(&order.card_number)?;
+    order.phone = optional_phone(&order.phone)?;
+    order.reserve_id = match order.reserve_id.take() {
+        Some(r) if !r.trim().is_empty() => Some(document_id(&r, "reserveId")?),
+        _ => None,
+    };
+    order.date = optional_date(order.date, "date")?;
+    Ok(order)
+}
+
+/// FixSale's Sale: an [`order`] with a `documentId` and the bonuses actually spent (`bonusDebit`,
+/// a number, required: Order JSON reused as a Sale must never give a discount nobody debits).
+pub fn sale(json: &str) -> Result<Order> {
+    let sale = order(json)?;
+    if sale.document_id.is_empty() {
+        return Err(bad(
+            "documentId",
+            "нужен идентификатор документа продажи",
+            "the sale's document id is required",
+        ));
+    }
+    if sale.bonus_debit.is_none() {
+        return Err(bad(
+            "bonusDebit",
+            "в продаже обязательно число списанных бонусов (0, если не списывались)",
+            "a Sale needs the number of bonuses spent (0 when none)",
+        ));
+    }
+    Ok(sale)
+}
+
+/// ReturnSale's Return: ids trimmed, 1 to 10 000 lines with unique `lineNo`, quantities above
+/// zero, sums valid [`Money`], the date 2000–2100.
+pub fn return_request(json: &str) -> Result<ReturnRequest> {
+    check_return(ReturnRequest::from_json(json)?)
+}
+
+/// The checks of [`return_request`] on a parsed Return (ids come back trimmed).
+pub fn check_return(mut request: ReturnRequest) -> Result<ReturnRequest> {
+    request.return_id = document_id(&request.return_id, "returnId")?;
+    request.document_id = document_id(&request.document_id, "documentId")?;
+    request.date = optional_date(request.date, "date")?;
+    if request.lines.is_empty() || request.lines.len() > MAX_RETURN_LINES {
+        return Err(bad(
+            "lines",
+            format!("нужны строки (от 1 до {MAX_RETURN_LINES})"),
+            format!("1 to {MAX_RETURN_LINES} lines are required"),
+        ));
+    }
+    let mut seen = HashSet::with_capacity(request.lines.len());
+    for line in &mut request.lines {
+        if !seen.insert(line.line_no) {
+            return Err(bad(
+                "lines",
+                format!("строка {} указана дважды", line.line_no),
+                format!("line {} is given twice", line.line_no),
+            ));
+        }
+        line.quantity = quantity(line.quantity, "lines.quantity")?;
+        line.sum = Money::new(line.sum, "lines.sum")?.value();
+    }
+    Ok(request)
+}
+
+/// UploadProducts' Products: ids required, trimmed and unique; texts bounded, no control characters.
+pub fn products(json: &str) -> Result<Products> {
+    let mut products = Products::from_json(json)?;
+    check_products(&mut products)?;
+    Ok(products)
+}
+
+/// The checks of [`products`] on an already parsed catalogue (ids and parents get trimmed).
+pub fn check_products(products: &mut Products) -> Result<()> {
+    if products.items.len() > MAX_PRODUCTS {
+        return Err(bad(
+            "items",
+            format!("больше {MAX_PRODUCTS} элементов за один вызов"),
+            format!("more than {MAX_PRODUCTS} items in one call"),
+        ));
+    }
+    products.store = products.store.trim().to_owned();
+    text(&products.store, "store", MAX_ID_CHARS)?;
+    let mut seen = HashSet::with_capacity(products.items.len());
+    for (i, item) in products.items.iter_mut().enumerate() {
+        let at = |key: &str| format!("items[{i}].{key}");
+        item.id = item.id.trim().to_owned();
+        if item.id.is_empty() {
+            return Err(bad(
+                &at("id"),
+                "нужен код номенклатуры",
+                "a product id is required",
+            ));
+        }
+        text(&item.id, &at("id"), MAX_PRODUCT_ID_CHARS)?;
+        item.parent_id = item.parent_id.trim().to_owned();
+        text(&item.parent_id, &at("parentId"), MAX_PRODUCT_ID_CHARS)?;
+        text(&item.name, &at("name"), 1000)?;
+        text(&item.article, &at("article"), MAX_ID_CHARS)?;
+        if !seen.insert(item.id.clone()) {
+            return Err(bad(
+                &at("id"),
+                format!("код «{}» повторяется", shown(&item.id)),
+                format!("the id \"{}\" is repeated", shown(&item.id)),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// RegisterCustomer's / UpdateCustomer's CustomerData (`""` = nothing to change). A whole Customer
+/// is fine: the keys CustomerData cannot change (balances, totals, `discountPercent`,
+/// `phoneConfirmed`…) are ignored.
+pub fn customer_data(json: &str, now: LocalDateTime) -> Result<CustomerData> {
+    let data = CustomerData::from_json(json)?;
+    check_customer_data(&data, now)?;
+    Ok(data)
+}
+
+/// 1900-01-01T00:00:00 in local seconds.
+const EARLIEST_BIRTH: i64 = -2_208_988_800;
+
+/// Checks every key of `data` before anything is written (a birth date from 1900 up to `now`).
+pub fn check_customer_data(data: &CustomerData, now: LocalDateTime) -> Result<()> {
+    if let Some(c) = &data.card_number {
+        card(c)?;
+    }
+    let texts = [
+        (&data.card_name, "cardName", 100),
+        (&data.holder, "holder", 300),
+        (&data.first_name, "firstName", 100),
+        (&data.last_name, "lastName", 100),
+        (&data.middle_name, "middleName", 100),
+        (&data.email, "email", 254),
+        (&data.gender, "gender", 10),
+    ];
+    for (value, field, max) in texts {
+        if let Some(v) = value {
+            text(v, field, max)?;
+        }
+    }
+    if let Some(email) = &data.email {
+        let e = email.trim();
+        if !e.is_empty() && (!e.contains('@') || e.contains(char::is_whitespace)) {
+            return Err(bad(
+                "email",
+                format!("некорректный адрес почты «{}»", shown(e)),
+                format!("invalid e-mail \"{}\"", shown(e)),
+            ));
+        }
+    }
+    if let Some(g) = &data.gender {
+        if !matches!(g.trim(), "" | "male" | "female") {
+            return Err(bad(
+                "gender",
+                "ожидается \"male\", \"female\" или \"\"",
+                "expected \"male\", \"female\" or \"\"",
+            ));
+        }
+    }
+    if let Some(b) = data.birth_date {
+        if b.unix_seconds() < EARLIEST_BIRTH || b > now {
+            return Err(bad(
+                "birthDate",
+                "дата рождения не раньше 1900 года и не в будущем",
+                "a birth date from 1900 up to today",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A JSON parameter that must hold data: `""` is an error naming the parameter.
+pub fn non_empty_json<'a>(json: &'a str, name: &str) -> Result<&'a str> {
+    if json.trim().is_empty() {
+        return Err(Error::invalid(
+            format!("Параметр «{name}»: пустая строка, ожидается JSON"),
+            format!("Parameter \"{name}\": empty string, expected JSON"),
+        ));
+    }
+    Ok(json)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn now() -> LocalDateTime {
+        LocalDateTime::parse("2026-12-04T12:00:00").unwrap()
+    }
+
+    #[test]
+    fn a_sale_needs_bonus_debit_and_ids_are_trimmed() {
+        let lines = r#""lines":[{"lineNo":1,"quantity":1,"sum":10}]"#;
+        let err = sale(&format!(
+            r#"{{"documentId":"S1","phone":"9001112233",{lines}}}"#
+        ))
+        .unwrap_err();
+        assert!(err.message_en.contains("bonusDebit"), "{err}");
+        let null = sale(&format!(
+            r#"{{"documentId":"S1","phone":"9001112233","bonusDebit":null,{lines}}}"#
+        ));
+        assert!(null.is_err());
+        let ok = sale(&format!(
+            r#"{{"documentId":"  S1 ","reserveId":" ","phone":"9001112233","bonusDebit":0,{lines}}}"#
+        ))
+        .unwrap();
+        assert_eq!(ok.document_id, "S1");
+        assert_eq!(ok.reserve_id, None);
+        assert_eq!(ok.phone, "79001112233");
+    }
+
+    #[test]
+    fn dates_outside_2000_2100_are_refused_and_the_empty_date_is_now() {
+        let with = |date: &str| {
+            order(&format!(
+                r#"{{"phone":"9001112233","date":"{date}","lines":[{{"lineNo":1,"quantity":1,"sum":10}}]}}"#
+            ))
+        };
+        assert!(with("1600-01-01T00:00:00").is_err());
+        assert!(with("9999-01-01T00:00:00").is_err());
+        assert_eq!(with("0001-01-01T00:00:00").unwrap().date, None);
+        assert!(with("2021-01-15T15:49:30").unwrap().date.is_some());
+    }
+
+    #[test]
+    fn a_whole_customer_is_fine_as_customer_data() {
+        let customer = r#"{"phone":"79001112233","cardNumber":"123456789","cardName":"SILVER","holder":"Иванов Иван Иванович",
+ "firstName":"Иван","lastName":"Иванов","middleName":"Иванович","birthDate":"1990-05-01T00:00:00",
+ "gender":"male","email":"","availableBonuses":100,"inactiveBonuses":0,"reservedBonuses":0,
+ "discountPercent":10,"phoneConfirmed":true,"purchasesTotal":0,
+ "nextLevelName":"GOLD","sumToNextLevel":1200,"expiringBonuses":{"amount":10,"date":"2027-01-31T00:00:00"},
+ "bonusDebitDenied":false}"#;
+        let data = customer_data(customer, now()).unwrap();
+        assert_eq!(data.discount_percent, None);
+        assert_eq!(data.card_number.as_deref(), Some("123456789"));
+    }
+
+    #[test]
+    fn duplicated_and_control_product_ids_are_refused() {
+        let dup = r#"{"items":[{"id":"A"},{"id":" A "}]}"#;
+        assert!(products(dup).unwrap_err().message_en.contains("repeated"));
+        assert!(products(r#"{"items":[{"id":"A\u0000"}]}"#).is_err());
+        let ok = products(r#"{"items":[{"id":" A ","parentId":" G "}]}"#).unwrap();
+        assert_eq!(
+            (ok.items[0].id.as_str(), ok.items[0].parent_id.as_str()),
+            ("A", "G")
+        );
+    }
+}
