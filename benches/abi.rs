@@ -159,9 +159,21 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
             .parse()
             .unwrap_or_else(|_| panic!("the host answered {line:?}"))
     };
-    let engine_alone =
-        |n: u64| ns_per_call(n, || drop(black_box(calculate_in(black_box(&order), &account, &policy, Lang::Ru))));
-    let in_process = |n: u64| ns_per_call(n, || drop(black_box(backend.calculate_in(black_box(&order), Lang::Ru))));
+    let engine_alone = |n: u64| {
+        ns_per_call(n, || {
+            drop(black_box(calculate_in(
+                black_box(&order),
+                &account,
+                &policy,
+                Lang::Ru,
+            )))
+        })
+    };
+    let in_process = |n: u64| {
+        ns_per_call(n, || {
+            drop(black_box(backend.calculate_in(black_box(&order), Lang::Ru)))
+        })
+    };
     // Warm-up, then rounds in rotating order.
     through_ffi(calls / 10 + 1);
     engine_alone(calls / 10 + 1);
@@ -177,14 +189,26 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         }
     }
     drop(to_host);
-    assert!(child.wait().expect("host exit").success(), "the host failed");
+    assert!(
+        child.wait().expect("host exit").success(),
+        "the host failed"
+    );
     let (ffi, store, alone) = (median(ffi), median(store), median(alone));
     println!(
         "calc: {CALC_LINES}-line Calculate, {rounds} rounds x {calls} calls, interleaved; medians"
     );
-    println!("calc: through the FFI (JSON in and out)    {:>9.1} µs", ffi / 1e3);
-    println!("calc: backend in-process (store + engine)  {:>9.1} µs", store / 1e3);
-    println!("calc: engine alone                         {:>9.1} µs", alone / 1e3);
+    println!(
+        "calc: through the FFI (JSON in and out)    {:>9.1} µs",
+        ffi / 1e3
+    );
+    println!(
+        "calc: backend in-process (store + engine)  {:>9.1} µs",
+        store / 1e3
+    );
+    println!(
+        "calc: engine alone                         {:>9.1} µs",
+        alone / 1e3
+    );
     println!(
         "calc: shares of the FFI call: FFI + JSON {:.0} %, store reads {:.0} %, engine {:.0} %",
         100.0 * (ffi - store) / ffi,

@@ -8,29 +8,44 @@ use crate::error::Error;
 /// Separators (spaces, brackets, dashes, dots) are dropped; one leading `+` is allowed.
 /// Eleven digits must start with 7 or 8 (8 is the domestic trunk prefix); ten digits get the 7.
 pub fn normalize_phone(text: &str) -> Result<String, Error> {
+    normalize_phone_digits(text).map(|digits| digits.iter().map(|&d| char::from(d)).collect())
+}
+
+/// [`normalize_phone`] without an allocation: the 11 ASCII digits.
+pub fn normalize_phone_digits(text: &str) -> Result<[u8; 11], Error> {
     let trimmed = text.trim();
     let body = trimmed.strip_prefix('+').unwrap_or(trimmed);
-    let mut digits = String::with_capacity(11);
-    for ch in body.chars() {
-        match ch {
-            '0'..='9' => {
-                // Cap the work on absurd input: a phone never needs more than 11 digits.
-                if digits.len() > 11 {
+    // A phone never needs more than 11 digits; one more proves the input too long.
+    let mut digits = [0u8; 12];
+    let mut count = 0;
+    // Byte by byte: every accepted character is ASCII except the no-break space (C2 A0 in UTF-8);
+    // any other non-ASCII character starts with a byte no arm takes.
+    let bytes = body.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'0'..=b'9' => {
+                // Cap the work on absurd input.
+                let Some(slot) = digits.get_mut(count) else {
                     return Err(bad_phone(text));
-                }
-                digits.push(ch);
+                };
+                *slot = bytes[i];
+                count += 1;
             }
-            ' ' | '\t' | '(' | ')' | '-' | '.' | '\u{a0}' => {}
+            b' ' | b'\t' | b'(' | b')' | b'-' | b'.' => {}
+            0xc2 if bytes.get(i + 1) == Some(&0xa0) => i += 1,
             _ => return Err(bad_phone(text)),
         }
+        i += 1;
     }
-    match digits.len() {
-        10 => Ok(format!("7{digits}")),
-        11 if digits.starts_with('7') || digits.starts_with('8') => {
-            Ok(format!("7{}", &digits[1..]))
-        }
-        _ => Err(bad_phone(text)),
-    }
+    let national = match (count, digits[0]) {
+        (10, _) => &digits[..10],
+        (11, b'7' | b'8') => &digits[1..11],
+        _ => return Err(bad_phone(text)),
+    };
+    let mut phone = [b'7'; 11];
+    phone[1..].copy_from_slice(national);
+    Ok(phone)
 }
 
 fn bad_phone(text: &str) -> Error {
@@ -59,6 +74,8 @@ mod tests {
             "8-900-111-22-33",
             " +79001112233 ",
             "8 900 111 22 33",
+            "8\u{a0}900\u{a0}111\u{a0}22\u{a0}33",
+            "\u{2003}+7 900 111.22.33\n",
         ] {
             assert_eq!(normalize_phone(form).unwrap(), "79001112233", "{form}");
         }
@@ -76,6 +93,9 @@ mod tests {
             "7900abc2233",
             "++79001112233",
             "79001112233x",
+            "8\u{a1}9001112233",
+            "8\u{2000}9001112233",
+            "+7\u{a0}\u{a0}",
         ] {
             let err = normalize_phone(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidArgument, "{bad}");

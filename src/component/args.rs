@@ -1,7 +1,7 @@
 //! Reading 1C parameters into what the loyalty code takes, with errors that name the parameter.
 
 use crate::error::Error;
-use crate::native::{Args, Value};
+use crate::native::{Args, Param, Value};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -26,6 +26,22 @@ pub fn string(args: &Args<'_>, i: usize, name: &str, optional: bool) -> Result<S
         Value::Empty | Value::Null if optional => Ok(String::new()),
         _ => Err(wrong_type(name, "строка", "a string")),
     }
+}
+
+/// [`string`] without the copy: `f` gets the text in the object's reused buffer.
+pub fn with_string<R>(
+    args: &Args<'_>,
+    i: usize,
+    name: &str,
+    optional: bool,
+    f: impl FnOnce(&str) -> Result<R, Error>,
+) -> Result<R, Error> {
+    args.with_text(i, |param| match param {
+        Param::Text(text) => f(text),
+        Param::Other(Value::Empty | Value::Null) if optional => f(""),
+        Param::Other(_) => Err(wrong_type(name, "строка", "a string")),
+    })
+    .map_err(|e| unreadable(name, e))?
 }
 
 /// A JSON string parameter (an empty string is an error: the method needs the data).

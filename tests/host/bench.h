@@ -150,6 +150,13 @@ static int run_bench(const char* path, const char* floor_path, long n, long roun
          },
          [&](int s) { return string_call(sides[s].c, sides[s].scan, &scan); }},
     };
+    // ABI_BENCH_ONLY=text keeps the cases whose name contains it (for a profiler run).
+    if (const char* only = std::getenv("ABI_BENCH_ONLY")) {
+        std::vector<Case> kept;
+        for (auto& c : cases)
+            if (std::strstr(c.name, only)) kept.push_back(c);
+        cases = kept;
+    }
     // The same answers from both, or the comparison means nothing.
     bool same_answers = true;
     for (auto& c : cases) {
