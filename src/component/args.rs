@@ -29,6 +29,7 @@ pub fn string(args: &Args<'_>, i: usize, name: &str, optional: bool) -> Result<S
 }
 
 /// [`string`] without the copy: `f` gets the text in the object's reused buffer.
+#[inline]
 pub fn with_string<R>(
     args: &Args<'_>,
     i: usize,
@@ -40,6 +41,23 @@ pub fn with_string<R>(
         Param::Text(text) => f(text),
         Param::Other(Value::Empty | Value::Null) if optional => f(""),
         Param::Other(_) => Err(wrong_type(name, "строка", "a string")),
+    })
+    .map_err(|e| unreadable(name, e))?
+}
+
+/// [`with_string`] for a method that reads UTF-16: `f` gets the host's own units when the
+/// parameter is a PWSTR, else the text re-encoded.
+#[inline]
+pub fn with_utf16<R>(
+    args: &Args<'_>,
+    i: usize,
+    name: &str,
+    f: impl FnOnce(&[u16]) -> Result<R, Error>,
+) -> Result<R, Error> {
+    args.with_utf16(i, |param| match param {
+        Ok(units) => f(units),
+        Err(Param::Text(text)) => f(&text.encode_utf16().collect::<Vec<u16>>()),
+        Err(Param::Other(_)) => Err(wrong_type(name, "строка", "a string")),
     })
     .map_err(|e| unreadable(name, e))?
 }

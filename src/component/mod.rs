@@ -263,8 +263,8 @@ impl BonusPlus {
 
     fn dispatch(&mut self, method: Method, args: &Args<'_>, host: &Host) -> Result<Value, Error> {
         match method {
-            Method::NormalizePhone => args::with_string(args, 0, "Text", false, |text| {
-                let digits = crate::phone::normalize_phone_digits(text)?;
+            Method::NormalizePhone => args::with_utf16(args, 0, "Text", |text| {
+                let digits = crate::phone::normalize_phone_utf16(text)?;
                 Ok(ShortText::ascii(&digits).map_or(Value::Empty, Value::ShortText))
             }),
             Method::ParseScan => args::with_string(args, 0, "Data", false, |data| {

@@ -205,6 +205,26 @@ impl<'a> Args<'a> {
         result
     }
 
+    /// Calls `f` with parameter `i` as UTF-16 where the host holds it (no copy) when it is a
+    /// PWSTR, else as [`Args::with_text`] gives it: for a method that reads its text unit by unit.
+    #[inline]
+    pub fn with_utf16<R>(
+        &self,
+        i: usize,
+        f: impl FnOnce(Result<&[u16], Param<'_>>) -> R,
+    ) -> Result<R, VariantError> {
+        // SAFETY: a live host tVariant for the duration of the call.
+        match self
+            .params
+            .get(i)
+            .map(|p| unsafe { variant::read_utf16(p) })
+        {
+            Some(Ok(Some(units))) => Ok(f(Ok(units))),
+            Some(Err(e)) => Err(e),
+            _ => self.with_text(i, |param| f(Err(param))),
+        }
+    }
+
     /// Writes an in/out parameter (the caller's 1C variable changes). The old value is freed
     /// only when its type owns memory.
     pub fn set(&mut self, i: usize, value: &Value) -> Result<(), VariantError> {

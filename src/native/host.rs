@@ -75,17 +75,17 @@ impl MemoryManager {
         };
         let (p, len) = self.alloc_wide(n)?;
         // SAFETY: `p` points to `n + 1` freshly allocated u16 slots, ours until handed over.
-        let block = unsafe { std::slice::from_raw_parts_mut(p, n + 1) };
+        let (text, nul) = unsafe { std::slice::from_raw_parts_mut(p, n + 1) }.split_at_mut(n);
         if ascii {
-            for (unit, &byte) in block.iter_mut().zip(s.as_bytes()) {
+            for (unit, &byte) in text.iter_mut().zip(s.as_bytes()) {
                 *unit = u16::from(byte);
             }
         } else {
-            for (unit, code) in block.iter_mut().zip(s.encode_utf16()) {
+            for (unit, code) in text.iter_mut().zip(s.encode_utf16()) {
                 *unit = code;
             }
         }
-        block[n] = 0;
+        nul[0] = 0;
         Some((p, len))
     }
 

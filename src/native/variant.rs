@@ -173,6 +173,34 @@ pub unsafe fn read(var: *const TVariant) -> Result<Value, VariantError> {
     }
 }
 
+/// The UTF-16 of a PWSTR variant, read where it lies; `Ok(None)` for any other type.
+///
+/// # Safety
+/// As for [`read`]; the slice lives as long as the host's string (the call).
+#[inline]
+pub unsafe fn read_utf16<'v>(var: *const TVariant) -> Result<Option<&'v [u16]>, VariantError> {
+    if var.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: `var` is non-NULL and readable (caller's contract).
+    let v = unsafe { *var };
+    if v.vt != vt::PWSTR {
+        return Ok(None);
+    }
+    // SAFETY: `vt` says the wide string member is active.
+    let (ptr, len) = unsafe { (v.u.ws.ptr, v.u.ws.len) };
+    if len == 0 {
+        return Ok(Some(&[]));
+    }
+    if ptr.is_null() || len > MAX_INCOMING_LEN {
+        return Err(VariantError::BrokenValue(vt::PWSTR));
+    }
+    // SAFETY: non-NULL, and the host promises `len` units behind it for the call.
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts(ptr, len as usize)
+    }))
+}
+
 /// Reads a parameter: a string (PWSTR, PSTR) is decoded into `buf`, replacing what it held, so a
 /// buffer kept between calls makes reading a string allocation-free; any other type is read as by
 /// [`read`].
@@ -244,20 +272,26 @@ fn utf8_len(units: &[u16]) -> usize {
         .sum()
 }
 
-/// `String::from_utf16_lossy`, appended to `out` with its exact size reserved once. ASCII (the
-/// usual phone, code or JSON) is narrowed unit by unit, the rest goes through the std decoder.
+/// `String::from_utf16_lossy`, appended to `out` with its exact size reserved once. Runs of ASCII
+/// (most of a phone, a code or a JSON document) are narrowed in bulk; other characters one by one.
 #[inline]
 fn decode_utf16_into(units: &[u16], out: &mut String) {
-    if units.iter().fold(0, |all, &u| all | u) < 0x80 {
-        // SAFETY: every unit is below 0x80, so every byte pushed is an ASCII character: the
-        // string stays valid UTF-8.
-        unsafe { out.as_mut_vec() }.extend(units.iter().map(|&u| u as u8));
-        return;
-    }
     out.reserve(utf8_len(units));
-    out.extend(
-        char::decode_utf16(units.iter().copied()).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)),
-    );
+    let mut rest = units;
+    while !rest.is_empty() {
+        let ascii = rest.iter().take_while(|&&u| u < 0x80).count();
+        // SAFETY: every unit of the run is below 0x80, so every byte pushed is an ASCII
+        // character: the string stays valid UTF-8.
+        unsafe { out.as_mut_vec() }.extend(rest[..ascii].iter().map(|&u| u as u8));
+        rest = &rest[ascii..];
+        // Then the characters up to the next ASCII unit (a surrogate pair takes two units).
+        let other = rest.iter().take_while(|&&u| u >= 0x80).count();
+        out.extend(
+            char::decode_utf16(rest[..other].iter().copied())
+                .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER)),
+        );
+        rest = &rest[other..];
+    }
 }
 
 unsafe fn read_bytes<'a>(ptr: *const u8, len: u32, tag: u16) -> Result<&'a [u8], VariantError> {
@@ -628,6 +662,28 @@ mod tests {
         v.u.ws.len = 0;
         assert_eq!(unsafe { read(&v) }, Ok(Value::String(String::new())));
         assert_eq!(unsafe { read(std::ptr::null()) }, Ok(Value::Empty));
+    }
+
+    /// The bulk decoder reads exactly as `String::from_utf16_lossy` does, lone surrogates too.
+    #[test]
+    fn decoding_matches_the_std_lossy_decoder() {
+        let samples: Vec<Vec<u16>> = vec![
+            Vec::new(),
+            "79001112233".encode_utf16().collect(),
+            "{\"name\":\"Товар 1\",\"sum\":1.5} 😀 end"
+                .encode_utf16()
+                .collect(),
+            vec![0x41, 0xd800, 0x42, 0xdc00, 0xd83d, 0xde00, 0x43],
+            vec![0xd83d],
+            vec![0xdc00, 0xd800],
+            vec![0x7f, 0x80, 0x7ff, 0x800, 0xffff, 0x0],
+        ];
+        for units in samples {
+            let mut out = String::from("kept ");
+            decode_utf16_into(&units, &mut out);
+            assert_eq!(out, format!("kept {}", String::from_utf16_lossy(&units)));
+            assert!(out.capacity() >= out.len());
+        }
     }
 
     #[test]
