@@ -10,6 +10,10 @@
 //!    interleaved with the same order in this process through the embedded backend (no FFI, no
 //!    JSON) and through the engine alone, so the share of FFI + JSON shows (target ≤ 30 %).
 //!
+//! 3. When valgrind is installed (and `ABI_BENCH_CALLGRIND` is not `0`): the instructions per call
+//!    of each case on each side, counted by callgrind — a figure the other builds on a shared
+//!    machine cannot disturb.
+//!
 //! `ABI_BENCH_CALLS` (default 300 000) and `ABI_BENCH_ROUNDS` (default 5) size the runs.
 
 #[path = "../tests/support/host.rs"]
@@ -108,6 +112,66 @@ fn order_json(lines: usize) -> String {
     }
     text.push_str("]}");
     text
+}
+
+/// Instructions per call of one case on one side (`addin` or `floor`): callgrind's total for 2n
+/// calls minus its total for n calls, over n. `None` when valgrind does not run.
+fn instructions_per_call(
+    host: &Path,
+    library: &Path,
+    floor: &Path,
+    case: &str,
+    side: &str,
+) -> Option<f64> {
+    const N: u64 = 2_000;
+    let total = |calls: u64| -> Option<u64> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(host)
+            .arg("bench")
+            .arg(library)
+            .arg(floor)
+            .arg(calls.to_string())
+            .arg("1")
+            .env("ABI_BENCH_ONLY", case)
+            .env("ABI_BENCH_SIDE", side)
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        // "==PID== Collected : 123456"
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .find_map(|line| line.split("Collected :").nth(1)?.trim().parse().ok())
+    };
+    let (once, twice) = (total(N)?, total(2 * N)?);
+    Some(twice.saturating_sub(once) as f64 / N as f64)
+}
+
+fn instruction_counts(host: &Path, library: &Path, floor: &Path) {
+    println!("abi: callgrind, instructions per call (host side included, same for both)");
+    println!(
+        "abi: {:<34} {:>12} {:>12} {:>8}",
+        "case", "add-in", "C++", "ratio"
+    );
+    for (case, name) in [
+        ("trivial", "trivial method (2 x I4 -> I4)"),
+        ("Version", "string property (Version)"),
+        ("NormalizePhone", "NormalizePhone (PWSTR -> PWSTR)"),
+        ("ParseScan", "ParseScan (PWSTR -> JSON)"),
+    ] {
+        let ours = instructions_per_call(host, library, floor, case, "addin");
+        let theirs = instructions_per_call(host, library, floor, case, "floor");
+        let (Some(ours), Some(theirs)) = (ours, theirs) else {
+            println!("abi: valgrind did not run: no instruction counts");
+            return;
+        };
+        println!(
+            "abi: {name:<34} {ours:>12.0} {theirs:>12.0} {:>7.2}x",
+            ours / theirs
+        );
+    }
 }
 
 fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rounds: u64) {
@@ -215,6 +279,10 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         100.0 * (store - alone) / ffi,
         100.0 * alone / ffi
     );
+    println!(
+        "calc: everything but the engine (FFI + JSON + store): {:.0} % of the FFI call",
+        100.0 * (ffi - alone) / ffi
+    );
 }
 
 fn main() {
@@ -236,4 +304,8 @@ fn main() {
     assert!(status.success());
     // A Calculate costs ~1000× a string call: fewer calls per round.
     calculate_rounds(&host, &library, &out_dir, (calls / 1000).max(20), rounds);
+    let valgrind = Command::new("valgrind").arg("--version").output().is_ok();
+    if valgrind && std::env::var("ABI_BENCH_CALLGRIND").map_or(true, |v| v != "0") {
+        instruction_counts(&host, &library, &floor);
+    }
 }

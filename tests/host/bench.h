@@ -167,11 +167,21 @@ static int run_bench(const char* path, const char* floor_path, long n, long roun
         }
     }
     if (!same_answers) return 1;
-    for (auto& c : cases)
-        for (int s = 0; s < 2; ++s) ns_per_call(n / 10 + 1, [&](long i) { c.call(s, i); });  // warm up
+    // ABI_BENCH_SIDE=addin|floor: only that side's calls, no warm-up (for counting instructions
+    // under callgrind, where the difference between two call counts is the cost of the calls).
+    const char* side = std::getenv("ABI_BENCH_SIDE");
+    if (side) {
+        int s = std::strcmp(side, "floor") == 0 ? 1 : 0;
+        for (auto& c : cases)
+            for (long i = 0; i < n; ++i) c.call(s, i);
+        std::printf("abi: %ld calls on the %s side\n", n, s == 0 ? "add-in" : "floor");
+    } else {
+        for (auto& c : cases)
+            for (int s = 0; s < 2; ++s) ns_per_call(n / 10 + 1, [&](long i) { c.call(s, i); });  // warm up
+    }
 
     std::vector<std::vector<double>> ours(cases.size()), theirs(cases.size()), ratios(cases.size());
-    for (long r = 0; r < rounds; ++r) {
+    for (long r = 0; r < (side ? 0 : rounds); ++r) {
         for (size_t k = 0; k < cases.size(); ++k) {
             double t[2];
             for (int j = 0; j < 2; ++j) {
@@ -183,9 +193,11 @@ static int run_bench(const char* path, const char* floor_path, long n, long roun
             ratios[k].push_back(t[0] / t[1]);
         }
     }
-    std::printf("abi: %ld rounds x %ld calls per case, interleaved; medians (checksum %lld)\n", rounds, n, checksum);
-    std::printf("abi: %-34s %12s %12s %8s\n", "case", "add-in ns", "C++ ns", "ratio");
-    for (size_t k = 0; k < cases.size(); ++k)
+    if (!side) {
+        std::printf("abi: %ld rounds x %ld calls per case, interleaved; medians (checksum %lld)\n", rounds, n, checksum);
+        std::printf("abi: %-34s %12s %12s %8s\n", "case", "add-in ns", "C++ ns", "ratio");
+    }
+    for (size_t k = 0; k < (side ? 0 : cases.size()); ++k)
         std::printf("abi: %-34s %12.1f %12.1f %7.2fx\n", cases[k].name, median(ours[k]), median(theirs[k]),
                     median(ratios[k]));
 
