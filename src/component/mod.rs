@@ -265,7 +265,11 @@ impl BonusPlus {
         match method {
             Method::NormalizePhone => args::with_utf16(args, 0, "Text", |text| {
                 let digits = crate::phone::normalize_phone_utf16(text)?;
-                Ok(ShortText::ascii(&digits).map_or(Value::Empty, Value::ShortText))
+                // Eleven ASCII digits always fit a ShortText; the String is only the total answer.
+                Ok(ShortText::ascii(&digits).map_or_else(
+                    || Value::String(String::from_utf8_lossy(&digits).into_owned()),
+                    Value::ShortText,
+                ))
             }),
             Method::ParseScan => args::with_string(args, 0, "Data", false, |data| {
                 json_value(&crate::scan::parse_scan(data)?)

@@ -664,6 +664,22 @@ mod tests {
         assert_eq!(unsafe { read(std::ptr::null()) }, Ok(Value::Empty));
     }
 
+    #[test]
+    fn short_text_holds_up_to_its_capacity_inline() {
+        assert_eq!(
+            Value::text("79001112233"),
+            Value::ShortText(ShortText::new("79001112233").unwrap())
+        );
+        let long = "Ж".repeat(12);
+        assert_eq!(Value::text(&long), Value::String(long.clone()));
+        let fits = "Жx".repeat(7); // 21 bytes
+        assert_eq!(ShortText::new(&fits).unwrap().as_str(), fits);
+        assert_eq!(ShortText::ascii(b"7900").unwrap().as_str(), "7900");
+        assert!(ShortText::ascii("Ж".as_bytes()).is_none());
+        assert!(ShortText::ascii(&[b'1'; 23]).is_none());
+        assert_eq!(format!("{:?}", ShortText::ascii(b"12").unwrap()), "\"12\"");
+    }
+
     /// The bulk decoder reads exactly as `String::from_utf16_lossy` does, lone surrogates too.
     #[test]
     fn decoding_matches_the_std_lossy_decoder() {
