@@ -1,21 +1,311 @@
-//! ABI call overhead: our C++ host calls a trivial method 1 000 000 times through the real vtables
-//! of the release `.so` and prints ns per call (target: ≤ 150 ns on the 2-core CI machine).
+//! The cost of the 1C boundary. `cargo bench --bench abi -j2`.
+//!
+//! 1. Our C++ host (tests/host/bench.h) calls the release `.so` through its vtables, interleaved
+//!    round by round with a plain hand-written C++ component doing the same work
+//!    (tests/host/floor_component.cpp, built here into its own `.so`): a trivial method, the
+//!    `Version` string property, `NormalizePhone` and `ParseScan`. It prints the median ns per
+//!    call of each and the median of the per-round ratios (targets: string property ≤ 1.3×,
+//!    NormalizePhone ≤ 1.5×).
+//! 2. `Calculate` of a 100-line order through the FFI (the host, one round at a time on stdin)
+//!    interleaved with the same order in this process through the embedded backend (no FFI, no
+//!    JSON) and through the engine alone, so the share of FFI + JSON shows (target ≤ 30 %).
+//!
+//! 3. When valgrind is installed (and `ABI_BENCH_CALLGRIND` is not `0`): the instructions per call
+//!    of each case on each side, counted by callgrind — a figure the other builds on a shared
+//!    machine cannot disturb.
+//!
+//! `ABI_BENCH_CALLS` (default 300 000) and `ABI_BENCH_ROUNDS` (default 5) size the runs.
 
 #[path = "../tests/support/host.rs"]
 mod support;
 
-use std::process::Command;
+use bonusplus_1c::backend::{Backend, CustomerData, EmbeddedBackend};
+use bonusplus_1c::engine::{calculate_in, Account, BonusPolicy, Order};
+use bonusplus_1c::i18n::Lang;
+use rust_decimal::Decimal;
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+const PHONE: &str = "79001112233";
+const CALC_LINES: usize = 100;
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The floor component, compiled like any C++ add-in: -O2, its own shared library.
+fn build_floor(out_dir: &Path) -> PathBuf {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/host/floor_component.cpp");
+    let lib = out_dir.join("libfloor_component.so");
+    let status = Command::new("g++")
+        .args([
+            "-std=c++17",
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-Wno-unused-parameter",
+            "-shared",
+            "-fPIC",
+            "-fvisibility=hidden",
+        ])
+        .arg(format!(
+            "-DFLOOR_VERSION=u\"{}\"",
+            env!("CARGO_PKG_VERSION")
+        ))
+        .arg("-o")
+        .arg(&lib)
+        .arg(&src)
+        .status()
+        .expect("g++ must be installed");
+    assert!(status.success(), "g++ failed to build the floor component");
+    lib
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    let n = xs.len();
+    if n % 2 == 1 {
+        xs[n / 2]
+    } else {
+        (xs[n / 2 - 1] + xs[n / 2]) / 2.0
+    }
+}
+
+fn ns_per_call(n: u64, mut call: impl FnMut()) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        call();
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+/// A 100-line order as 1C sends it: varied sums with kopecks, quantities, a few repeated products.
+fn order_json(lines: usize) -> String {
+    let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut text = format!("{{\"phone\":\"{PHONE}\",\"useBonuses\":false,\"lines\":[");
+    for i in 0..lines {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        let kopecks = seed % 2_000_000 + 1;
+        let quantity = 1 + i % 3;
+        if i > 0 {
+            text.push(',');
+        }
+        text.push_str(&format!(
+            "{{\"lineNo\":{},\"product\":\"P{}\",\"name\":\"Товар {}\",\"quantity\":{quantity},\"price\":{}.{:02},\"sum\":{}.{:02}}}",
+            i + 1,
+            i % 50,
+            i % 50,
+            kopecks / 100,
+            kopecks % 100,
+            kopecks * quantity as u64 / 100,
+            kopecks * quantity as u64 % 100,
+        ));
+    }
+    text.push_str("]}");
+    text
+}
+
+/// Instructions per call of one case on one side (`addin` or `floor`): callgrind's total for 2n
+/// calls minus its total for n calls, over n. `None` when valgrind does not run.
+fn instructions_per_call(
+    host: &Path,
+    library: &Path,
+    floor: &Path,
+    case: &str,
+    side: &str,
+) -> Option<f64> {
+    const N: u64 = 2_000;
+    let total = |calls: u64| -> Option<u64> {
+        let out = Command::new("valgrind")
+            .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+            .arg(host)
+            .arg("bench")
+            .arg(library)
+            .arg(floor)
+            .arg(calls.to_string())
+            .arg("1")
+            .env("ABI_BENCH_ONLY", case)
+            .env("ABI_BENCH_SIDE", side)
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        // "==PID== Collected : 123456"
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .find_map(|line| line.split("Collected :").nth(1)?.trim().parse().ok())
+    };
+    let (once, twice) = (total(N)?, total(2 * N)?);
+    Some(twice.saturating_sub(once) as f64 / N as f64)
+}
+
+fn instruction_counts(host: &Path, library: &Path, floor: &Path) {
+    println!("abi: callgrind, instructions per call (host side included, same for both)");
+    println!(
+        "abi: {:<34} {:>12} {:>12} {:>8}",
+        "case", "add-in", "C++", "ratio"
+    );
+    for (case, name) in [
+        ("trivial", "trivial method (2 x I4 -> I4)"),
+        ("Version", "string property (Version)"),
+        ("NormalizePhone", "NormalizePhone (PWSTR -> PWSTR)"),
+        ("ParseScan", "ParseScan (PWSTR -> JSON)"),
+    ] {
+        let ours = instructions_per_call(host, library, floor, case, "addin");
+        let theirs = instructions_per_call(host, library, floor, case, "floor");
+        let (Some(ours), Some(theirs)) = (ours, theirs) else {
+            println!("abi: valgrind did not run: no instruction counts");
+            return;
+        };
+        println!(
+            "abi: {name:<34} {ours:>12.0} {theirs:>12.0} {:>7.2}x",
+            ours / theirs
+        );
+    }
+}
+
+fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rounds: u64) {
+    let data = tempfile::tempdir().expect("temp dir");
+    let policy = BonusPolicy {
+        accrual_percent: Decimal::new(3, 0),
+        discount_percent: Decimal::new(5, 0),
+        payment_excluded: vec!["P7".into()],
+        accrual_excluded: vec!["P9".into()],
+        ..BonusPolicy::default()
+    };
+    let backend = EmbeddedBackend::open(data.path()).expect("open the store");
+    backend.set_policy(policy.clone()).expect("policy");
+    backend
+        .register_customer(PHONE, "", &CustomerData::default())
+        .expect("customer");
+    let json = order_json(CALC_LINES);
+    let order_file = out_dir.join("calc-order.json");
+    std::fs::write(&order_file, &json).expect("write the order");
+    let order = Order::from_json(&json).expect("valid order");
+    let account = Account {
+        phone: PHONE.into(),
+        available_bonuses: Decimal::ZERO,
+        discount_percent: None,
+    };
+    let engine = calculate_in(&order, &account, &policy, Lang::Ru).expect("engine");
+    let stored = backend.calculate_in(&order, Lang::Ru).expect("backend");
+    assert_eq!(
+        engine.lines, stored.lines,
+        "the engine alone and the backend must calculate the same"
+    );
+
+    let mut child = Command::new(host)
+        .arg("bench-calc")
+        .arg(library)
+        .arg(data.path())
+        .arg(&order_file)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("run the host");
+    let mut to_host = child.stdin.take().expect("stdin");
+    let mut from_host = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut through_ffi = |n: u64| -> f64 {
+        writeln!(to_host, "{n}").expect("write to the host");
+        let mut line = String::new();
+        from_host.read_line(&mut line).expect("read the host");
+        line.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("the host answered {line:?}"))
+    };
+    let engine_alone = |n: u64| {
+        ns_per_call(n, || {
+            drop(black_box(calculate_in(
+                black_box(&order),
+                &account,
+                &policy,
+                Lang::Ru,
+            )))
+        })
+    };
+    let in_process = |n: u64| {
+        ns_per_call(n, || {
+            drop(black_box(backend.calculate_in(black_box(&order), Lang::Ru)))
+        })
+    };
+    // Warm-up, then rounds in rotating order.
+    through_ffi(calls / 10 + 1);
+    engine_alone(calls / 10 + 1);
+    in_process(calls / 10 + 1);
+    let (mut ffi, mut store, mut alone) = (Vec::new(), Vec::new(), Vec::new());
+    for r in 0..rounds {
+        for k in 0..3 {
+            match (r + k) % 3 {
+                0 => ffi.push(through_ffi(calls)),
+                1 => store.push(in_process(calls)),
+                _ => alone.push(engine_alone(calls)),
+            }
+        }
+    }
+    drop(to_host);
+    assert!(
+        child.wait().expect("host exit").success(),
+        "the host failed"
+    );
+    let (ffi, store, alone) = (median(ffi), median(store), median(alone));
+    println!(
+        "calc: {CALC_LINES}-line Calculate, {rounds} rounds x {calls} calls, interleaved; medians"
+    );
+    println!(
+        "calc: through the FFI (JSON in and out)    {:>9.1} µs",
+        ffi / 1e3
+    );
+    println!(
+        "calc: backend in-process (store + engine)  {:>9.1} µs",
+        store / 1e3
+    );
+    println!(
+        "calc: engine alone                         {:>9.1} µs",
+        alone / 1e3
+    );
+    println!(
+        "calc: shares of the FFI call: FFI + JSON {:.0} %, store reads {:.0} %, engine {:.0} %",
+        100.0 * (ffi - store) / ffi,
+        100.0 * (store - alone) / ffi,
+        100.0 * alone / ffi
+    );
+    println!(
+        "calc: everything but the engine (FFI + JSON + store): {:.0} % of the FFI call",
+        100.0 * (ffi - alone) / ffi
+    );
+}
 
 fn main() {
     let out_dir = std::env::temp_dir().join("bonusplus-abi-bench");
     std::fs::create_dir_all(&out_dir).expect("temp dir");
     let host = support::build_host(&out_dir, true);
-    let calls = std::env::var("ABI_BENCH_CALLS").unwrap_or_else(|_| "1000000".into());
-    let status = Command::new(host)
+    let floor = build_floor(&out_dir);
+    let library = support::addin_library();
+    let calls = env_number("ABI_BENCH_CALLS", 300_000);
+    let rounds = env_number("ABI_BENCH_ROUNDS", 5);
+    let status = Command::new(&host)
         .arg("bench")
-        .arg(support::addin_library())
-        .arg(calls)
+        .arg(&library)
+        .arg(&floor)
+        .arg(calls.to_string())
+        .arg(rounds.to_string())
         .status()
         .expect("run host bench");
     assert!(status.success());
+    // A Calculate costs ~1000× a string call: fewer calls per round.
+    calculate_rounds(&host, &library, &out_dir, (calls / 1000).max(20), rounds);
+    let valgrind = Command::new("valgrind").arg("--version").output().is_ok();
+    if valgrind && std::env::var("ABI_BENCH_CALLGRIND").map_or(true, |v| v != "0") {
+        instruction_counts(&host, &library, &floor);
+    }
 }

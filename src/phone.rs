@@ -8,34 +8,77 @@ use crate::error::Error;
 /// Separators (spaces, brackets, dashes, dots) are dropped; one leading `+` is allowed.
 /// Eleven digits must start with 7 or 8 (8 is the domestic trunk prefix); ten digits get the 7.
 pub fn normalize_phone(text: &str) -> Result<String, Error> {
-    let trimmed = text.trim();
-    let body = trimmed.strip_prefix('+').unwrap_or(trimmed);
-    let mut digits = String::with_capacity(11);
-    for ch in body.chars() {
-        match ch {
-            '0'..='9' => {
-                // Cap the work on absurd input: a phone never needs more than 11 digits.
-                if digits.len() > 11 {
-                    return Err(bad_phone(text));
-                }
-                digits.push(ch);
-            }
-            ' ' | '\t' | '(' | ')' | '-' | '.' | '\u{a0}' => {}
-            _ => return Err(bad_phone(text)),
-        }
-    }
-    match digits.len() {
-        10 => Ok(format!("7{digits}")),
-        11 if digits.starts_with('7') || digits.starts_with('8') => {
-            Ok(format!("7{}", &digits[1..]))
-        }
-        _ => Err(bad_phone(text)),
-    }
+    normalize_phone_digits(text).map(|digits| digits.iter().map(|&d| char::from(d)).collect())
 }
+
+/// [`normalize_phone`] without an allocation: the 11 ASCII digits.
+pub fn normalize_phone_digits(text: &str) -> Result<[u8; 11], Error> {
+    phone_digits(text.chars()).ok_or_else(|| bad_phone(text))
+}
+
+/// [`normalize_phone_digits`] of UTF-16 text, read where it lies (a 1C string parameter).
+pub fn normalize_phone_utf16(units: &[u16]) -> Result<[u8; 11], Error> {
+    // A surrogate (half of a character beyond the BMP, or a lone one) is never a digit, separator
+    // or whitespace: read unit by unit, it is simply a character the rule refuses.
+    let bmp = units
+        .iter()
+        .map(|&u| char::from_u32(u32::from(u)).unwrap_or(char::REPLACEMENT_CHARACTER));
+    phone_digits(bmp).ok_or_else(|| {
+        // Only the start is shown, so only the start is decoded.
+        let head = &units[..units.len().min(2 * SHOWN_CHARS)];
+        bad_phone(&utf16_chars(head).collect::<String>())
+    })
+}
+
+fn utf16_chars(units: &[u16]) -> impl Iterator<Item = char> + '_ {
+    char::decode_utf16(units.iter().copied()).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+}
+
+/// The rule on a stream of characters: whitespace around the number is ignored (as `str::trim`
+/// does), then one `+` may come first; inside, only digits and separators.
+fn phone_digits(chars: impl Iterator<Item = char>) -> Option<[u8; 11]> {
+    // A phone never needs more than 11 digits; one more proves the input too long.
+    let mut digits = [0u8; 12];
+    let mut count = 0;
+    let mut started = false;
+    // Whitespace that is not a separator may only trail the number.
+    let mut trailing = false;
+    for ch in chars {
+        match ch {
+            '0'..='9' | '(' | ')' | '-' | '.' if trailing => return None,
+            '0'..='9' => {
+                // Cap the work on absurd input.
+                *digits.get_mut(count)? = ch as u8;
+                count += 1;
+            }
+            '(' | ')' | '-' | '.' => {}
+            // Whitespace neither starts the number nor ends it.
+            ' ' | '\t' | '\u{a0}' => continue,
+            '+' if !started => {}
+            c if c.is_whitespace() => {
+                trailing = started;
+                continue;
+            }
+            _ => return None,
+        }
+        started = true;
+    }
+    let national = match (count, digits[0]) {
+        (10, _) => &digits[..10],
+        (11, b'7' | b'8') => &digits[1..11],
+        _ => return None,
+    };
+    let mut phone = [b'7'; 11];
+    phone[1..].copy_from_slice(national);
+    Some(phone)
+}
+
+/// How much of a wrong phone the message shows.
+const SHOWN_CHARS: usize = 40;
 
 fn bad_phone(text: &str) -> Error {
     // Show at most a short prefix of what was passed: the message must stay readable.
-    let shown: String = text.chars().take(40).collect();
+    let shown: String = text.chars().take(SHOWN_CHARS).collect();
     Error::invalid(
         format!(
             "Некорректный номер телефона: «{shown}». Ожидается 11 цифр, например +7 900 111-22-33"
@@ -59,6 +102,8 @@ mod tests {
             "8-900-111-22-33",
             " +79001112233 ",
             "8 900 111 22 33",
+            "8\u{a0}900\u{a0}111\u{a0}22\u{a0}33",
+            "\u{2003}+7 900 111.22.33\n",
         ] {
             assert_eq!(normalize_phone(form).unwrap(), "79001112233", "{form}");
         }
@@ -76,6 +121,9 @@ mod tests {
             "7900abc2233",
             "++79001112233",
             "79001112233x",
+            "8\u{a1}9001112233",
+            "8\u{2000}9001112233",
+            "+7\u{a0}\u{a0}",
         ] {
             let err = normalize_phone(bad).unwrap_err();
             assert_eq!(err.code, ErrorCode::InvalidArgument, "{bad}");
@@ -83,10 +131,44 @@ mod tests {
         }
     }
 
+    /// The UTF-16 reading gives what the `&str` one gives, on every case above and on awkward ones.
+    #[test]
+    fn utf16_input_reads_the_same_as_text() {
+        for text in [
+            "+7 (900) 111-22-33",
+            " +79001112233 ",
+            "\u{2003}+7 900 111.22.33\n",
+            "8\u{a0}900\u{a0}111\u{a0}22\u{a0}33",
+            "\n\t 89001112233 \r\n",
+            "9001112233",
+            "",
+            "+",
+            "++79001112233",
+            "7900\n1112233",
+            "79001112233\n)",
+            "8\u{2000}9001112233",
+            "+ 7 900 111 22 33",
+            " ( +79001112233",
+            "990011122334",
+            "7900abc2233",
+            "😀79001112233",
+        ] {
+            let units: Vec<u16> = text.encode_utf16().collect();
+            let from_text = normalize_phone_digits(text).map_err(|e| e.message_en);
+            let from_units = normalize_phone_utf16(&units).map_err(|e| e.message_en);
+            assert_eq!(from_text, from_units, "{text:?}");
+        }
+        // A lone surrogate is not a digit.
+        assert!(normalize_phone_utf16(&[0x37, 0xd800, 0x39]).is_err());
+    }
+
     #[test]
     fn absurdly_long_input_is_rejected_quickly_with_a_short_message() {
         let huge = "9".repeat(1_000_000);
         let err = normalize_phone(&huge).unwrap_err();
+        assert!(err.message_ru.chars().count() < 200);
+        let units: Vec<u16> = huge.encode_utf16().collect();
+        let err = normalize_phone_utf16(&units).unwrap_err();
         assert!(err.message_ru.chars().count() < 200);
     }
 }

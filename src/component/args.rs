@@ -2,7 +2,7 @@
 
 use crate::contract::Money;
 use crate::error::Error;
-use crate::native::{Args, Value};
+use crate::native::{Args, Param, Value};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
@@ -27,6 +27,40 @@ pub fn string(args: &Args<'_>, i: usize, name: &str, optional: bool) -> Result<S
         Value::Empty | Value::Null if optional => Ok(String::new()),
         _ => Err(wrong_type(name, "строка", "a string")),
     }
+}
+
+/// [`string`] without the copy: `f` gets the text in the object's reused buffer.
+#[inline]
+pub fn with_string<R>(
+    args: &Args<'_>,
+    i: usize,
+    name: &str,
+    optional: bool,
+    f: impl FnOnce(&str) -> Result<R, Error>,
+) -> Result<R, Error> {
+    args.with_text(i, |param| match param {
+        Param::Text(text) => f(text),
+        Param::Other(Value::Empty | Value::Null) if optional => f(""),
+        Param::Other(_) => Err(wrong_type(name, "строка", "a string")),
+    })
+    .map_err(|e| unreadable(name, e))?
+}
+
+/// [`with_string`] for a method that reads UTF-16: `f` gets the host's own units when the
+/// parameter is a PWSTR, else the text re-encoded.
+#[inline]
+pub fn with_utf16<R>(
+    args: &Args<'_>,
+    i: usize,
+    name: &str,
+    f: impl FnOnce(&[u16]) -> Result<R, Error>,
+) -> Result<R, Error> {
+    args.with_utf16(i, |param| match param {
+        Ok(units) => f(units),
+        Err(Param::Text(text)) => f(&text.encode_utf16().collect::<Vec<u16>>()),
+        Err(Param::Other(_)) => Err(wrong_type(name, "строка", "a string")),
+    })
+    .map_err(|e| unreadable(name, e))?
 }
 
 /// A JSON string parameter (an empty string is an error: the method needs the data).

@@ -5,6 +5,7 @@
 //! reserve bonuses when the order is posted, fix the sale when the sale document is posted.
 
 mod args;
+mod json_text;
 pub mod settings;
 
 use crate::backend::{Backend, Clock, EmbeddedBackend, SystemClock};
@@ -13,7 +14,7 @@ use crate::engine::BonusPolicy;
 use crate::error::{Error, ErrorCode};
 use crate::i18n::Lang;
 use crate::log::Log;
-use crate::native::{param, AddIn, Args, Failure, Host, MethodDef, PropDef, Value};
+use crate::native::{param, AddIn, Args, Failure, Host, MethodDef, PropDef, ShortText, Value};
 use serde::Serialize;
 use settings::{Mode, Settings};
 
@@ -194,14 +195,17 @@ impl BonusPlus {
 
     fn dispatch(&mut self, method: Method, args: &Args<'_>, host: &Host) -> Result<Value, Error> {
         match method {
-            Method::NormalizePhone => {
-                let text = args::string(args, 0, "Text", false)?;
-                Ok(Value::String(crate::phone::normalize_phone(&text)?))
-            }
-            Method::ParseScan => {
-                let data = args::string(args, 0, "Data", false)?;
-                json_value(&crate::scan::parse_scan(&data)?)
-            }
+            Method::NormalizePhone => args::with_utf16(args, 0, "Text", |text| {
+                let digits = crate::phone::normalize_phone_utf16(text)?;
+                // Eleven ASCII digits always fit a ShortText; the String is only the total answer.
+                Ok(ShortText::ascii(&digits).map_or_else(
+                    || Value::String(String::from_utf8_lossy(&digits).into_owned()),
+                    Value::ShortText,
+                ))
+            }),
+            Method::ParseScan => args::with_string(args, 0, "Data", false, |data| {
+                json_value(&crate::scan::parse_scan(data)?)
+            }),
 
             // The checkout: find the card, calculate, reserve, fix the sale.
             Method::FindCard => {
@@ -339,7 +343,7 @@ impl BonusPlus {
     fn read_prop(&self, prop: Prop) -> Value {
         let s = &self.settings;
         match prop {
-            Prop::Version => Value::String(env!("CARGO_PKG_VERSION").to_owned()),
+            Prop::Version => Value::StaticText(widestring::u16str!(env!("CARGO_PKG_VERSION"))),
             Prop::Mode => Value::String(s.mode.as_str().to_owned()),
             Prop::ServerAddress => Value::String(s.server_address.clone()),
             Prop::ApiKey => Value::String(if s.api_key.is_empty() {
@@ -425,39 +429,15 @@ impl Default for BonusPlus {
     }
 }
 
-/// The JSON string 1C gets. Numbers are written in their shortest exact form (`100`, `80.6`), so
-/// money looks the same whichever backend or table it came from.
+/// The JSON string 1C gets, numbers in their shortest exact form (see json_text.rs).
 fn json_value<T: Serialize>(value: &T) -> Result<Value, Error> {
-    let encoding_failed = |e: serde_json::Error| {
+    json_text::to_json(value).map(Value::String).map_err(|e| {
         Error::new(
             ErrorCode::Internal,
             format!("Ошибка формирования JSON: {e}"),
             format!("JSON encoding failed: {e}"),
         )
-    };
-    let mut tree = serde_json::to_value(value).map_err(encoding_failed)?;
-    shorten_numbers(&mut tree);
-    serde_json::to_string(&tree)
-        .map(Value::String)
-        .map_err(encoding_failed)
-}
-
-fn shorten_numbers(value: &mut serde_json::Value) {
-    match value {
-        serde_json::Value::Number(n) => {
-            let text = n.to_string();
-            if text.contains('.') && !text.contains(['e', 'E']) {
-                if let Ok(d) = text.parse::<rust_decimal::Decimal>() {
-                    if let Ok(short) = d.normalize().to_string().parse::<serde_json::Number>() {
-                        *n = short;
-                    }
-                }
-            }
-        }
-        serde_json::Value::Array(items) => items.iter_mut().for_each(shorten_numbers),
-        serde_json::Value::Object(map) => map.values_mut().for_each(shorten_numbers),
-        _ => {}
-    }
+    })
 }
 
 /// A text property, trimmed, by the boundary's text rule (no control characters: they would end
@@ -492,6 +472,11 @@ impl AddIn for BonusPlus {
 
     fn get_prop(&mut self, num: usize, _host: &Host) -> Result<Value, Failure> {
         Ok(self.read_prop(PROP_IDS[num]))
+    }
+
+    fn fixed_prop(&self, num: usize) -> Option<&'static widestring::U16Str> {
+        (PROP_IDS.get(num) == Some(&Prop::Version))
+            .then(|| widestring::u16str!(env!("CARGO_PKG_VERSION")))
     }
 
     fn set_prop(&mut self, num: usize, value: Value, _host: &Host) -> Result<(), Failure> {

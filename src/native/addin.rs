@@ -2,8 +2,14 @@
 
 use super::host::{Connection, MemoryManager, MsgBox, PlatformInfo};
 use super::types::TVariant;
-use super::variant::{self, Value, VariantError};
+use super::variant::{self, Param, Value, VariantError};
+use std::cell::RefCell;
 use std::ffi::c_int;
+use widestring::U16Str;
+
+/// Longest text buffer an object keeps between calls (bytes): a rare huge parameter (a product
+/// upload) is decoded once and its buffer dropped rather than held for the object's life.
+const MAX_KEPT_TEXT: usize = 64 * 1024;
 
 /// A property: English name (alias 0), Russian name (alias 1), access.
 #[derive(Debug)]
@@ -140,11 +146,23 @@ impl Host {
 pub struct Args<'a> {
     params: &'a mut [TVariant],
     memory: Option<MemoryManager>,
+    /// The object's reused buffer for [`Args::with_text`].
+    text: Option<&'a RefCell<String>>,
 }
 
 impl<'a> Args<'a> {
     pub(crate) fn new(params: &'a mut [TVariant], memory: Option<MemoryManager>) -> Args<'a> {
-        Args { params, memory }
+        Args {
+            params,
+            memory,
+            text: None,
+        }
+    }
+
+    /// Lets [`Args::with_text`] decode into `buffer`, kept by the object between calls.
+    pub(crate) fn with_text_buffer(mut self, buffer: &'a RefCell<String>) -> Args<'a> {
+        self.text = Some(buffer);
+        self
     }
 
     /// How many parameters the host passed.
@@ -161,6 +179,49 @@ impl<'a> Args<'a> {
             // SAFETY: the slice element is a live host tVariant for the duration of the call.
             Some(p) => unsafe { variant::read(p) },
             None => Ok(Value::Empty),
+        }
+    }
+
+    /// Calls `f` with parameter `i`: a string's text, decoded into the object's reused buffer (no
+    /// allocation once the buffer has grown), or any other value as [`Args::get`] reads it.
+    #[inline]
+    pub fn with_text<R>(
+        &self,
+        i: usize,
+        f: impl FnOnce(Param<'_>) -> R,
+    ) -> Result<R, VariantError> {
+        let Some(p) = self.params.get(i) else {
+            return Ok(f(Param::Other(Value::Empty)));
+        };
+        // A nested call (the buffer already lent out) decodes into a buffer of its own.
+        let mut kept = self.text.and_then(|t| t.try_borrow_mut().ok());
+        let mut own = String::new();
+        let buffer = kept.as_deref_mut().unwrap_or(&mut own);
+        // SAFETY: the slice element is a live host tVariant for the duration of the call.
+        let result = unsafe { variant::read_into(p, buffer) }.map(f);
+        if buffer.capacity() > MAX_KEPT_TEXT {
+            *buffer = String::new();
+        }
+        result
+    }
+
+    /// Calls `f` with parameter `i` as UTF-16 where the host holds it (no copy) when it is a
+    /// PWSTR, else as [`Args::with_text`] gives it: for a method that reads its text unit by unit.
+    #[inline]
+    pub fn with_utf16<R>(
+        &self,
+        i: usize,
+        f: impl FnOnce(Result<&[u16], Param<'_>>) -> R,
+    ) -> Result<R, VariantError> {
+        // SAFETY: a live host tVariant for the duration of the call.
+        match self
+            .params
+            .get(i)
+            .map(|p| unsafe { variant::read_utf16(p) })
+        {
+            Some(Ok(Some(units))) => Ok(f(Ok(units))),
+            Some(Err(e)) => Err(e),
+            _ => self.with_text(i, |param| f(Err(param))),
         }
     }
 
@@ -191,6 +252,11 @@ pub trait AddIn {
     fn methods(&self) -> &'static [MethodDef];
 
     fn get_prop(&mut self, num: usize, host: &Host) -> Result<Value, Failure>;
+    /// A readable property whose value never changes (a version): its UTF-16, prepared once,
+    /// is copied to the host without calling `get_prop`.
+    fn fixed_prop(&self, _num: usize) -> Option<&'static U16Str> {
+        None
+    }
     fn set_prop(&mut self, num: usize, value: Value, host: &Host) -> Result<(), Failure>;
     /// Runs a method; procedures return `Value::Empty`.
     fn call(&mut self, num: usize, args: &mut Args<'_>, host: &Host) -> Result<Value, Failure>;

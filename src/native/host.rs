@@ -35,6 +35,7 @@ impl MemoryManager {
         (!ptr.is_null()).then_some(MemoryManager(ptr))
     }
 
+    #[inline]
     fn vtbl(&self) -> &MemoryManagerVtbl {
         // SAFETY: `self.0` is a non-NULL `IMemoryManager*` from the host; its first word is the
         // vptr, valid for the object's lifetime (the host keeps it alive while we are loaded).
@@ -42,6 +43,7 @@ impl MemoryManager {
     }
 
     /// Allocates `bytes` (at least 1: a zero-size request may legally come back NULL).
+    #[inline]
     pub fn alloc(&self, bytes: usize) -> Option<*mut c_void> {
         let bytes = c_ulong::try_from(bytes.max(1)).ok()?;
         let mut p: *mut c_void = std::ptr::null_mut();
@@ -60,18 +62,51 @@ impl MemoryManager {
         unsafe { (self.vtbl().free_memory)(self.0, &mut p) };
     }
 
-    /// A NUL-terminated UTF-16 copy of `s` in host memory: `(n + 1) * 2` bytes.
+    /// A NUL-terminated UTF-16 copy of `s` in host memory: `(n + 1) * 2` bytes, encoded straight
+    /// into the block (no intermediate buffer).
+    #[inline]
     pub fn alloc_wstr(&self, s: &str) -> Option<(*mut WChar, u32)> {
-        let units: Vec<u16> = s.encode_utf16().collect();
-        let len = u32::try_from(units.len()).ok()?;
-        let bytes = (units.len() + 1).checked_mul(2)?;
-        let p = self.alloc(bytes)? as *mut WChar;
+        // ASCII (most of what we return) has as many units as bytes: no counting pass.
+        let ascii = s.is_ascii();
+        let n = if ascii {
+            s.len()
+        } else {
+            s.encode_utf16().count()
+        };
+        let (p, len) = self.alloc_wide(n)?;
+        // SAFETY: `p` points to `n + 1` freshly allocated u16 slots, ours until handed over.
+        let (text, nul) = unsafe { std::slice::from_raw_parts_mut(p, n + 1) }.split_at_mut(n);
+        if ascii {
+            for (unit, &byte) in text.iter_mut().zip(s.as_bytes()) {
+                *unit = u16::from(byte);
+            }
+        } else {
+            for (unit, code) in text.iter_mut().zip(s.encode_utf16()) {
+                *unit = code;
+            }
+        }
+        nul[0] = 0;
+        Some((p, len))
+    }
+
+    /// A NUL-terminated copy of UTF-16 `units` in host memory: `(n + 1) * 2` bytes.
+    #[inline]
+    pub fn alloc_units(&self, units: &[u16]) -> Option<(*mut WChar, u32)> {
+        let (p, len) = self.alloc_wide(units.len())?;
         // SAFETY: `p` points to `units.len() + 1` freshly allocated u16 slots.
         unsafe {
             std::ptr::copy_nonoverlapping(units.as_ptr(), p, units.len());
             *p.add(units.len()) = 0;
         }
         Some((p, len))
+    }
+
+    /// Room for `n` units and the NUL; `n` as the `u32` a variant carries.
+    #[inline]
+    fn alloc_wide(&self, n: usize) -> Option<(*mut WChar, u32)> {
+        let len = u32::try_from(n).ok()?;
+        let bytes = n.checked_add(1)?.checked_mul(2)?;
+        Some((self.alloc(bytes)? as *mut WChar, len))
     }
 
     /// A copy of `bytes` in host memory (at least one byte is requested).

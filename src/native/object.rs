@@ -9,6 +9,7 @@ use super::addin::{find_name, AddIn, Args, Failure, Host};
 use super::host::{Connection, MemoryManager, ADDIN_E_FAIL};
 use super::types::{vt, TVariant, WChar};
 use super::variant::{self, Value};
+use std::cell::RefCell;
 use std::ffi::{c_long, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -24,6 +25,8 @@ const MAX_NAME_UNITS: usize = 1024;
 struct State {
     addin: Box<dyn AddIn>,
     host: Host,
+    /// Where string parameters are decoded (`Args::with_text`), kept between calls.
+    text: RefCell<String>,
 }
 
 /// The object whose address the host holds as `IComponentBase*`.
@@ -48,6 +51,7 @@ impl ComponentObject {
             state: Some(State {
                 addin,
                 host: Host::default(),
+                text: RefCell::new(String::new()),
             }),
         });
         Box::into_raw(obj) as *mut c_void
@@ -140,6 +144,7 @@ fn name_arg(name: *const WChar) -> Option<String> {
 }
 
 /// Stores a returned value; on failure (no memory manager, allocation failed) reports it.
+#[inline]
 fn store_result(state: &mut State, var: *mut TVariant, value: &Value) -> bool {
     // SAFETY: `var` is a non-NULL host variant slot for a result (checked by the callers).
     match unsafe { variant::store(var, value, state.host.memory.as_ref()) } {
@@ -397,6 +402,9 @@ unsafe extern "system" fn get_prop_val(this: Ext, num: c_long, var: *mut TVarian
         if var.is_null() || !s.addin.props()[i].readable {
             return false;
         }
+        if let Some(text) = s.addin.fixed_prop(i) {
+            return store_result(s, var, &Value::StaticText(text));
+        }
         let host = s.host;
         match s.addin.get_prop(i, &host) {
             Ok(value) => store_result(s, var, &value),
@@ -521,7 +529,7 @@ fn run_method(
         unsafe { std::slice::from_raw_parts_mut(params, n) }
     };
     let host = s.host;
-    let mut args = Args::new(slice, host.memory);
+    let mut args = Args::new(slice, host.memory).with_text_buffer(&s.text);
     Some(s.addin.call(i, &mut args, &host))
 }
 

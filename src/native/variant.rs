@@ -3,6 +3,7 @@
 use super::host::MemoryManager;
 use super::types::{vt, TVariant, Tm, WChar};
 use std::fmt;
+use widestring::U16Str;
 
 /// Longest string or blob we accept from the host (in UTF-16 units or bytes). A larger length is
 /// a broken variant, not data: reading it would only run off the end of the host's buffer.
@@ -32,7 +33,73 @@ pub enum Value {
     Float(f64),
     Date(DateTime),
     String(String),
+    /// A string that never changes (a version, a name), prepared as UTF-16 once, at compile time
+    /// (`widestring::u16str!`): returning it is one copy into the host's memory.
+    StaticText(&'static U16Str),
+    /// A short string held inline (a phone, a code): returned without a heap allocation.
+    ShortText(ShortText),
     Blob(Vec<u8>),
+}
+
+impl Value {
+    /// A string value: inline when it fits [`ShortText`], else an owned `String`.
+    pub fn text(s: &str) -> Value {
+        ShortText::new(s).map_or_else(|| Value::String(s.to_owned()), Value::ShortText)
+    }
+}
+
+/// A string of at most [`ShortText::CAPACITY`] bytes of UTF-8, held inline.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ShortText {
+    len: u8,
+    bytes: [u8; ShortText::CAPACITY],
+}
+
+impl ShortText {
+    /// As many bytes as a `String` takes itself: the `Value` does not grow.
+    pub const CAPACITY: usize = 22;
+
+    /// `None` when `s` is longer than [`ShortText::CAPACITY`] bytes.
+    pub fn new(s: &str) -> Option<ShortText> {
+        let mut bytes = [0; ShortText::CAPACITY];
+        bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
+        Some(ShortText {
+            len: s.len() as u8,
+            bytes,
+        })
+    }
+
+    /// `None` unless `bytes` are ASCII and fit.
+    pub fn ascii(bytes: &[u8]) -> Option<ShortText> {
+        if !bytes.is_ascii() {
+            return None;
+        }
+        let mut text = ShortText {
+            len: u8::try_from(bytes.len()).ok()?,
+            bytes: [0; ShortText::CAPACITY],
+        };
+        text.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(text)
+    }
+
+    pub fn as_str(&self) -> &str {
+        // SAFETY: `new` and `ascii` copied exactly `len` bytes of a `&str` or of ASCII: UTF-8.
+        unsafe { std::str::from_utf8_unchecked(&self.bytes[..usize::from(self.len)]) }
+    }
+}
+
+impl fmt::Debug for ShortText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// A parameter read by [`read_into`]: a string's text, decoded into the caller's buffer, or any
+/// other value.
+#[derive(Debug, PartialEq)]
+pub enum Param<'b> {
+    Text(&'b str),
+    Other(Value),
 }
 
 /// Why a variant could not be read or written.
@@ -111,16 +178,125 @@ pub unsafe fn read(var: *const TVariant) -> Result<Value, VariantError> {
     }
 }
 
-unsafe fn read_wstr(ptr: *const WChar, len: u32, tag: u16) -> Result<String, VariantError> {
+/// The UTF-16 of a PWSTR variant, read where it lies; `Ok(None)` for any other type.
+///
+/// # Safety
+/// As for [`read`]; the slice lives as long as the host's string (the call).
+#[inline]
+pub unsafe fn read_utf16<'v>(var: *const TVariant) -> Result<Option<&'v [u16]>, VariantError> {
+    if var.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: `var` is non-NULL and readable (caller's contract).
+    let v = unsafe { *var };
+    if v.vt != vt::PWSTR {
+        return Ok(None);
+    }
+    // SAFETY: `vt` says the wide string member is active.
+    let (ptr, len) = unsafe { (v.u.ws.ptr, v.u.ws.len) };
     if len == 0 {
-        return Ok(String::new());
+        return Ok(Some(&[]));
+    }
+    if ptr.is_null() || len > MAX_INCOMING_LEN {
+        return Err(VariantError::BrokenValue(vt::PWSTR));
+    }
+    // SAFETY: non-NULL, and the host promises `len` units behind it for the call.
+    Ok(Some(unsafe {
+        std::slice::from_raw_parts(ptr, len as usize)
+    }))
+}
+
+/// Reads a parameter: a string (PWSTR, PSTR) is decoded into `buf`, replacing what it held, so a
+/// buffer kept between calls makes reading a string allocation-free; any other type is read as by
+/// [`read`].
+///
+/// # Safety
+/// As for [`read`].
+#[inline]
+pub unsafe fn read_into<'b>(
+    var: *const TVariant,
+    buf: &'b mut String,
+) -> Result<Param<'b>, VariantError> {
+    if var.is_null() {
+        return Ok(Param::Other(Value::Empty));
+    }
+    // SAFETY: `var` is non-NULL and readable (caller's contract); TVariant is Copy.
+    let v = unsafe { *var };
+    match v.vt {
+        // SAFETY: `vt` says the string member is active; the host promises `len` units.
+        vt::PWSTR => unsafe { read_wstr_into(v.u.ws.ptr, v.u.ws.len, vt::PWSTR, buf) }?,
+        vt::PSTR => {
+            // SAFETY: as above, for the byte string member.
+            let bytes = unsafe { read_bytes(v.u.s.ptr as *const u8, v.u.s.len, vt::PSTR) }?;
+            buf.clear();
+            buf.push_str(&String::from_utf8_lossy(bytes));
+        }
+        // SAFETY: passed on from the caller.
+        _ => return unsafe { read(var) }.map(Param::Other),
+    }
+    Ok(Param::Text(buf))
+}
+
+unsafe fn read_wstr(ptr: *const WChar, len: u32, tag: u16) -> Result<String, VariantError> {
+    let mut text = String::new();
+    // SAFETY: passed on from the caller.
+    unsafe { read_wstr_into(ptr, len, tag, &mut text) }?;
+    Ok(text)
+}
+
+/// Decodes a PWSTR into `out` (cleared first), reserving the exact UTF-8 size once.
+#[inline]
+unsafe fn read_wstr_into(
+    ptr: *const WChar,
+    len: u32,
+    tag: u16,
+    out: &mut String,
+) -> Result<(), VariantError> {
+    out.clear();
+    if len == 0 {
+        return Ok(());
     }
     if ptr.is_null() || len > MAX_INCOMING_LEN {
         return Err(VariantError::BrokenValue(tag));
     }
     // SAFETY: non-NULL, and the host promises `len` units behind it.
     let units = unsafe { std::slice::from_raw_parts(ptr, len as usize) };
-    String::from_utf16(units).map_err(|_| VariantError::LoneSurrogate)
+    decode_utf16_into(units, out)
+}
+
+/// UTF-8 bytes `units` decode to (a lone surrogate counts 2 here, 3 as U+FFFD: a capacity hint).
+fn utf8_len(units: &[u16]) -> usize {
+    units
+        .iter()
+        .map(|&u| match u {
+            0..=0x7f => 1,
+            0x80..=0x7ff | 0xd800..=0xdfff => 2,
+            _ => 3,
+        })
+        .sum()
+}
+
+/// `String::from_utf16`, appended to `out` with its exact size reserved once; a lone surrogate is
+/// refused (it would otherwise be stored as U+FFFD, a character 1C never sent). Runs of ASCII
+/// (most of a phone, a code or a JSON document) are narrowed in bulk; other characters one by one.
+#[inline]
+fn decode_utf16_into(units: &[u16], out: &mut String) -> Result<(), VariantError> {
+    out.reserve(utf8_len(units));
+    let mut rest = units;
+    while !rest.is_empty() {
+        let ascii = rest.iter().take_while(|&&u| u < 0x80).count();
+        // SAFETY: every unit of the run is below 0x80, so every byte pushed is an ASCII
+        // character: the string stays valid UTF-8.
+        unsafe { out.as_mut_vec() }.extend(rest[..ascii].iter().map(|&u| u as u8));
+        rest = &rest[ascii..];
+        // Then the characters up to the next ASCII unit (a surrogate pair takes two units).
+        let other = rest.iter().take_while(|&&u| u >= 0x80).count();
+        for c in char::decode_utf16(rest[..other].iter().copied()) {
+            out.push(c.map_err(|_| VariantError::LoneSurrogate)?);
+        }
+        rest = &rest[other..];
+    }
+    Ok(())
 }
 
 unsafe fn read_bytes<'a>(ptr: *const u8, len: u32, tag: u16) -> Result<&'a [u8], VariantError> {
@@ -151,10 +327,10 @@ pub unsafe fn read_nul_terminated(p: *const WChar, max: usize) -> Option<String>
             return None;
         }
     }
+    let mut text = String::new();
     // SAFETY: `len` units before the NUL are readable.
-    Some(String::from_utf16_lossy(unsafe {
-        std::slice::from_raw_parts(p, len)
-    }))
+    decode_utf16_into(unsafe { std::slice::from_raw_parts(p, len) }, &mut text).ok()?;
+    Some(text)
 }
 
 /// Stores `value` into a variant that holds nothing the host expects us to free: the return slot
@@ -162,15 +338,49 @@ pub unsafe fn read_nul_terminated(p: *const WChar, max: usize) -> Option<String>
 ///
 /// # Safety
 /// `var` must point to a writable `tVariant`.
+#[inline]
 pub unsafe fn store(
     var: *mut TVariant,
     value: &Value,
     mem: Option<&MemoryManager>,
 ) -> Result<(), VariantError> {
+    // Strings, the usual result, go straight into the slot once the host's block is theirs.
+    let wide = match value {
+        Value::String(s) => Some(alloc_text(s, mem)?),
+        Value::ShortText(t) => Some(alloc_text(t.as_str(), mem)?),
+        Value::StaticText(units) => Some(alloc_static(units, mem)?),
+        _ => None,
+    };
+    if let Some((ptr, len)) = wide {
+        // SAFETY: writable per the caller's contract; a PWSTR is its pointer, length and tag.
+        unsafe {
+            (*var).u.ws = super::types::WStrVal { ptr, len };
+            (*var).cb_elements = 0;
+            (*var).vt = vt::PWSTR;
+        }
+        return Ok(());
+    }
     let new = encode(value, mem)?;
     // SAFETY: writable per the caller's contract.
     unsafe { *var = new };
     Ok(())
+}
+
+#[inline]
+fn alloc_text(s: &str, mem: Option<&MemoryManager>) -> Result<(*mut WChar, u32), VariantError> {
+    mem.ok_or(VariantError::NoMemory)?
+        .alloc_wstr(s)
+        .ok_or(VariantError::NoMemory)
+}
+
+#[inline]
+fn alloc_static(
+    units: &U16Str,
+    mem: Option<&MemoryManager>,
+) -> Result<(*mut WChar, u32), VariantError> {
+    mem.ok_or(VariantError::NoMemory)?
+        .alloc_units(units.as_slice())
+        .ok_or(VariantError::NoMemory)
 }
 
 /// Overwrites an in/out parameter: the old value is freed first, but only when its type owns
@@ -234,10 +444,17 @@ fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, Varian
             v.vt = vt::TM;
         }
         Value::String(s) => {
-            let (ptr, len) = mem
-                .ok_or(VariantError::NoMemory)?
-                .alloc_wstr(s)
-                .ok_or(VariantError::NoMemory)?;
+            let (ptr, len) = alloc_text(s, mem)?;
+            v.u.ws = super::types::WStrVal { ptr, len };
+            v.vt = vt::PWSTR;
+        }
+        Value::ShortText(t) => {
+            let (ptr, len) = alloc_text(t.as_str(), mem)?;
+            v.u.ws = super::types::WStrVal { ptr, len };
+            v.vt = vt::PWSTR;
+        }
+        Value::StaticText(units) => {
+            let (ptr, len) = alloc_static(units, mem)?;
             v.u.ws = super::types::WStrVal { ptr, len };
             v.vt = vt::PWSTR;
         }
@@ -450,6 +667,52 @@ mod tests {
         v.u.ws.len = 0;
         assert_eq!(unsafe { read(&v) }, Ok(Value::String(String::new())));
         assert_eq!(unsafe { read(std::ptr::null()) }, Ok(Value::Empty));
+    }
+
+    #[test]
+    fn short_text_holds_up_to_its_capacity_inline() {
+        assert_eq!(
+            Value::text("79001112233"),
+            Value::ShortText(ShortText::new("79001112233").unwrap())
+        );
+        let long = "Ж".repeat(12);
+        assert_eq!(Value::text(&long), Value::String(long.clone()));
+        let fits = "Жx".repeat(7); // 21 bytes
+        assert_eq!(ShortText::new(&fits).unwrap().as_str(), fits);
+        assert_eq!(ShortText::ascii(b"7900").unwrap().as_str(), "7900");
+        assert!(ShortText::ascii("Ж".as_bytes()).is_none());
+        assert!(ShortText::ascii(&[b'1'; 23]).is_none());
+        assert_eq!(format!("{:?}", ShortText::ascii(b"12").unwrap()), "\"12\"");
+    }
+
+    /// The bulk decoder reads exactly as `String::from_utf16` does and refuses lone surrogates.
+    #[test]
+    fn decoding_matches_the_std_decoder() {
+        let samples: Vec<Vec<u16>> = vec![
+            Vec::new(),
+            "79001112233".encode_utf16().collect(),
+            "{\"name\":\"Товар 1\",\"sum\":1.5} 😀 end"
+                .encode_utf16()
+                .collect(),
+            vec![0x41, 0xd800, 0x42, 0xdc00, 0xd83d, 0xde00, 0x43],
+            vec![0xd83d],
+            vec![0xdc00, 0xd800],
+            vec![0x7f, 0x80, 0x7ff, 0x800, 0xffff, 0x0],
+        ];
+        for units in samples {
+            let mut out = String::from("kept ");
+            match String::from_utf16(&units) {
+                Ok(text) => {
+                    assert_eq!(decode_utf16_into(&units, &mut out), Ok(()));
+                    assert_eq!(out, format!("kept {text}"));
+                }
+                Err(_) => assert_eq!(
+                    decode_utf16_into(&units, &mut out),
+                    Err(VariantError::LoneSurrogate)
+                ),
+            }
+            assert!(out.capacity() >= out.len());
+        }
     }
 
     #[test]

@@ -3,7 +3,8 @@
 // the vtables and adjusts `this` exactly as a C++ host does.
 //
 //   host test  LIB VERSION   the ABI suite; prints "N passed, M failed", exit 1 on any failure
-//   host bench LIB N         N calls of a trivial method; prints ns per call
+//   host bench LIB FLOOR N R the add-in against a plain C++ component (bench.h); ns per call
+//   host bench-calc LIB DIR ORDER   Calculate rounds driven from stdin (bench.h)
 //   host serve LIB [CLASS]   one component driven by a line protocol on stdin (see run_serve)
 //   host fuzz LIB N SEED DIR N random calls on BonusPlus with its data in DIR (see run_fuzz)
 #include "addin_api.h"
@@ -807,52 +808,7 @@ static int run_tests(const char* path, const std::string& version) {
     return g_failed == 0 ? 0 : 1;
 }
 
-// ---- bench ---------------------------------------------------------------------------------
-
-static int run_bench(const char* path, long n) {
-    Library lib;
-    if (!lib.load(path)) return 2;
-    lib.SetPlatformCapabilities(eAppCapabilities3);
-    CountingMemory mem;
-    RecordingConnection host;
-    IComponentBase* c = lib.create(u"AbiProbe");
-    c->Init(static_cast<IAddInDefBase*>(&host));
-    c->setMemManager(&mem);
-    long sum = c->FindMethod(u"Sum");
-    tVariant params[2] = {i4_var(1), i4_var(2)};
-    tVariant ret = empty_var();
-    long long check = 0;
-    for (long i = 0; i < n / 10; ++i) c->CallAsFunc(sum, &ret, params, 2);  // warm up
-    auto t0 = std::chrono::steady_clock::now();
-    for (long i = 0; i < n; ++i) {
-        params[0].lVal = (int32_t)(i & 0xffff);
-        c->CallAsFunc(sum, &ret, params, 2);
-        check += ret.lVal;
-    }
-    auto t1 = std::chrono::steady_clock::now();
-    double ns = std::chrono::duration<double, std::nano>(t1 - t0).count() / n;
-    std::printf("abi: %ld calls of AbiProbe.Sum (2 x I4 -> I4) through CallAsFunc: %.1f ns per call (checksum %lld)\n", n, ns, check);
-
-    // A realistic string method: BonusPlus.NormalizePhone, string in, string out (allocated).
-    IComponentBase* bp = lib.create(u"BonusPlus");
-    bp->Init(static_cast<IAddInDefBase*>(&host));
-    bp->setMemManager(&mem);
-    long norm = bp->FindMethod(u"NormalizePhone");
-    tVariant phone = str_var(mem, "+7 (900) 111-22-33");
-    long m = n / 10;
-    auto t2 = std::chrono::steady_clock::now();
-    for (long i = 0; i < m; ++i) {
-        bp->CallAsFunc(norm, &ret, &phone, 1);
-        clear_var(mem, ret);
-    }
-    auto t3 = std::chrono::steady_clock::now();
-    double ns2 = std::chrono::duration<double, std::nano>(t3 - t2).count() / m;
-    std::printf("abi: %ld calls of BonusPlus.NormalizePhone (PWSTR -> PWSTR): %.1f ns per call\n", m, ns2);
-    clear_var(mem, phone);
-    lib.DestroyObject(&bp);
-    lib.DestroyObject(&c);
-    return mem.live.empty() ? 0 : 1;
-}
+#include "bench.h"
 
 // ---- serve: a line protocol for driving one component from another program ---------------
 //
@@ -1171,10 +1127,12 @@ static int run_fuzz(const char* path, long n, uint64_t seed, const char* data_di
 
 int main(int argc, char** argv) {
     if (argc >= 4 && std::strcmp(argv[1], "test") == 0) return run_tests(argv[2], argv[3]);
-    if (argc >= 4 && std::strcmp(argv[1], "bench") == 0) return run_bench(argv[2], std::atol(argv[3]));
+    if (argc >= 6 && std::strcmp(argv[1], "bench") == 0)
+        return run_bench(argv[2], argv[3], std::atol(argv[4]), std::atol(argv[5]));
+    if (argc >= 5 && std::strcmp(argv[1], "bench-calc") == 0) return run_bench_calc(argv[2], argv[3], argv[4]);
     if (argc >= 6 && std::strcmp(argv[1], "fuzz") == 0)
         return run_fuzz(argv[2], std::atol(argv[3]), std::strtoull(argv[4], nullptr, 10), argv[5]);
     if (argc >= 3 && std::strcmp(argv[1], "serve") == 0) return run_serve(argv[2], argc >= 4 ? argv[3] : "BonusPlus");
-    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB N | host serve LIB [CLASS] | host fuzz LIB N SEED DIR\n");
+    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB FLOOR N ROUNDS | host bench-calc LIB DIR ORDER | host serve LIB [CLASS] | host fuzz LIB N SEED DIR\n");
     return 2;
 }

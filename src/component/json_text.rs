@@ -1,0 +1,140 @@
+//! The JSON text 1C gets, written in one pass: serialized straight to bytes, each number
+//! shortened as it is written (a serde_json `Formatter`), with no tree and no second pass.
+
+use serde::Serialize;
+use serde_json::ser::{CompactFormatter, Formatter};
+use std::io::{self, Write};
+
+/// `value` as JSON, every number with a fraction in its shortest exact form (`100.00` → `100`,
+/// `80.60` → `80.6`, `1.0` → `1`), so money looks the same whichever backend or table it came from.
+pub fn to_json<T: Serialize>(value: &T) -> serde_json::Result<String> {
+    let mut out = Vec::with_capacity(256);
+    value.serialize(&mut serde_json::Serializer::with_formatter(
+        &mut out,
+        ShortNumbers,
+    ))?;
+    // serde_json writes UTF-8 and the formatter only drops ASCII digits and points.
+    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.utf8_error()))
+}
+
+/// serde_json's compact output with shortened numbers. Exact numbers (Decimal, parsed JSON)
+/// arrive as text through `write_number_str`; floats are written by serde_json, then shortened.
+struct ShortNumbers;
+
+impl Formatter for ShortNumbers {
+    fn write_number_str<W: ?Sized + Write>(
+        &mut self,
+        writer: &mut W,
+        value: &str,
+    ) -> io::Result<()> {
+        writer.write_all(shortened(value.as_bytes()))
+    }
+
+    fn write_f64<W: ?Sized + Write>(&mut self, writer: &mut W, value: f64) -> io::Result<()> {
+        let mut buffer = io::Cursor::new([0u8; 64]);
+        CompactFormatter.write_f64(&mut buffer, value)?;
+        let end = buffer.position() as usize;
+        writer.write_all(shortened(&buffer.get_ref()[..end]))
+    }
+
+    fn write_f32<W: ?Sized + Write>(&mut self, writer: &mut W, value: f32) -> io::Result<()> {
+        let mut buffer = io::Cursor::new([0u8; 64]);
+        CompactFormatter.write_f32(&mut buffer, value)?;
+        let end = buffer.position() as usize;
+        writer.write_all(shortened(&buffer.get_ref()[..end]))
+    }
+}
+
+/// A number without the trailing zeros of its fraction, and without the point they leave, when
+/// it has a decimal point and no exponent (`-0.00` becomes `0`).
+fn shortened(number: &[u8]) -> &[u8] {
+    if !number.contains(&b'.') || number.iter().any(|c| matches!(c, b'e' | b'E')) {
+        return number;
+    }
+    let mut keep = number.len();
+    while keep > 0 && number[keep - 1] == b'0' {
+        keep -= 1;
+    }
+    if keep > 0 && number[keep - 1] == b'.' {
+        keep -= 1;
+    }
+    match &number[..keep] {
+        b"-0" => b"0",
+        short => short,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    /// JSON text read as a tree (numbers kept as written) and written back.
+    fn shorten(text: &str) -> String {
+        if let Ok(tree) = serde_json::from_str::<serde_json::Value>(text) {
+            return to_json(&tree).unwrap();
+        }
+        String::from_utf8(shortened(text.as_bytes()).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn fractions_lose_their_trailing_zeros_and_nothing_else_changes() {
+        assert_eq!(
+            shorten(r#"{"x":100.00,"y":[80.60,0.10,3,-0.00,-1.50,10,0]}"#),
+            r#"{"x":100,"y":[80.6,0.1,3,0,-1.5,10,0]}"#
+        );
+        // An exponent is left as it is.
+        assert_eq!(shortened(b"2.50E-3"), b"2.50E-3");
+        assert_eq!(shortened(b"1.50e+10"), b"1.50e+10");
+        assert_eq!(
+            shorten(r#"{"a":"100.00 руб.","b\"":"x\\","c":[1.0,"\"2.50\""]}"#),
+            r#"{"a":"100.00 руб.","b\"":"x\\","c":[1,"\"2.50\""]}"#
+        );
+        assert_eq!(shorten("7.000"), "7");
+        assert_eq!(to_json(&[1.0f64, 2.5, -0.0, 0.1]).unwrap(), "[1,2.5,0,0.1]");
+        assert_eq!(to_json(&1.5f32).unwrap(), "1.5");
+    }
+
+    /// The same text the old tree walk gave: a number as `Decimal::normalize` writes it.
+    #[test]
+    fn the_result_is_what_decimal_normalize_writes() {
+        for text in [
+            "100.00",
+            "80.60",
+            "0.10",
+            "-0.00",
+            "12345.678900",
+            "0.01",
+            "-5.0",
+            "1.23",
+        ] {
+            let normalized = Decimal::from_str(text).unwrap().normalize().to_string();
+            assert_eq!(shorten(text), normalized, "{text}");
+        }
+    }
+
+    #[test]
+    fn decimals_serialize_in_their_shortest_form() {
+        #[derive(Serialize)]
+        struct Line {
+            #[serde(with = "crate::engine::money::json_number")]
+            sum: Decimal,
+            name: &'static str,
+        }
+        let lines = [
+            Line {
+                sum: Decimal::new(10000, 2),
+                name: "a 1.50 b",
+            },
+            Line {
+                sum: Decimal::new(8060, 2),
+                name: "",
+            },
+        ];
+        assert_eq!(
+            to_json(&lines).unwrap(),
+            r#"[{"sum":100,"name":"a 1.50 b"},{"sum":80.6,"name":""}]"#
+        );
+    }
+}
