@@ -38,6 +38,7 @@ static PROPS: &[PropDef] = &[
     prop("Store", "Магазин", true),
     prop("CashierCode", "КодКассира", true),
     prop("LastError", "ПоследняяОшибка", false),
+    prop("CardMask", "МаскаКарты", true),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,10 +52,11 @@ enum Prop {
     Store,
     CashierCode,
     LastError,
+    CardMask,
 }
 
 /// Same order as `PROPS`.
-const PROP_IDS: [Prop; 9] = [
+const PROP_IDS: [Prop; 10] = [
     Prop::Version,
     Prop::Mode,
     Prop::ServerAddress,
@@ -64,6 +66,7 @@ const PROP_IDS: [Prop; 9] = [
     Prop::Store,
     Prop::CashierCode,
     Prop::LastError,
+    Prop::CardMask,
 ];
 
 const fn method(
@@ -268,7 +271,7 @@ impl BonusPlus {
             }
             Method::ParseScan => {
                 let data = args::string(args, 0, "Data", false)?;
-                json_value(&crate::scan::parse_scan(&data)?)
+                json_value(&crate::scan::parse_scan(&data, &self.settings.card_mask)?)
             }
 
             // The checkout: find the card, calculate, reserve, fix the sale.
@@ -405,6 +408,7 @@ impl BonusPlus {
             Prop::Store => Value::String(s.store.clone()),
             Prop::CashierCode => Value::String(s.cashier_code.clone()),
             Prop::LastError => Value::String(self.last_error.clone()),
+            Prop::CardMask => Value::String(s.card_mask.text()),
         }
     }
 
@@ -443,6 +447,11 @@ impl BonusPlus {
             Prop::CashierCode => {
                 self.settings.cashier_code = args::string_value(value, name)?.trim().to_owned();
                 self.reset_backend();
+            }
+            // Only ParseScan reads the mask: the backend stays open.
+            Prop::CardMask => {
+                self.settings.card_mask =
+                    crate::scan::CardMask::parse(&args::string_value(value, name)?)?;
             }
             Prop::Version | Prop::LastError => {
                 return Err(Error::invalid(
