@@ -29,7 +29,8 @@ const MAX_SCAN_CHARS: usize = 512;
 ///   AIM symbology identifier (`]E0`, `]d2`, …) and a leading FNC1; GS separators inside a code stay;
 /// * a code matching `mask` (when set) is a card;
 /// * `tel:` payloads, `+…` numbers and 10/11-digit Russian numbers are phones (normalized);
-/// * a GS1 element string with AI 01 is a product: the GTIN alone, or the whole marking code;
+/// * a GS1 element string with AI 01 is a product: the GTIN alone, or the whole marking code; so is
+///   a cigarette pack's 29-character marking code;
 /// * EAN-13 / UPC-A / EAN-8 with a trade-item prefix are products, with restricted-circulation
 ///   prefixes (EAN-13 `2…`) cards; EAN-8 and EAN-13 must carry a right check digit;
 /// * any other code is a card, or a product when a mask is set (the mask then says what cards are).
@@ -66,6 +67,7 @@ pub fn parse_scan(raw: &str, mask: &CardMask) -> Result<Scan, Error> {
             return Ok(Scan::Product(gtin));
         }
         Some(ElementString::MarkingCode) => return Ok(Scan::Product(text.to_owned())),
+        None if gs1::is_tobacco_pack_code(text) => return Ok(Scan::Product(text.to_owned())),
         None => {}
     }
     let other = || {
@@ -212,6 +214,11 @@ mod tests {
         assert_eq!(
             scan("0104601234567893215Wq9xA93dGVz"),
             product("0104601234567893215Wq9xA93dGVz")
+        );
+        // A cigarette pack's code has no AIs: GTIN-14, serial, price, crypto tail (29 characters).
+        assert_eq!(
+            scan("04601234567893-5WqxA7AAAAbcd1"),
+            product("04601234567893-5WqxA7AAAAbcd1")
         );
         // AI 01 alone is the GTIN, in the 13-digit form 1C's barcode register holds.
         assert_eq!(scan("0104601234567893"), product("4601234567893"));

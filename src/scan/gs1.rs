@@ -68,6 +68,15 @@ pub fn element_string(text: &str) -> Option<ElementString> {
     (ai_follows || text.contains(GS)).then_some(ElementString::MarkingCode)
 }
 
+/// A «Честный знак» code of a cigarette pack: 29 characters with no AIs, the GTIN-14 first (then a
+/// 7-character serial, the 4-character maximum retail price and a 4-character crypto tail).
+pub fn is_tobacco_pack_code(text: &str) -> bool {
+    text.len() == 29
+        && text.is_ascii()
+        && text.get(..14).is_some_and(check_digit_ok)
+        && !text[14..].chars().any(char::is_whitespace)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -133,5 +142,19 @@ mod tests {
         assert_eq!(element_string("0104601234567890215Wq9xA"), None);
         assert_eq!(element_string("01046012345"), None);
         assert_eq!(element_string("0104601234567893XYZ"), None);
+    }
+
+    #[test]
+    fn tobacco_pack_codes() {
+        assert!(is_tobacco_pack_code("04601234567893-5WqxA7AAAAbcd1"));
+        assert!(
+            !is_tobacco_pack_code("04601234567890-5WqxA7AAAAbcd1"),
+            "check digit"
+        );
+        assert!(
+            !is_tobacco_pack_code("04601234567893-5WqxA7AAAAbcd"),
+            "28 characters"
+        );
+        assert!(!is_tobacco_pack_code("046012345678 3-5WqxA7AAAAbcd1"));
     }
 }
