@@ -360,3 +360,58 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     let ending = till.finish();
     assert_eq!((ending.live_blocks, ending.bad_frees), (0, 0));
 }
+
+/// The outbox methods through the real `.so`: PendingItems lists what waits, with its state;
+/// the operator methods check their arguments and the item's state; a dropped item is gone.
+#[test]
+fn outbox_methods_through_the_host() {
+    let client_dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut bp = cloud_session(client_dir.path(), &format!("http://127.0.0.1:{closed}/"));
+    assert_eq!(bp.call_json("PendingItems", &[]).unwrap(), json!([]));
+    let sale = json!({"documentId": "РТУ-7", "phone": PHONE, "bonusDebit": 0,
+        "lines": [{"lineNo": 1, "product": "A", "quantity": 1, "price": 10, "sum": 10}]});
+    let fixed = bp
+        .call_json("FixSale", &[sale.to_string().as_str().into()])
+        .unwrap();
+    assert_eq!(fixed["status"], json!("queued"));
+    let items = bp.call_json("ОтложенныеДокументы", &[]).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(items[0]["documentId"], json!("РТУ-7"));
+    assert_eq!(items[0]["kind"], json!("sale"));
+    assert_eq!(items[0]["state"], json!("queued"));
+    assert_eq!(items[0]["lastError"]["code"], json!("NETWORK"));
+    assert_eq!(
+        bp.call_json("SendPending", &[]).unwrap(),
+        json!({"sent": 0, "left": 1, "failed": 0})
+    );
+    assert_eq!(
+        bp.call_json("BonusInfo", &["РТУ-7".into()]).unwrap()["state"],
+        json!("pending")
+    );
+    // Posted must be a boolean; a queued item is not waiting for confirmation; retry needs failed.
+    assert!(bp
+        .call("ConfirmPending", &["РТУ-7".into(), "да".into()])
+        .is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("INVALID_ARGUMENT"));
+    assert!(bp
+        .call("ПодтвердитьОтложенный", &["РТУ-7".into(), Arg::Bool(true)])
+        .is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("INVALID_ARGUMENT"));
+    assert!(bp.call("RetryPending", &["РТУ-7".into()]).is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("INVALID_ARGUMENT"));
+    assert!(bp.call("DropPending", &["нет-такого".into()]).is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("NOT_FOUND"));
+    assert_eq!(
+        bp.call("УдалитьОтложенный", &["РТУ-7".into()]).unwrap(),
+        Arg::Bool(true)
+    );
+    assert_eq!(bp.call_json("PendingItems", &[]).unwrap(), json!([]));
+    assert_eq!(bp.call("PendingCount", &[]).unwrap(), Arg::Int(0));
+    let ending = bp.finish();
+    assert_eq!(ending.live_blocks, 0);
+}

@@ -88,6 +88,9 @@ pub struct SaleResult {
     pub sale_id: String,
     pub bonus_debited: Decimal,
     pub bonus_accrued: Decimal,
+    /// The service's link to the electronic receipt (`""` when none).
+    #[serde(default)]
+    pub receipt_url: String,
     pub customer: Customer,
 }
 
@@ -131,6 +134,10 @@ pub struct ReturnResult {
 pub enum DocumentState {
     Calculated,
     Reserved,
+    /// Cloud mode: the sale is in the outbox (queued or unconfirmed).
+    Pending,
+    /// Cloud mode: the service refused the sale (see PendingItems).
+    Failed,
     Fixed,
     Returned,
 }
@@ -140,6 +147,8 @@ impl DocumentState {
         match self {
             DocumentState::Calculated => "calculated",
             DocumentState::Reserved => "reserved",
+            DocumentState::Pending => "pending",
+            DocumentState::Failed => "failed",
             DocumentState::Fixed => "fixed",
             DocumentState::Returned => "returned",
         }
@@ -149,6 +158,8 @@ impl DocumentState {
         match s {
             "calculated" => Some(DocumentState::Calculated),
             "reserved" => Some(DocumentState::Reserved),
+            "pending" => Some(DocumentState::Pending),
+            "failed" => Some(DocumentState::Failed),
             "fixed" => Some(DocumentState::Fixed),
             "returned" => Some(DocumentState::Returned),
             _ => None,
@@ -205,11 +216,36 @@ pub struct ConnectionInfo {
     pub account: serde_json::Value,
 }
 
-/// SendPending's answer.
+/// SendPending's answer: delivered now, still waiting (queued or unconfirmed), refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingReport {
     pub sent: usize,
     pub left: usize,
+    pub failed: usize,
+}
+
+/// One outbox item as PendingItems shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingItem {
+    /// The sale's documentId, or the return's returnId.
+    pub document_id: String,
+    /// `sale` or `return`.
+    pub kind: String,
+    /// `queued`, `unconfirmed` or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub since: LocalDateTime,
+    pub last_error: Option<PendingError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingError {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_code: Option<String>,
 }
 
 fn parse_json<T: DeserializeOwned>(json: &str, what_ru: &str, what_en: &str) -> Result<T> {

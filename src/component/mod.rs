@@ -129,6 +129,18 @@ static METHODS: &[MethodDef] = &[
     ),
     method("PendingCount", "КоличествоОтложенных", &[]),
     method("SendPending", "ОтправитьОтложенные", &[]),
+    method("PendingItems", "ОтложенныеДокументы", &[]),
+    method(
+        "RetryPending",
+        "ПовторитьОтложенный",
+        &[param("DocumentId")],
+    ),
+    method(
+        "ConfirmPending",
+        "ПодтвердитьОтложенный",
+        &[param("DocumentId"), param("Posted")],
+    ),
+    method("DropPending", "УдалитьОтложенный", &[param("DocumentId")]),
     method("CheckConnection", "ПроверитьПодключение", &[]),
     method("SetPolicy", "УстановитьПолитику", &[param("Policy")]),
     method("GetPolicies", "ПолучитьПолитики", &[]),
@@ -153,13 +165,17 @@ enum Method {
     UploadProducts,
     PendingCount,
     SendPending,
+    PendingItems,
+    RetryPending,
+    ConfirmPending,
+    DropPending,
     CheckConnection,
     SetPolicy,
     GetPolicies,
 }
 
 /// Same order as `METHODS`.
-const METHOD_IDS: [Method; 20] = [
+const METHOD_IDS: [Method; 24] = [
     Method::NormalizePhone,
     Method::ParseScan,
     Method::FindCard,
@@ -177,6 +193,10 @@ const METHOD_IDS: [Method; 20] = [
     Method::UploadProducts,
     Method::PendingCount,
     Method::SendPending,
+    Method::PendingItems,
+    Method::RetryPending,
+    Method::ConfirmPending,
+    Method::DropPending,
     Method::CheckConnection,
     Method::SetPolicy,
     Method::GetPolicies,
@@ -255,7 +275,9 @@ impl BonusPlus {
             };
             // Setting ApiKey drops the log (reset_backend), so the key registered here stays current.
             let mut log = Log::new(&dir);
-            log.set_secrets(&[&self.settings.api_key]);
+            let key = self.settings.api_key.trim();
+            let encoded = crate::backend::cloud::base64(key.as_bytes());
+            log.set_secrets(&[key, &encoded, encoded.trim_end_matches('=')]);
             self.log = Some(log);
         }
         if let Some(log) = self.log.as_mut() {
@@ -376,6 +398,26 @@ impl BonusPlus {
                 Ok(Value::Int(i64::try_from(count).unwrap_or(i64::MAX)))
             }
             Method::SendPending => json_value(&self.backend()?.send_pending()?),
+            Method::PendingItems => json_value(&self.backend()?.pending_items()?),
+            Method::RetryPending => {
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                self.backend()?.retry_pending(&document_id)?;
+                Ok(Value::Bool(true))
+            }
+            Method::ConfirmPending => {
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let posted = args::boolean(args, 1, "Posted")?;
+                self.backend()?.confirm_pending(&document_id, posted)?;
+                Ok(Value::Bool(true))
+            }
+            Method::DropPending => {
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                self.backend()?.drop_pending(&document_id)?;
+                Ok(Value::Bool(true))
+            }
             Method::CheckConnection => json_value(&self.backend()?.check_connection()?),
 
             // The built-in program's bonus policies.

@@ -441,7 +441,8 @@ pub fn bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
     }
 }
 
-fn message_capped(lang: Lang, requested: Decimal, allowed: Decimal) -> String {
+/// The note when fewer bonuses than asked can be spent; one text for both modes.
+pub fn message_capped(lang: Lang, requested: Decimal, allowed: Decimal) -> String {
     let (requested, allowed) = (requested.normalize(), allowed.normalize());
     lang.pick(
         &format!("Запрошено списание {requested} бонусов, списать можно не больше {allowed}: списано {allowed}"),

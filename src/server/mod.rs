@@ -69,6 +69,18 @@ pub(crate) struct State {
     pub retail_posts: AtomicU64,
     live: Mutex<HashMap<u64, TcpStream>>,
     stopping: AtomicBool,
+    pub world: Mutex<World>,
+}
+
+/// How the server answers where the real service's behaviour is unknown
+/// (`../shared/spec/bonusplus-api.md` §9 Q3, §11), so the client can be tested against both.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct World {
+    /// A sale naming `reserveId` leaves the reserve held (else it consumes it).
+    pub reserve_kept: bool,
+    /// The `ds` of a calculation line includes the discount the request sent in (else it is
+    /// the service's own discount only, like `ids`).
+    pub ds_includes_sent: bool,
 }
 
 /// A running server. Dropping it stops it and closes every connection.
@@ -108,6 +120,7 @@ impl Server {
             retail_posts: AtomicU64::new(0),
             live: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
+            world: Mutex::new(World::default()),
         });
         let accept_state = Arc::clone(&state);
         let accept = std::thread::Builder::new()
@@ -132,6 +145,35 @@ impl Server {
 
     pub fn stats(&self) -> Stats {
         self.state.stats()
+    }
+
+    /// Chooses how the server answers the API's open questions (see [`World`]).
+    pub fn set_world(&self, world: World) {
+        *self.state.world.lock().unwrap_or_else(|p| p.into_inner()) = world;
+    }
+
+    /// What the reserve `id` holds as the API reports it (`None`: no such reserve).
+    pub fn reserve_held(&self, id: &str) -> Option<rust_decimal::Decimal> {
+        let db = self.state.db.lock().unwrap_or_else(|p| p.into_inner());
+        db.query_row(
+            "SELECT amount FROM reserves WHERE id = ?1",
+            rusqlite::params![id],
+            |r| r.get::<_, String>(0),
+        )
+        .ok()
+        .and_then(|a| a.parse().ok())
+    }
+
+    /// The sales the server holds for a document (its `externalId`).
+    pub fn sales_of(&self, document_id: &str) -> usize {
+        let db = self.state.db.lock().unwrap_or_else(|p| p.into_inner());
+        db.query_row(
+            "SELECT COUNT(*) FROM sales WHERE document_id = ?1",
+            rusqlite::params![document_id],
+            |r| r.get::<_, i64>(0),
+        )
+        .map(|n| n as usize)
+        .unwrap_or(0)
     }
 
     /// The embedded backend behind the API (to check balances in tests).

@@ -52,6 +52,19 @@ pub(crate) fn open_db(path: &Path) -> Result<Connection> {
          CREATE TABLE IF NOT EXISTS backs (id INTEGER PRIMARY KEY AUTOINCREMENT, ext TEXT NOT NULL, sum TEXT NOT NULL);",
     )
     .map_err(fail)?;
+    // The receipt's note (`desc`), shown in `retail/bonusActivities`; added by a later version.
+    let has_desc: bool = conn
+        .query_row(
+            "SELECT COUNT(*) FROM pragma_table_info('sales') WHERE name = 'description'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+        .map_err(fail)?
+        > 0;
+    if !has_desc {
+        conn.execute_batch("ALTER TABLE sales ADD COLUMN description TEXT NOT NULL DEFAULT ''")
+            .map_err(fail)?;
+    }
     Ok(conn)
 }
 
@@ -137,6 +150,7 @@ pub(crate) fn handle(state: &State, req: &Request) -> Reply {
             retail(state, req)
         }
         ("PUT", ["retail", "back"]) => back(state, req),
+        ("POST", ["retail", "bonusActivities"]) => activities(state, req),
         ("GET", ["retail", id]) => sale(state, id),
         ("PATCH", ["customer", phone, "balance", "reserve"]) => reserve(state, req, phone),
         ("DELETE", ["customer", "balance", "reserve"]) => cancel_reserve(state, req),
@@ -299,6 +313,7 @@ fn calc(state: &State, req: &Request) -> Result<Reply> {
         lines: order_lines(&c.items),
     };
     let calc = state.backend.calculate(&order)?;
+    let world = *state.world.lock().unwrap_or_else(|p| p.into_inner());
     let discount: Vec<Value> = calc
         .lines
         .iter()
@@ -310,9 +325,15 @@ fn calc(state: &State, req: &Request) -> Result<Reply> {
             } else {
                 (l.percent_discount_sum * Decimal::ONE_HUNDRED / l.sum).round_dp(2)
             };
+            let sent = if world.ds_includes_sent {
+                item.ds.unwrap_or_default()
+            } else {
+                Decimal::ZERO
+            };
             json!({
                 "ext": item.ext, "cb": l.bonus_accrual, "db": l.bonus_debit_sum,
-                "ds": l.percent_discount_sum, "dp": dp,
+                "ds": l.percent_discount_sum + sent, "dp": dp,
+                "ids": l.percent_discount_sum, "idp": dp,
                 "messages": if i == 0 { calc.messages.clone() } else { Vec::new() }
             })
         })
@@ -392,14 +413,16 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
         None => {
             let tx = db.unchecked_transaction().map_err(db_fail)?;
             tx.execute(
-                "INSERT INTO sales (document_id, phone, date, store, cashier, total_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO sales (document_id, phone, date, store, cashier, total_sum, description)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     document_id,
                     phone,
                     at.to_string(),
                     r.store.clone().unwrap_or_default(),
                     r.cashier.map(|c| c.to_string()).unwrap_or_default(),
-                    figures.to_pay.to_string()
+                    figures.to_pay.to_string(),
+                    r.desc.clone().unwrap_or_default()
                 ],
             )
             .map_err(db_fail)?;
@@ -421,9 +444,17 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
                 )
                 .map_err(db_fail)?;
             }
+            // The service consumes the reserve the sale names, or (the other reading of the API)
+            // keeps it held until the client releases it.
+            let kept = state
+                .world
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .reserve_kept;
             for reserve in [Some(document_id.as_str()), r.reserve_id.as_deref()]
                 .into_iter()
                 .flatten()
+                .filter(|_| !kept)
             {
                 tx.execute("DELETE FROM reserves WHERE id = ?1", params![reserve])
                     .map_err(db_fail)?;
@@ -443,6 +474,57 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
         "id": id,
         "customer": api_customer(state, &result.customer),
     })))
+}
+
+/// `POST retail/bonusActivities`: the customer's receipts, newest first, with their notes.
+fn activities(state: &State, req: &Request) -> Result<Reply> {
+    let a: crate::backend::cloud::api::ActivitiesRequest = match body(req) {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    let phone = normalize_phone(&a.phone)?;
+    let rows = a.row_count.clamp(1, 500);
+    let skip = a.start_row.max(1) - 1;
+    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
+    let mut sales = db
+        .prepare(
+            "SELECT id, date, description FROM sales WHERE phone = ?1
+             ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+        )
+        .map_err(db_fail)?;
+    let found = sales
+        .query_map(params![phone, rows, skip], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })
+        .map_err(db_fail)?
+        .collect::<rusqlite::Result<Vec<_>>>()
+        .map_err(db_fail)?;
+    let mut lines = db
+        .prepare("SELECT bonus_credit, bonus_debit FROM sale_lines WHERE sale_id = ?1")
+        .map_err(db_fail)?;
+    let mut list = Vec::with_capacity(found.len());
+    for (id, date, description) in found {
+        let (mut credit, mut debit) = (Decimal::ZERO, Decimal::ZERO);
+        for pair in lines
+            .query_map(params![id], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .map_err(db_fail)?
+        {
+            let (c, d) = pair.map_err(db_fail)?;
+            credit += dec(&c);
+            debit += dec(&d);
+        }
+        list.push(json!({
+            "receiptDate": date, "transactionName": "Покупка", "description": description,
+            "bonusCredit": credit, "bonusDebit": debit,
+        }));
+    }
+    Ok(ok(json!({ "bonusActivities": list })))
 }
 
 fn back(state: &State, req: &Request) -> Result<Reply> {

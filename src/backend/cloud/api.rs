@@ -166,8 +166,13 @@ pub struct ReceiptDiscount {
     pub messages: Option<Vec<String>>,
     pub cb: Option<Decimal>,
     pub db: Option<Decimal>,
+    /// The line's discount as the answer states it. It may include the discount the request
+    /// sent in (§11), so the loyalty discount is read from `ids` when the service gives it.
     pub ds: Option<Decimal>,
     pub dp: Option<Decimal>,
+    /// The discount the service itself applied (the loyalty discount) and its percent.
+    pub ids: Option<Decimal>,
+    pub idp: Option<Decimal>,
 }
 
 impl ReceiptDiscount {
@@ -199,6 +204,9 @@ pub struct RetailRequest {
     pub reserve_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coupons: Vec<String>,
+    /// A note; the add-in puts the document's marker here so the receipt can be found again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desc: Option<String>,
 }
 
 /// `RetailResult` (§6.9).
@@ -207,6 +215,45 @@ pub struct RetailRequest {
 pub struct RetailResult {
     pub id: Option<Value>,
     pub customer: Option<ApiCustomer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_url: Option<String>,
+}
+
+/// `POST retail/bonusActivities` (§6.13): the customer's receipts and bonus transactions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ActivitiesRequest {
+    pub phone: String,
+    pub row_count: u32,
+    pub start_row: u32,
+    /// -1: newest first.
+    pub sort: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ActivitiesResult {
+    pub bonus_activities: Option<Vec<Activity>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Activity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bonus_credit: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bonus_debit: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remain_amount: Option<Decimal>,
+    /// Not documented; read when a service version shows the receipt's external id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// `Back` (§6.10) and its answer.
