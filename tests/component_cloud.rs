@@ -206,7 +206,7 @@ fn every_method_in_cloud_mode_and_bad_inputs_change_nothing() {
     assert_eq!(bp.call("PendingCount", &[]).unwrap(), Arg::Int(0));
     assert_eq!(
         bp.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 0})
+        json!({"sent": 0, "left": 0, "failed": 0})
     );
 
     // Bad inputs: their codes, and neither the server's store nor the add-in's outbox changes.
@@ -325,7 +325,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(1));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 1})
+        json!({"sent": 0, "left": 1, "failed": 0})
     );
     let ending = till.finish(); // the 1C process ends
     assert_eq!((ending.live_blocks, ending.bad_frees), (0, 0));
@@ -337,7 +337,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(1));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 1, "left": 0})
+        json!({"sent": 1, "left": 0, "failed": 0})
     );
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(0));
     assert_eq!(server.stats().retail_posts, 1);
@@ -345,7 +345,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(done["status"], json!("done"));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 0})
+        json!({"sent": 0, "left": 0, "failed": 0})
     );
     assert_eq!(
         server.stats().retail_posts,
