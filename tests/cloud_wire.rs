@@ -99,6 +99,7 @@ fn seed_flow_with_kept_reserves_and_echoed_discounts() {
     seed_flow(World {
         reserve_kept: true,
         ds_includes_sent: true,
+        ..World::default()
     });
 }
 
@@ -111,6 +112,7 @@ fn a_1c_discount_is_never_counted_twice() {
         World {
             reserve_kept: false,
             ds_includes_sent: true,
+            ..World::default()
         },
     ] {
         let server_dir = tempfile::tempdir().unwrap();

@@ -65,6 +65,7 @@ fn the_probe_tells_both_readings_apart_and_cleans_up() {
             World {
                 reserve_kept: true,
                 ds_includes_sent: true,
+                ..World::default()
             },
             "kept",
             "INCLUDES",

@@ -63,7 +63,11 @@ pub trait Backend: Send {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize>;
     /// Checks that the backend answers.
-    fn check_connection(&self) -> Result<ConnectionInfo>;
+    fn check_connection(&self) -> Result<ConnectionInfo> {
+        self.check_connection_in(Lang::Ru)
+    }
+    /// [`Backend::check_connection`] with its warnings written in `lang`.
+    fn check_connection_in(&self, lang: Lang) -> Result<ConnectionInfo>;
 
     /// Adds or replaces (same organization and start date) a bonus policy. Embedded mode only.
     fn set_policy(&self, policy: BonusPolicy) -> Result<()> {

@@ -31,6 +31,25 @@ pub struct Customer {
     pub discount_percent: Decimal,
     pub phone_confirmed: bool,
     pub purchases_total: Decimal,
+    /// The card level that comes next (`""`: none or unknown).
+    #[serde(default)]
+    pub next_level_name: String,
+    /// Purchases still needed for the next level (0: none or unknown).
+    #[serde(default)]
+    pub sum_to_next_level: Decimal,
+    /// The nearest bonuses to expire, and when; `None` when none expire.
+    #[serde(default)]
+    pub expiring_bonuses: Option<ExpiringBonuses>,
+    /// The customer may not spend bonuses.
+    #[serde(default)]
+    pub bonus_debit_denied: bool,
+}
+
+/// The nearest amount of bonuses to expire and the moment they do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExpiringBonuses {
+    pub amount: Decimal,
+    pub date: LocalDateTime,
 }
 
 /// RegisterCustomer / UpdateCustomer input: the editable Customer keys, all optional.
@@ -214,6 +233,9 @@ pub struct ConnectionInfo {
     pub mode: String,
     /// What the backend says about the account (null in embedded mode: there is none).
     pub account: serde_json::Value,
+    /// Settings that work but should be looked at (e.g. no store set in cloud mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// SendPending's answer: delivered now, still waiting (queued or unconfirmed), refused.

@@ -38,6 +38,7 @@ static PROPS: &[PropDef] = &[
     prop("Store", "Магазин", true),
     prop("CashierCode", "КодКассира", true),
     prop("LastError", "ПоследняяОшибка", false),
+    prop("OfflineCalculation", "РасчетБезСвязи", true),
     prop("CardMask", "МаскаКарты", true),
 ];
 
@@ -52,11 +53,12 @@ enum Prop {
     Store,
     CashierCode,
     LastError,
+    OfflineCalculation,
     CardMask,
 }
 
 /// Same order as `PROPS`.
-const PROP_IDS: [Prop; 10] = [
+const PROP_IDS: [Prop; 11] = [
     Prop::Version,
     Prop::Mode,
     Prop::ServerAddress,
@@ -66,6 +68,7 @@ const PROP_IDS: [Prop; 10] = [
     Prop::Store,
     Prop::CashierCode,
     Prop::LastError,
+    Prop::OfflineCalculation,
     Prop::CardMask,
 ];
 
@@ -244,18 +247,21 @@ impl BonusPlus {
         if self.backend.is_none() {
             let backend: Box<dyn Backend> = match self.settings.mode {
                 Mode::Embedded => Box::new(EmbeddedBackend::open(&self.settings.data_dir()?)?),
-                Mode::Cloud => Box::new(crate::backend::CloudBackend::open(
-                    crate::backend::CloudConfig {
-                        server_address: self.settings.server_address.clone(),
-                        api_key: crate::backend::ApiKey::new(self.settings.api_key.clone()),
-                        timeout: std::time::Duration::from_secs(u64::from(
-                            self.settings.timeout_seconds,
-                        )),
-                        store: self.settings.store.clone(),
-                        cashier_code: self.settings.cashier_code.clone(),
-                        data_dir: self.settings.data_dir()?,
-                    },
-                )?),
+                Mode::Cloud => {
+                    let mut cloud =
+                        crate::backend::CloudBackend::open(crate::backend::CloudConfig {
+                            server_address: self.settings.server_address.clone(),
+                            api_key: crate::backend::ApiKey::new(self.settings.api_key.clone()),
+                            timeout: std::time::Duration::from_secs(u64::from(
+                                self.settings.timeout_seconds,
+                            )),
+                            store: self.settings.store.clone(),
+                            cashier_code: self.settings.cashier_code.clone(),
+                            data_dir: self.settings.data_dir()?,
+                        })?;
+                    cloud.set_offline_calculation(self.settings.offline_calculation);
+                    Box::new(cloud)
+                }
             };
             self.backend = Some(backend);
         }
@@ -418,7 +424,10 @@ impl BonusPlus {
                 self.backend()?.drop_pending(&document_id)?;
                 Ok(Value::Bool(true))
             }
-            Method::CheckConnection => json_value(&self.backend()?.check_connection()?),
+            Method::CheckConnection => {
+                let lang = self.lang;
+                json_value(&self.backend()?.check_connection_in(lang)?)
+            }
 
             // The built-in program's bonus policies.
             Method::SetPolicy => {
@@ -450,6 +459,7 @@ impl BonusPlus {
             Prop::Store => Value::String(s.store.clone()),
             Prop::CashierCode => Value::String(s.cashier_code.clone()),
             Prop::LastError => Value::String(self.last_error.clone()),
+            Prop::OfflineCalculation => Value::Bool(s.offline_calculation),
             Prop::CardMask => Value::String(s.card_mask.text()),
         }
     }
@@ -488,6 +498,18 @@ impl BonusPlus {
             }
             Prop::CashierCode => {
                 self.settings.cashier_code = args::string_value(value, name)?.trim().to_owned();
+                self.reset_backend();
+            }
+            Prop::OfflineCalculation => {
+                self.settings.offline_calculation = match value {
+                    Value::Bool(b) => b,
+                    _ => {
+                        return Err(Error::invalid(
+                            format!("Свойство «{}»: ожидается Булево", PROPS[prop as usize].ru),
+                            format!("Property \"{name}\": expected a boolean"),
+                        ))
+                    }
+                };
                 self.reset_backend();
             }
             // Only ParseScan reads the mask: the backend stays open.

@@ -53,6 +53,8 @@ pub struct Settings {
     pub cashier_code: String,
     /// Which scanned codes are cards (`CardMask`); empty: ParseScan's default rule.
     pub card_mask: CardMask,
+    /// Cloud mode: answer an accrue-later calculation when the service cannot be reached.
+    pub offline_calculation: bool,
 }
 
 impl Default for Settings {
@@ -66,6 +68,7 @@ impl Default for Settings {
             store: String::new(),
             cashier_code: String::new(),
             card_mask: CardMask::default(),
+            offline_calculation: false,
         }
     }
 }

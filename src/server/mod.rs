@@ -70,6 +70,10 @@ pub(crate) struct State {
     live: Mutex<HashMap<u64, TcpStream>>,
     stopping: AtomicBool,
     pub world: Mutex<World>,
+    /// Card levels by purchases total, lowest first (`--levels`).
+    pub levels: Mutex<Vec<Level>>,
+    /// `http://addr/`, for the receipt links the sale answers carry.
+    pub base_url: String,
 }
 
 /// How the server answers where the real service's behaviour is unknown
@@ -81,6 +85,20 @@ pub struct World {
     /// The `ds` of a calculation line includes the discount the request sent in (else it is
     /// the service's own discount only, like `ids`).
     pub ds_includes_sent: bool,
+    /// The service's bonus debit step (`multiplicityDebitBonus`; 0: none).
+    pub debit_step: rust_decimal::Decimal,
+    /// Every customer is barred from spending bonuses (`bonusDebitDenided`).
+    pub debit_denied: bool,
+    /// `GET customer?ean=` fails with 500 (a card lookup the service cannot answer), so clients
+    /// must fall back to `POST customer/list`.
+    pub ean_lookup_fails: bool,
+}
+
+/// A card level: its name and the purchases total from which it applies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Level {
+    pub name: String,
+    pub from: rust_decimal::Decimal,
 }
 
 /// A running server. Dropping it stops it and closes every connection.
@@ -121,6 +139,8 @@ impl Server {
             live: Mutex::new(HashMap::new()),
             stopping: AtomicBool::new(false),
             world: Mutex::new(World::default()),
+            levels: Mutex::new(Vec::new()),
+            base_url: format!("http://{addr}/"),
         });
         let accept_state = Arc::clone(&state);
         let accept = std::thread::Builder::new()
@@ -145,6 +165,29 @@ impl Server {
 
     pub fn stats(&self) -> Stats {
         self.state.stats()
+    }
+
+    /// The card levels the server reports as the customer's next level (any order).
+    pub fn set_levels(&self, mut levels: Vec<Level>) {
+        levels.sort_by_key(|l| l.from);
+        *self.state.levels.lock().unwrap_or_else(|p| p.into_inner()) = levels;
+    }
+
+    /// The gift certificates the sale of a document was paid with.
+    pub fn gift_cards_of(&self, document_id: &str) -> Vec<(String, rust_decimal::Decimal)> {
+        let db = self.state.db.lock().unwrap_or_else(|p| p.into_inner());
+        let json: String = db
+            .query_row(
+                "SELECT gift_cards FROM sales WHERE document_id = ?1",
+                rusqlite::params![document_id],
+                |r| r.get(0),
+            )
+            .unwrap_or_default();
+        serde_json::from_str::<Vec<crate::backend::cloud::api::ApiGiftCard>>(&json)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| (g.id, g.payment_sum))
+            .collect()
     }
 
     /// Chooses how the server answers the API's open questions (see [`World`]).

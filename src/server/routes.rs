@@ -62,8 +62,11 @@ pub(crate) fn open_db(path: &Path) -> Result<Connection> {
         .map_err(fail)?
         > 0;
     if !has_desc {
-        conn.execute_batch("ALTER TABLE sales ADD COLUMN description TEXT NOT NULL DEFAULT ''")
-            .map_err(fail)?;
+        conn.execute_batch(
+            "ALTER TABLE sales ADD COLUMN description TEXT NOT NULL DEFAULT '';
+             ALTER TABLE sales ADD COLUMN gift_cards TEXT NOT NULL DEFAULT '[]';",
+        )
+        .map_err(fail)?;
     }
     Ok(conn)
 }
@@ -131,6 +134,7 @@ pub(crate) fn handle(state: &State, req: &Request) -> Reply {
     let result = match (req.method.as_str(), seg.as_slice()) {
         ("GET", ["customer"]) => Ok(get_customer(state, req)),
         ("POST", ["customer"]) => create_customer(state, req),
+        ("POST", ["customer", "list"]) => customer_list(state, req),
         ("PATCH", ["customer", phone]) => patch_customer(state, req, phone),
         ("PUT", ["customer", phone, "sendCode"]) => {
             state.backend.send_code(phone).map(|_| (204, String::new()))
@@ -180,7 +184,24 @@ fn last_purchase(state: &State, phone: &str) -> Option<String> {
 
 fn api_customer(state: &State, c: &Customer) -> ApiCustomer {
     let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let world = *state.world.lock().unwrap_or_else(|p| p.into_inner());
+    let next = state
+        .levels
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .iter()
+        .find(|l| l.from > c.purchases_total)
+        .cloned();
     ApiCustomer {
+        next_card_name: next.as_ref().map(|l| l.name.clone()),
+        purchases_sum_to_next_card: next.as_ref().map(|l| l.from - c.purchases_total),
+        nearest_bonuses_expiration_amount: c.expiring_bonuses.as_ref().map(|e| e.amount),
+        nearest_bonuses_expiration_date: c
+            .expiring_bonuses
+            .as_ref()
+            .map(|e| format!("{}.0000000+03:00", e.date)),
+        bonus_debit_denided: Some(world.debit_denied),
+        multiplicity_debit_bonus: (!world.debit_step.is_zero()).then_some(world.debit_step),
         id: Some(Value::String(c.phone.clone())),
         phone: Some(c.phone.clone()),
         person: Some(ApiPerson {
@@ -206,8 +227,50 @@ fn customer_reply(state: &State, c: &Customer) -> Reply {
     ok(serde_json::to_value(api_customer(state, c)).unwrap_or(Value::Null))
 }
 
+/// `POST customer/list {"cardNumber": [...], "phone": [...]}`: the customers found, as an array.
+fn customer_list(state: &State, req: &Request) -> Result<Reply> {
+    let wanted: Value = match body(req) {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let texts = |key: &str| -> Vec<String> {
+        wanted[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut found = Vec::new();
+    for card in texts("cardNumber").iter().take(100) {
+        if let Some(c) = state.backend.find_customer(card, "")? {
+            found.push(serde_json::to_value(api_customer(state, &c)).unwrap_or(Value::Null));
+        }
+    }
+    for phone in texts("phone").iter().take(100) {
+        if let Some(c) = state.backend.find_customer("", phone)? {
+            found.push(serde_json::to_value(api_customer(state, &c)).unwrap_or(Value::Null));
+        }
+    }
+    Ok(ok(Value::Array(found)))
+}
+
 fn get_customer(state: &State, req: &Request) -> Reply {
     let ean = req.query("ean").unwrap_or("");
+    if !ean.is_empty()
+        && state
+            .world
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .ean_lookup_fails
+    {
+        return (
+            500,
+            json!({ "Message": "An error has occurred." }).to_string(),
+        );
+    }
     let phone = req.query("phone").or(req.query("id")).unwrap_or("");
     if ean.is_empty() && phone.is_empty() {
         return business("INVALID_ARGUMENT", "Укажите phone, ean или id");
@@ -310,6 +373,7 @@ fn calc(state: &State, req: &Request) -> Result<Reply> {
         date: None,
         coupons: c.coupons.clone(),
         reserve_id: None,
+        gift_cards: Vec::new(),
         lines: order_lines(&c.items),
     };
     let calc = state.backend.calculate(&order)?;
@@ -338,10 +402,15 @@ fn calc(state: &State, req: &Request) -> Result<Reply> {
             })
         })
         .collect();
+    let max = if world.debit_denied {
+        Decimal::ZERO
+    } else {
+        calc.max_bonus_debit
+    };
     Ok(ok(json!({
         "discount": discount,
-        "maxDebitBonuses": calc.max_bonus_debit,
-        "multiplicityDebitBonus": 0
+        "maxDebitBonuses": max,
+        "multiplicityDebitBonus": world.debit_step
     })))
 }
 
@@ -383,6 +452,7 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
         date,
         coupons: r.coupons.clone(),
         reserve_id: r.reserve_id.clone(),
+        gift_cards: Vec::new(),
         lines: order_lines(&r.items),
     };
     // The per-line figures the embedded sale will have (for GET retail/{id} and returns): the
@@ -413,8 +483,9 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
         None => {
             let tx = db.unchecked_transaction().map_err(db_fail)?;
             tx.execute(
-                "INSERT INTO sales (document_id, phone, date, store, cashier, total_sum, description)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                "INSERT INTO sales (document_id, phone, date, store, cashier, total_sum, description,
+                     gift_cards)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![
                     document_id,
                     phone,
@@ -422,7 +493,8 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
                     r.store.clone().unwrap_or_default(),
                     r.cashier.map(|c| c.to_string()).unwrap_or_default(),
                     figures.to_pay.to_string(),
-                    r.desc.clone().unwrap_or_default()
+                    r.desc.clone().unwrap_or_default(),
+                    serde_json::to_string(&r.gift_cards).unwrap_or_else(|_| "[]".into())
                 ],
             )
             .map_err(db_fail)?;
@@ -472,6 +544,7 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
     drop(db);
     Ok(ok(json!({
         "id": id,
+        "orderUrl": format!("{}receipt/{id}", state.base_url),
         "customer": api_customer(state, &result.customer),
     })))
 }

@@ -38,6 +38,29 @@ pub struct ApiCustomer {
     pub base_discount_percent: Option<Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The next card level and the purchases still needed for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_card_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purchases_sum_to_next_card: Option<Decimal>,
+    /// The nearest bonuses to expire and when (a server datetime with an offset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_bonuses_expiration_amount: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_bonuses_expiration_date: Option<String>,
+    /// Spelled so by the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bonus_debit_denided: Option<bool>,
+    /// The step the customer's bonus debit must be a multiple of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiplicity_debit_bonus: Option<Decimal>,
+}
+
+/// The local date and time of a service datetime (`2025-03-31T16:50:22.5042374+03:00`, or with a
+/// space): its first 19 characters, as the shop's local time the service reports.
+pub fn service_datetime(s: &str) -> Option<LocalDateTime> {
+    let head = s.trim().get(..19)?.replacen(' ', "T", 1);
+    LocalDateTime::parse(&head)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +116,20 @@ impl ApiCustomer {
             discount_percent: money(self.base_discount_percent),
             phone_confirmed: true,
             purchases_total: money(self.purchases_total_sum),
+            next_level_name: text(&self.next_card_name),
+            sum_to_next_level: money(self.purchases_sum_to_next_card).max(Decimal::ZERO),
+            expiring_bonuses: match (
+                self.nearest_bonuses_expiration_amount,
+                self.nearest_bonuses_expiration_date
+                    .as_deref()
+                    .and_then(service_datetime),
+            ) {
+                (Some(amount), Some(date)) if amount > Decimal::ZERO => {
+                    Some(crate::backend::ExpiringBonuses { amount, date })
+                }
+                _ => None,
+            },
+            bonus_debit_denied: self.bonus_debit_denided.unwrap_or(false),
         }
     }
 
@@ -207,6 +244,17 @@ pub struct RetailRequest {
     /// A note; the add-in puts the document's marker here so the receipt can be found again.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub desc: Option<String>,
+    /// Gift certificates that paid part of the receipt.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gift_cards: Vec<ApiGiftCard>,
+}
+
+/// `DoRetailGiftCard`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ApiGiftCard {
+    pub id: String,
+    pub payment_sum: Decimal,
 }
 
 /// `RetailResult` (§6.9).

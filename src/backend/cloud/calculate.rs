@@ -71,6 +71,19 @@ impl CalcContext<'_> {
         exact: Option<Decimal>,
         lang: Lang,
     ) -> Result<Calculation, Failure> {
+        self.calculate_with_step(order, customer, exact, lang, None)
+    }
+
+    /// [`CalcContext::calculate`] with the customer's own debit step, used when the calculation's
+    /// answer gives none.
+    pub fn calculate_with_step(
+        &self,
+        order: &Order,
+        customer: &Customer,
+        exact: Option<Decimal>,
+        lang: Lang,
+        customer_step: Option<Decimal>,
+    ) -> Result<Calculation, Failure> {
         let phone = customer.phone.as_str();
         if let Some(debit) = exact {
             let answer = self.request(order, phone, debit)?;
@@ -78,6 +91,19 @@ impl CalcContext<'_> {
             return Ok(fit(order, customer, &answer, max, Vec::new()));
         }
         let first = self.request(order, phone, Decimal::ZERO)?;
+        if customer.bonus_debit_denied {
+            let note = lang.pick(
+                "Этому покупателю списание бонусов запрещено",
+                "This customer may not spend bonuses",
+            );
+            let wanted = order.use_bonuses && order.bonus_debit != Some(Decimal::ZERO);
+            let messages = if wanted {
+                vec![note.to_owned()]
+            } else {
+                Vec::new()
+            };
+            return Ok(fit(order, customer, &first, Decimal::ZERO, messages));
+        }
         let available = customer.available_bonuses.max(Decimal::ZERO);
         let max = first
             .max_debit_bonuses
@@ -91,6 +117,7 @@ impl CalcContext<'_> {
         let mut allowed = order.bonus_debit.map_or(max, |asked| asked.min(max));
         if let Some(step) = first
             .multiplicity_debit_bonus
+            .or(customer_step)
             .filter(|m| *m > Decimal::ZERO)
         {
             allowed = (allowed / step).floor() * step;
@@ -189,5 +216,49 @@ pub fn fit(
         bonus_accrual: accrual.iter().copied().sum(),
         messages,
         lines,
+        offline: false,
+    }
+}
+
+/// The calculation made while the service cannot be reached (OfflineCalculation): the order as it
+/// is — no discount, no debit, no accrual shown — with a note that bonuses are accrued once the
+/// service is back (the sale is queued and the service computes them then).
+pub fn offline(order: &Order, phone: &str, lang: Lang) -> Calculation {
+    let lines: Vec<CalculationLine> = order
+        .lines
+        .iter()
+        .map(|l| CalculationLine {
+            line_no: l.line_no,
+            sum: l.sum,
+            percent_discount_sum: Decimal::ZERO,
+            bonus_debit_sum: Decimal::ZERO,
+            discount_sum: Decimal::ZERO,
+            discount_percent: Decimal::ZERO,
+            sum_after: l.sum,
+            bonus_accrual: Decimal::ZERO,
+        })
+        .collect();
+    let document_sum = order.document_sum();
+    Calculation {
+        document_id: order.document_id.clone(),
+        phone: phone.to_owned(),
+        document_sum,
+        discount_percent: Decimal::ZERO,
+        percent_discount_sum: Decimal::ZERO,
+        available_bonuses: Decimal::ZERO,
+        max_bonus_debit: Decimal::ZERO,
+        bonus_debit: Decimal::ZERO,
+        bonus_debit_sum: Decimal::ZERO,
+        total_discount: Decimal::ZERO,
+        to_pay: document_sum,
+        bonus_accrual: Decimal::ZERO,
+        messages: vec![lang
+            .pick(
+                "Нет связи с БонусПлюс: скидки и списание бонусов не применены; бонусы будут начислены, когда сервис снова будет доступен",
+                "BonusPlus cannot be reached: no discount and no bonus payment; bonuses will be accrued when the service is back",
+            )
+            .to_owned()],
+        lines,
+        offline: true,
     }
 }

@@ -122,6 +122,35 @@ impl Endpoints {
         }
     }
 
+    /// `POST customer/list {"cardNumber": [card]}`: the card lookup when `GET customer?ean=`
+    /// cannot answer. The answer is read as an array, or an object holding one.
+    pub fn customer_by_card_list(&self, dl: &Deadline, card: &str) -> Res<Option<ApiCustomer>> {
+        let body = serde_json::json!({ "cardNumber": [card] });
+        let answer: serde_json::Value = self.json(
+            dl,
+            "POST",
+            "customer/list",
+            Body::Json(&body),
+            "customer/list",
+        )?;
+        let list = match &answer {
+            serde_json::Value::Array(items) => items.clone(),
+            serde_json::Value::Object(map) => map
+                .values()
+                .find_map(|v| v.as_array().cloned())
+                .unwrap_or_default(),
+            _ => Vec::new(),
+        };
+        Ok(list
+            .into_iter()
+            .filter_map(|v| serde_json::from_value::<ApiCustomer>(v).ok())
+            .find(|c| {
+                c.discount_card_number
+                    .as_deref()
+                    .is_none_or(|n| n.trim() == card)
+            }))
+    }
+
     pub fn calc(&self, dl: &Deadline, request: &CalcRequest) -> Res<CalcResult> {
         let body = Client::to_json(request);
         self.json(dl, "PUT", "retail/calc", Body::Json(&body), "retail/calc")

@@ -151,5 +151,9 @@ pub fn cached_customer(store: &Store, phone: &str, card: &str) -> Customer {
             discount_percent: Decimal::ZERO,
             phone_confirmed: true,
             purchases_total: Decimal::ZERO,
+            next_level_name: String::new(),
+            sum_to_next_level: Decimal::ZERO,
+            expiring_bonuses: None,
+            bonus_debit_denied: false,
         })
 }

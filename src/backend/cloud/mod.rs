@@ -33,7 +33,7 @@ pub use outbox::store::AuditEntry;
 use self::api::{ApiCustomer, CreateCustomer, ProductImport, ProductTiny, RetailRequest};
 use self::calculate::CalcContext;
 use self::endpoints::{segment, Deadline, Endpoints};
-use self::http::{Answer, Body, Client, Failure};
+use self::http::{Answer, Body, Client, Failure, Reach};
 use self::journal::{cached_customer, to_json, Journal, SeenCustomers};
 use self::outbox::plan::{LineState, ReturnLinePlan, ReturnPlan, SalePlan};
 use self::outbox::{Kind, State, Store};
@@ -84,6 +84,7 @@ pub struct CloudBackend {
     cashier: Option<i64>,
     timeout: Duration,
     quiet_period: Duration,
+    offline_calculation: bool,
     /// Something may wait in the outbox (cheap check before delivery after other calls).
     pending_hint: AtomicBool,
     /// The last request of a delivery pass could not reach the service at all.
@@ -176,11 +177,18 @@ impl CloudBackend {
             cashier: config.cashier_code.trim().parse::<i64>().ok(),
             timeout: config.timeout,
             quiet_period: QUIET_PERIOD,
+            offline_calculation: false,
             pending_hint: AtomicBool::new(pending),
             unreachable: AtomicBool::new(false),
             pause_until: Mutex::new(None),
             seen: SeenCustomers::default(),
         })
+    }
+
+    /// OfflineCalculation: when the service cannot be reached, Calculate answers an accrue-later
+    /// calculation instead of NETWORK.
+    pub fn set_offline_calculation(&mut self, on: bool) {
+        self.offline_calculation = on;
     }
 
     /// Shortens the quiet period an operator must wait before re-queueing an uncertain sale
@@ -246,8 +254,22 @@ impl CloudBackend {
         phone: &str,
     ) -> std::result::Result<Option<ApiCustomer>, Failure> {
         if !card.is_empty() {
-            if let Some(c) = self.get_customer(dl, "ean", card)? {
-                return Ok(Some(c));
+            match self.get_customer(dl, "ean", card) {
+                Ok(Some(c)) => return Ok(Some(c)),
+                Ok(None) => {}
+                // The service could not answer the card lookup: ask the list lookup before
+                // giving up (an unreachable service would only fail again).
+                Err(f) if f.reach != Reach::NotSent => {
+                    match self.api.customer_by_card_list(dl, card) {
+                        Ok(Some(c)) => {
+                            self.seen.remember(&self.outbox, &c.to_customer(""));
+                            return Ok(Some(c));
+                        }
+                        Ok(None) => {}
+                        Err(_) => return Err(f),
+                    }
+                }
+                Err(f) => return Err(f),
             }
         }
         if !phone.is_empty() {
@@ -257,10 +279,13 @@ impl CloudBackend {
     }
 
     fn require(&self, dl: &Deadline, card: &str, phone: &str) -> Result<Customer> {
-        let c = self
-            .find(dl, card, phone)?
-            .ok_or_else(|| customer_not_found(card, phone))?;
-        Ok(c.to_customer(phone))
+        self.require_api(dl, card, phone)
+            .map(|c| c.to_customer(phone))
+    }
+
+    fn require_api(&self, dl: &Deadline, card: &str, phone: &str) -> Result<ApiCustomer> {
+        self.find(dl, card, phone)?
+            .ok_or_else(|| customer_not_found(card, phone))
     }
 
     /// After a successful call: deliver what waits in the outbox with what is left of the
@@ -521,12 +546,28 @@ impl Backend for CloudBackend {
         let card = valid_card(&order.card_number)?;
         let phone = optional_phone(&order.phone)?;
         let dl = self.deadline();
-        let customer = self.require(&dl, &card, &phone)?;
         let mut order = order.clone();
-        order.phone = customer.phone.clone();
-        let calc = self
-            .calc_context(&dl)
-            .calculate(&order, &customer, None, lang)?;
+        let answered = self.require_api(&dl, &card, &phone).and_then(|found| {
+            let customer = found.to_customer(&phone);
+            order.phone = customer.phone.clone();
+            let calc = self.calc_context(&dl).calculate_with_step(
+                &order,
+                &customer,
+                None,
+                lang,
+                found.multiplicity_debit_bonus,
+            )?;
+            Ok((customer, calc))
+        });
+        let (customer, calc) = match answered {
+            Ok(both) => both,
+            // The service cannot be reached: an accrue-later calculation when the shop allows it.
+            Err(e) if e.code == ErrorCode::Network && self.offline_calculation => {
+                let calc = calculate::offline(&order, &phone, lang);
+                return Ok(calc);
+            }
+            Err(e) => return Err(e),
+        };
         if !order.document_id.is_empty() {
             let journal = self.journal();
             match journal.state(&order.document_id) {
@@ -650,6 +691,14 @@ impl Backend for CloudBackend {
                 reserve_id: sale.reserve_id.clone().filter(|r| !r.is_empty()),
                 coupons: sale.coupons.clone(),
                 desc: Some(outbox::settle::marker(&sale.document_id)),
+                gift_cards: sale
+                    .gift_cards
+                    .iter()
+                    .map(|g| api::ApiGiftCard {
+                        id: g.id.trim().to_owned(),
+                        payment_sum: g.payment_sum,
+                    })
+                    .collect(),
             },
             card: card.clone(),
             calculation: known_figures.clone(),
@@ -829,16 +878,27 @@ impl Backend for CloudBackend {
         self.then_deliver_waiting(&dl, Ok(total))
     }
 
-    fn check_connection(&self) -> Result<ConnectionInfo> {
+    fn check_connection_in(&self, lang: Lang) -> Result<ConnectionInfo> {
         let dl = self.deadline();
         let answer: Answer = self.api.call(&dl, "GET", "account", &[], Body::None)?;
         let account: Value = answer.json("account")?;
+        let mut warnings = Vec::new();
+        if self.store.is_empty() {
+            warnings.push(
+                lang.pick(
+                    "Не задан Магазин: БонусПлюс не узнает, где прошли расчёты и продажи",
+                    "No Store is set: BonusPlus will not know where calculations and sales happen",
+                )
+                .to_owned(),
+            );
+        }
         self.then_deliver_waiting(
             &dl,
             Ok(ConnectionInfo {
                 ok: true,
                 mode: "cloud".to_owned(),
                 account,
+                warnings,
             }),
         )
     }
