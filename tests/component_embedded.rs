@@ -100,6 +100,30 @@ fn properties_read_write_and_refuse_bad_values() {
     assert_eq!(bp.get("Mode").unwrap(), Arg::Str("cloud".into()));
     bp.set("Mode", "embedded".into()).unwrap();
 
+    // CardMask: "" by default; set, it decides what ParseScan calls a card.
+    assert_eq!(bp.get("CardMask").unwrap(), Arg::Str(String::new()));
+    let marking = "0104601234567893215Wq9xA\u{1d}93dGVz";
+    let kind = |bp: &mut Session, raw: &str| {
+        bp.call_json("ParseScan", &[raw.into()]).unwrap()["kind"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(kind(&mut bp, "460123450001"), "card");
+    assert_eq!(kind(&mut bp, "CARD-00042"), "card");
+    bp.set("МаскаКарты", " 46012345???? ; ".into()).unwrap();
+    assert_eq!(bp.get("CardMask").unwrap(), Arg::Str("46012345????".into()));
+    assert_eq!(kind(&mut bp, "460123450001"), "card");
+    assert_eq!(kind(&mut bp, "CARD-00042"), "product");
+    assert_eq!(
+        bp.call_json("ParseScan", &[format!("\u{1d}{marking}\r").as_str().into()])
+            .unwrap(),
+        json!({"kind": "product", "value": marking})
+    );
+    bp.set("CardMask", "".into()).unwrap();
+    assert_eq!(kind(&mut bp, "CARD-00042"), "card");
+    bp.set("CardMask", "46012345????".into()).unwrap();
+
     // Bad values: an error with INVALID_ARGUMENT, and the old value stays.
     for (prop, value) in [
         ("Timeout", Arg::Int(0)),
@@ -111,6 +135,8 @@ fn properties_read_write_and_refuse_bad_values() {
         ("ServerAddress", "http://bonusplus.pro/api/".into()),
         ("ServerAddress", "ftp://127.0.0.1/".into()),
         ("Store", Arg::Bool(true)),
+        ("CardMask", "4*6".into()),
+        ("CardMask", Arg::Int(2)),
         ("LastError", "x".into()),
     ] {
         let before = bp.get(prop).unwrap();
@@ -161,7 +187,12 @@ fn every_method_in_embedded_mode() {
     assert_eq!(
         bp.call_json("ParseScan", &["]E04601234567893\r\n".into()])
             .unwrap(),
-        json!({"kind": "card", "value": CARD})
+        json!({"kind": "product", "value": "4601234567893"})
+    );
+    assert_eq!(
+        bp.call_json("РазобратьСканирование", &["2000000012346".into()])
+            .unwrap(),
+        json!({"kind": "card", "value": "2000000012346"})
     );
     assert_eq!(
         bp.call_json("ПроверитьПодключение", &[]).unwrap()["mode"],

@@ -78,6 +78,7 @@ properties! {
     CashierCode "КодКассира" true;
     LastError "ПоследняяОшибка" false;
     OfflineCalculation "РасчетБезСвязи" true;
+    CardMask "МаскаКарты" true;
 }
 
 methods! {
@@ -204,7 +205,7 @@ impl BonusPlus {
                 ))
             }),
             Method::ParseScan => args::with_string(args, 0, "Data", false, |data| {
-                json_value(&crate::scan::parse_scan(data)?)
+                json_value(&crate::scan::parse_scan(data, &self.settings.card_mask)?)
             }),
 
             // The checkout: find the card, calculate, reserve, fix the sale.
@@ -361,6 +362,7 @@ impl BonusPlus {
             Prop::CashierCode => Value::String(s.cashier_code.clone()),
             Prop::LastError => Value::String(self.last_error.clone()),
             Prop::OfflineCalculation => Value::Bool(s.offline_calculation),
+            Prop::CardMask => Value::String(s.card_mask.text()),
         }
     }
 
@@ -411,6 +413,11 @@ impl BonusPlus {
                     }
                 };
                 self.reset_backend();
+            }
+            // Only ParseScan reads the mask: the backend stays open.
+            Prop::CardMask => {
+                self.settings.card_mask =
+                    crate::scan::CardMask::parse(&args::string_value(value, name)?)?;
             }
             Prop::Version | Prop::LastError => {
                 return Err(Error::invalid(

@@ -1,6 +1,7 @@
 //! The component's settings (its writable properties), each validated when 1C sets it.
 
 use crate::error::{Error, ErrorCode};
+use crate::scan::CardMask;
 use std::path::PathBuf;
 
 pub const DEFAULT_SERVER_ADDRESS: &str = "https://bonusplus.pro/api/";
@@ -50,6 +51,8 @@ pub struct Settings {
     pub data_directory: String,
     pub store: String,
     pub cashier_code: String,
+    /// Which scanned codes are cards (`CardMask`); empty: ParseScan's default rule.
+    pub card_mask: CardMask,
     /// Cloud mode: answer an accrue-later calculation when the service cannot be reached.
     pub offline_calculation: bool,
 }
@@ -64,6 +67,7 @@ impl Default for Settings {
             data_directory: String::new(),
             store: String::new(),
             cashier_code: String::new(),
+            card_mask: CardMask::default(),
             offline_calculation: false,
         }
     }
