@@ -1,8 +1,6 @@
 //! Where "now" comes from: the system's local time, or a settable clock in tests.
 
 use crate::engine::LocalDateTime;
-use jiff::tz::TimeZone;
-use jiff::Timestamp;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -13,8 +11,8 @@ pub trait Clock: Send + Sync {
 }
 
 /// The machine's local time: UTC seconds plus the offset the system time zone has at that
-/// instant (daylight saving included). The zone is what the system says: `TZ` or `/etc/localtime`
-/// on Linux, the time zone setting on Windows (jiff maps it onto the IANA rules it carries there).
+/// instant (daylight saving included): `TZ` or `/etc/localtime` on Unix, the time zone setting on
+/// Windows.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct SystemClock;
 
@@ -24,17 +22,43 @@ impl Clock for SystemClock {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_secs() as i64)
             .unwrap_or(0);
-        local_at(utc, &TimeZone::system())
+        LocalDateTime::from_unix_seconds(utc + local_offset_seconds(utc))
     }
 }
 
-/// The local date-time in `zone` of the instant `utc` (Unix seconds). An instant jiff cannot
-/// hold (beyond years -9999..=9999) stays on UTC.
-fn local_at(utc: i64, zone: &TimeZone) -> LocalDateTime {
-    let offset = Timestamp::from_second(utc)
+/// The local zone's offset from UTC at `utc` (seconds); 0 if unknown. libc keeps its zone data
+/// inside libc, so nothing of it stays behind in our library's statics when 1C unloads it.
+#[cfg(unix)]
+fn local_offset_seconds(utc: i64) -> i64 {
+    let t: libc::time_t = utc as libc::time_t;
+    // SAFETY: `tm` is plain data, zero is a valid bit pattern; localtime_r only writes into it.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
+    if ok {
+        tm.tm_gmtoff as i64
+    } else {
+        0
+    }
+}
+
+/// Windows has no localtime_r: jiff reads the zone setting and applies the IANA rules it carries.
+#[cfg(windows)]
+fn local_offset_seconds(utc: i64) -> i64 {
+    zone_offset_seconds(utc, &jiff::tz::TimeZone::system())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn local_offset_seconds(_utc: i64) -> i64 {
+    0
+}
+
+/// The offset `zone` has at the instant `utc` (Unix seconds); 0 for an instant jiff cannot hold
+/// (beyond the years -9999..=9999).
+#[cfg(any(windows, test))]
+fn zone_offset_seconds(utc: i64, zone: &jiff::tz::TimeZone) -> i64 {
+    jiff::Timestamp::from_second(utc)
         .map(|instant| i64::from(zone.to_offset(instant).seconds()))
-        .unwrap_or(0);
-    LocalDateTime::from_unix_seconds(utc + offset)
+        .unwrap_or(0)
 }
 
 /// A clock that stands still until told otherwise. Clones share the same time.
@@ -88,11 +112,12 @@ mod tests {
     /// 2026-12-04T22:30:00Z, when it is already 01:30 of the next day in Moscow.
     const LATE_EVENING_UTC: i64 = 1_796_423_400;
 
+    /// The Windows path's conversion, with named zones instead of the system setting.
     #[test]
     fn local_time_is_the_zone_offset_at_that_instant() {
         let at = |zone: &str, utc: i64| {
-            let zone = TimeZone::get(zone).expect("the system's zoneinfo (tzdata) has the zone");
-            local_at(utc, &zone).to_string()
+            let zone = jiff::tz::TimeZone::get(zone).expect("the system's zoneinfo has the zone");
+            LocalDateTime::from_unix_seconds(utc + zone_offset_seconds(utc, &zone)).to_string()
         };
         assert_eq!(at("Europe/Moscow", LATE_EVENING_UTC), "2026-12-05T01:30:00");
         assert_eq!(at("UTC", LATE_EVENING_UTC), "2026-12-04T22:30:00");
