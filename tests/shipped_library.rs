@@ -57,6 +57,8 @@ fn the_shipped_library_needs_glibc_2_17_at_most() {
         elf::glibc_versions_needed(&lib)
     );
     assert_eq!(elf::exported_functions(&lib), EXPORTS);
+    // Also catches a SQLite function left undefined by the omitted modules (.cargo/config.toml).
+    assert_eq!(elf::strong_unversioned_imports(&lib), Vec::<String>::new());
 }
 
 #[test]

@@ -70,3 +70,16 @@ pub fn exported_functions(lib: &Path) -> Vec<String> {
     names.sort();
     names
 }
+
+/// Symbols the library takes from elsewhere with neither a version nor weak binding: each would
+/// have to exist, under any version, wherever the library is loaded.
+pub fn strong_unversioned_imports(lib: &Path) -> Vec<String> {
+    let text = readelf(&["--dyn-syms", "--wide"], lib);
+    text.lines()
+        .filter_map(|line| {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            (f.len() >= 8 && f[6] == "UND" && f[4] != "WEAK" && !f[7].contains('@'))
+                .then(|| f[7].to_owned())
+        })
+        .collect()
+}
