@@ -26,7 +26,7 @@ fn main() {
     let linux_bytes = std::fs::read(&linux).expect("the Linux library");
     let (highest, glibc) = elf::highest_glibc_needed(&linux);
     println!(
-        "{}: {} bytes ({:.2} MB), highest GLIBC version needed: {glibc}",
+        "{}: {} bytes ({:.2} MiB), highest GLIBC version needed: {glibc}",
         linux.display(),
         linux_bytes.len(),
         linux_bytes.len() as f64 / 1_048_576.0
