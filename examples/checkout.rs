@@ -1,13 +1,13 @@
 //! The main job: a checkout at the till, through the real C ABI, on the built-in loyalty engine.
 //!
-//! Builds the add-in (`.so`), compiles our C++ host (g++), and has the host load the library with
-//! dlopen and call it through its vtables the way 1C does, in a fresh temporary data directory:
+//! Builds the add-in as it ships (the release `.so` for glibc 2.17, by cargo-zigbuild), compiles
+//! our C++ host (g++), and has the host load the library with dlopen and call it through its vtables the way 1C does, in a fresh temporary data directory:
 //! register a customer, earn bonuses with a first sale, find the card, calculate the
 //! 3000 / 3120 / 2040 order paying 100 bonuses, print the order table as the 1C form shows it,
 //! reserve the bonuses (order posted), fix the sale (sale document posted) and print the bonus info.
 //!
-//!     cargo run --release --example checkout
-//!     cargo run --release --example checkout -- --server http://127.0.0.1:8080/ --api-key KEY
+//!     cargo run --example checkout
+//!     cargo run --example checkout -- --server http://127.0.0.1:8080/ --api-key KEY
 //!
 //! The second form points it at a BonusPlus server instead (cloud mode); so do the environment
 //! variables BONUSPLUS_SERVER and BONUSPLUS_API_KEY.
@@ -58,7 +58,7 @@ fn run() -> Result<(), String> {
     let work = std::env::temp_dir().join(format!("bonusplus-checkout-{}", std::process::id()));
     std::fs::create_dir_all(&work).map_err(|e| e.to_string())?;
     let data_dir = work.join("data");
-    let library = host_support::addin_library();
+    let library = host_support::shipped_library();
     let host = host_support::build_host(&work, true);
     println!("add-in: {}", library.display());
     println!("data directory: {}\n", data_dir.display());

@@ -5,6 +5,8 @@
 # and checks each: the five undecorated Native API exports, and imports from system DLLs only.
 #
 # Usage: scripts/build-windows.sh [x64] [x86]      (default: both)
+#        WIN_PROBE=1 scripts/build-windows.sh ...   the test build instead (feature probe, profile
+#        probe: the release settings plus AbiProbe) → target/windows/probe/, never into the ZIP
 # Needs root for the package step (apt-get); later runs skip what is installed.
 # Env:   WIN_NO_INSTALL=1  skip the package step (fail instead if something is missing)
 set -euo pipefail
@@ -22,6 +24,13 @@ win_rust_env
 # Our own target dir: the Linux build (rustup toolchain) and this one never invalidate each other.
 export CARGO_TARGET_DIR="$PWD/target/windows"
 DIST="$CARGO_TARGET_DIR/dist"
+profile=(--release)
+profile_dir=release
+if [ "${WIN_PROBE:-0}" = 1 ]; then
+    DIST="$CARGO_TARGET_DIR/probe"
+    profile=(--profile probe --features probe)
+    profile_dir=probe
+fi
 mkdir -p "$DIST"
 
 triple_of() { case $1 in x64) echo x86_64-pc-windows-gnu ;; x86) echo i686-pc-windows-gnu ;; *)
@@ -85,11 +94,11 @@ for arch in "${arches[@]}"; do
     [ "$arch" = x86 ] && rtstartup_i686
     win_log "cargo build $triple"
     start=$(date +%s)
-    "$WIN_CARGO" build --release --lib -j2 -Zbuild-std=std,panic_abort --target "$triple"
-    win_log "built $triple in $(($(date +%s) - start)) s"
-    cp "$CARGO_TARGET_DIR/$triple/release/bonusplus_1c.dll" "$DIST/bonusplus_1c_$arch.dll"
-    # The shipped copy drops DWARF (10 MB -> 2 MB; the profile keeps debug = 1 for Linux
-    # backtraces); the unstripped DLL stays in $CARGO_TARGET_DIR/$triple/release.
+    "$WIN_CARGO" build "${profile[@]}" --lib -j2 -Zbuild-std=std,panic_abort --target "$triple"
+    win_log "built $triple ($profile_dir) in $(($(date +%s) - start)) s"
+    cp "$CARGO_TARGET_DIR/$triple/$profile_dir/bonusplus_1c.dll" "$DIST/bonusplus_1c_$arch.dll"
+    # The profile strips symbols already; this drops any DWARF the build-std std brought along.
     "$(objdump_of "$arch" | sed 's/objdump$/strip/')" --strip-debug "$DIST/bonusplus_1c_$arch.dll"
+    echo "size $DIST/bonusplus_1c_$arch.dll: $(stat -c %s "$DIST/bonusplus_1c_$arch.dll") bytes"
     verify_dll "$arch" "$DIST/bonusplus_1c_$arch.dll"
 done

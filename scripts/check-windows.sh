@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # The whole Windows check, from a fresh Debian 12 machine:
 #   1. packages (Debian rustc + std sources, mingw, clang, Wine 64 and 32-bit)
-#   2. both DLLs (scripts/build-windows.sh: exports and imports verified)
+#   2. both DLLs as they ship, and the test builds with AbiProbe (scripts/build-windows.sh, plain
+#      and WIN_PROBE=1: exports and imports verified)
 #   3. the static MSVC layout check (clang dumps vs the Rust table; tests/windows_layout.rs)
-#   4. the Wine run of tests/windows/winhost.c against each DLL (x64 and x86)
+#   4. the Wine run of tests/windows/winhost.c against each test DLL (x64 and x86): the whole ABI
+#      suite; then against each shipped DLL ("shipped": AbiProbe must not exist) at a faked local
+#      time of 01:30 in Moscow (TZ=Europe/Moscow, libfaketime), printing the date the add-in gave
+#      a sale with no date: the local date, while UTC is still on the day before
 #   5. with WIN_DISCRIMINATE=1 (or --discriminate): deliberately wrong hosts must FAIL under Wine
+# WIN_ARCHES="x64" limits the run to one architecture (default "x64 x86").
 # Exits non-zero on any failure. Times of each step go to stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,11 +20,16 @@ t0=$(date +%s)
 step() { win_log "$1 ($(($(date +%s) - t0)) s so far)"; }
 
 step "packages"
-win_need "${WIN_BUILD_PKGS[@]}" clang wine wine64
-win_install_wine32
+read -r -a arches <<<"${WIN_ARCHES:-x64 x86}"
+win_need "${WIN_BUILD_PKGS[@]}" clang wine wine64 faketime
+if [[ " ${arches[*]} " == *" x86 "* ]]; then
+    win_install_wine32
+    win_need libfaketime:i386 # the 32-bit Wine loader needs its own libfaketime
+fi
 step "packages done"
 
-scripts/build-windows.sh x64 x86
+scripts/build-windows.sh "${arches[@]}"
+WIN_PROBE=1 scripts/build-windows.sh "${arches[@]}"
 step "DLLs built"
 
 # The static check runs on the Linux toolchain (rustup's cargo): it needs only clang++.
@@ -34,34 +44,55 @@ version=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
 
 # host + DLL + test-only bcryptprimitives shim in one folder per arch (Wine 8 has no
 # bcryptprimitives.dll; the shim never goes near target/windows/dist).
-stage() { # ARCH GCC-PREFIX [EXTRA-CFLAGS...]
-    local arch=$1 cc=$2-w64-mingw32-gcc dir="$W/$1${3:+-${3#-D}}"
-    shift 2
+stage() { # ARCH GCC-PREFIX DLL-DIR [EXTRA-CFLAGS...]
+    local arch=$1 cc=$2-w64-mingw32-gcc from=$3 dir="$W/$1-$(basename "$3")${4:+-${4#-D}}"
+    shift 3
     mkdir -p "$dir"
     "$cc" -O1 -Wall -Wextra -std=c11 "$@" -o "$dir/winhost.exe" tests/windows/winhost.c
     "$cc" -O2 -Wall -shared -Wl,--kill-at -o "$dir/bcryptprimitives.dll" \
         tests/windows/prng_shim.c -lbcrypt
-    cp "target/windows/dist/bonusplus_1c_$arch.dll" "$dir/"
+    cp "$from/bonusplus_1c_$arch.dll" "$dir/"
     echo "$dir"
 }
 
-run_host() { # DIR ARCH -> the host's exit status
+run_host() { # DIR ARCH [shipped] -> the host's exit status
     local dir=$1 arch=$2
-    (cd "$dir" && timeout 300 wine winhost.exe "bonusplus_1c_$arch.dll" "$version")
+    (cd "$dir" && timeout 300 wine winhost.exe "bonusplus_1c_$arch.dll" "$version" "${3:-}")
+}
+
+# The shipped DLL at 01:30 Moscow time today (22:30 UTC the day before). The wine server is
+# restarted so that it, too, runs in the Moscow zone and on the faked clock.
+run_shipped_at_moscow_0130() { # DIR ARCH
+    local day
+    day=$(TZ=Europe/Moscow date +%F)
+    wineserver -k 2>/dev/null || true
+    local rc=0
+    (cd "$1" && TZ=Europe/Moscow FAKETIME_DONT_FAKE_MONOTONIC=1 timeout 300 \
+        faketime -f "@$day 01:30:00" wine winhost.exe "bonusplus_1c_$2.dll" "$version" shipped) || rc=$?
+    wineserver -k 2>/dev/null || true
+    return $rc
 }
 
 [ -d "$WINEPREFIX" ] || { wineboot -i >/dev/null 2>&1 || true; }
 step "wine prefix ready"
 
+gcc_of() { case $1 in x64) echo x86_64 ;; x86) echo i686 ;; esac }
 status=0
-for pair in x64:x86_64 x86:i686; do
-    arch=${pair%%:*}
-    dir=$(stage "$arch" "${pair#*:}")
-    win_log "wine: winhost.exe against bonusplus_1c_$arch.dll"
+for arch in "${arches[@]}"; do
+    dir=$(stage "$arch" "$(gcc_of "$arch")" target/windows/probe)
+    win_log "wine: winhost.exe against the test build of bonusplus_1c_$arch.dll (with AbiProbe)"
     if run_host "$dir" "$arch"; then
-        win_log "wine $arch: PASS"
+        win_log "wine $arch (test build): PASS"
     else
-        win_log "wine $arch: FAIL"
+        win_log "wine $arch (test build): FAIL"
+        status=1
+    fi
+    dir=$(stage "$arch" "$(gcc_of "$arch")" target/windows/dist)
+    win_log "wine: winhost.exe against the shipped bonusplus_1c_$arch.dll, TZ=Europe/Moscow at 01:30"
+    if run_shipped_at_moscow_0130 "$dir" "$arch"; then
+        win_log "wine $arch (shipped, Moscow 01:30): PASS"
+    else
+        win_log "wine $arch (shipped, Moscow 01:30): FAIL"
         status=1
     fi
     step "wine $arch done"
@@ -72,7 +103,8 @@ if [ "${WIN_DISCRIMINATE:-0}" = 1 ]; then
     for wrong in x86:i686:-DWRONG_DTOR_CC x86:i686:-DWRONG_METHOD_CC x86:i686:-DWRONG_VARIANT \
         x64:x86_64:-DWRONG_VARIANT; do
         IFS=: read -r arch gcc flag <<<"$wrong"
-        dir=$(stage "$arch" "$gcc" "$flag")
+        [[ " ${arches[*]} " == *" $arch "* ]] || continue
+        dir=$(stage "$arch" "$gcc" target/windows/probe "$flag")
         rc=0
         run_host "$dir" "$arch" >"$dir/out.txt" 2>&1 || rc=$?
         if [ "$rc" = 0 ]; then

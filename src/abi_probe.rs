@@ -1,7 +1,7 @@
 //! `AbiProbe`: a tiny component that exists to prove the Native API layer from our own C++ host.
 //!
-//! It is not listed in `GetClassNames`, so 1C never sees it; `GetClassObject("AbiProbe")` creates
-//! it. It echoes every value type back, writes in/out parameters, panics on request, and reaches
+//! It exists only with the feature `probe` (the test build of the library, never the shipped one),
+//! is not listed in `GetClassNames`, and `GetClassObject("AbiProbe")` creates it. It echoes every value type back, writes in/out parameters, panics on request, and reaches
 //! each host service — things no real BonusPlus method should do.
 
 use std::sync::atomic::{AtomicI64, Ordering};

@@ -8,7 +8,12 @@
 //! * [`component`]: the `BonusPlus` 1C object, mapping 1C calls onto a backend.
 //!
 //! [`exports`] holds the five C functions 1C resolves, over one table of classes.
+//!
+//! Features: `server` adds the local BonusPlus server (`server`, the `bonusplus-server` binary);
+//! `probe` adds `AbiProbe`, the ABI self-test class of our C++ host. The shipped library has
+//! neither.
 
+#[cfg(feature = "probe")]
 mod abi_probe;
 pub mod backend;
 mod civil;
@@ -22,4 +27,5 @@ pub mod log;
 pub mod native;
 pub mod phone;
 pub mod scan;
+#[cfg(feature = "server")]
 pub mod server;

@@ -7,6 +7,7 @@
 //   host bench-calc LIB DIR ORDER   Calculate rounds driven from stdin (bench.h)
 //   host serve LIB [CLASS]   one component driven by a line protocol on stdin (see run_serve)
 //   host fuzz LIB N SEED DIR N random calls on BonusPlus with its data in DIR (see run_fuzz)
+//   host classes LIB NAME... GetClassNames, then GetClassObject for each NAME (see run_classes)
 #include "addin_api.h"
 
 #include <dlfcn.h>
@@ -1125,6 +1126,24 @@ static int run_fuzz(const char* path, long n, uint64_t seed, const char* data_di
     return mem.live.empty() && mem.bad_frees == 0 && internal == 0 ? 0 : 1;
 }
 
+// ---- classes: what GetClassObject answers for each name -------------------------------------
+//
+// Prints "names<TAB>" + GetClassNames, then per NAME "NAME<TAB>RESULT<TAB>ptr|null", destroying
+// each object it got. Exit 0 unless the library does not load.
+static int run_classes(const char* path, char** names, int count) {
+    Library lib;
+    if (!lib.load(path)) { std::printf("err\tcannot load %s\n", path); return 2; }
+    const WCHAR_T* listed = lib.GetClassNames();
+    std::printf("names\t%s\n", listed ? u8z(listed).c_str() : "(null)");
+    for (int i = 0; i < count; ++i) {
+        IComponentBase* c = nullptr;
+        long rc = lib.GetClassObject(u16(names[i]).c_str(), &c);
+        std::printf("%s\t%ld\t%s\n", names[i], rc, c ? "ptr" : "null");
+        if (c) lib.DestroyObject(&c);
+    }
+    return 0;
+}
+
 int main(int argc, char** argv) {
     if (argc >= 4 && std::strcmp(argv[1], "test") == 0) return run_tests(argv[2], argv[3]);
     if (argc >= 6 && std::strcmp(argv[1], "bench") == 0)
@@ -1133,6 +1152,8 @@ int main(int argc, char** argv) {
     if (argc >= 6 && std::strcmp(argv[1], "fuzz") == 0)
         return run_fuzz(argv[2], std::atol(argv[3]), std::strtoull(argv[4], nullptr, 10), argv[5]);
     if (argc >= 3 && std::strcmp(argv[1], "serve") == 0) return run_serve(argv[2], argc >= 4 ? argv[3] : "BonusPlus");
-    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB FLOOR N ROUNDS | host bench-calc LIB DIR ORDER | host serve LIB [CLASS] | host fuzz LIB N SEED DIR\n");
+    if (argc >= 3 && std::strcmp(argv[1], "classes") == 0) return run_classes(argv[2], argv + 3, argc - 3);
+    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB FLOOR N ROUNDS | host bench-calc LIB DIR ORDER"
+                         " | host serve LIB [CLASS] | host fuzz LIB N SEED DIR | host classes LIB NAME...\n");
     return 2;
 }

@@ -1,4 +1,5 @@
-//! Builds our C++ host (tests/host/host.cpp) with g++ and finds the add-in library cargo built.
+//! Builds our C++ host (tests/host/host.cpp) with g++, and the add-in library it loads (the shipped
+//! build and the test build with `AbiProbe`, both by cargo-zigbuild for glibc 2.17).
 
 // Shared by several test binaries and the checkout example; each uses only part of it.
 #![allow(dead_code)]
@@ -17,34 +18,61 @@ pub fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-/// The add-in cdylib for this profile, built now: `cargo test` and `cargo bench` build only the
-/// rlib for tests, so the `.so` 1C would load is brought up to date here, once per process.
-pub fn addin_library() -> PathBuf {
+/// What `cargo zigbuild` is told to build for: the x86_64 Linux library linked against the
+/// glibc 2.17 symbol versions (zig's own glibc stubs), so it loads on CentOS 7 and everything newer.
+pub const LINUX_TARGET: &str = "x86_64-unknown-linux-gnu.2.17";
+
+/// The one documented command for the shipped Linux library.
+pub const SHIPPED_BUILD_COMMAND: &str =
+    "cargo zigbuild --release --lib --target x86_64-unknown-linux-gnu.2.17";
+
+/// The library that goes into the ZIP, built now (once per process) by [`SHIPPED_BUILD_COMMAND`]:
+/// the release profile, no features.
+pub fn shipped_library() -> PathBuf {
     static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
-    LIBRARY.get_or_init(build_addin_library).clone()
+    LIBRARY
+        .get_or_init(|| zigbuild_library("release", &[]))
+        .clone()
 }
 
-fn build_addin_library() -> PathBuf {
-    let dir = profile_dir();
-    let release = dir.file_name().is_some_and(|n| n == "release");
+/// The test build of the add-in, built now (once per process): the same toolchain, target and
+/// settings as [`shipped_library`] plus the feature `probe` (the `AbiProbe` class), in the profile
+/// `probe` (the release settings in a directory of its own). Every test that loads the library
+/// through our C++ host loads this one. `cargo test` itself builds only the rlib for the tests.
+pub fn addin_library() -> PathBuf {
+    static LIBRARY: OnceLock<PathBuf> = OnceLock::new();
+    LIBRARY
+        .get_or_init(|| zigbuild_library("probe", &["--features", "probe"]))
+        .clone()
+}
+
+/// `cargo zigbuild --lib` for [`LINUX_TARGET`] in `profile`, into this build's target directory.
+/// When nothing changed cargo finds the library fresh and returns at once.
+fn zigbuild_library(profile: &str, extra: &[&str]) -> PathBuf {
+    let target_dir = profile_dir().parent().expect("target dir").to_path_buf();
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut build = Command::new(cargo);
-    build
+    let status = Command::new(cargo)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["build", "--lib", "-j2", "--quiet"]);
-    if release {
-        build.arg("--release");
-    }
-    let target_dir = dir.parent().expect("target dir");
-    let status = build
-        .env("CARGO_TARGET_DIR", target_dir)
+        .args(["zigbuild", "--lib", "-j2", "--quiet", "--profile", profile])
+        .args(["--target", LINUX_TARGET])
+        .args(extra)
+        .env("CARGO_TARGET_DIR", &target_dir)
         .status()
-        .expect("run cargo build");
-    assert!(status.success(), "cargo build --lib failed");
-    let lib = dir.join("libbonusplus_1c.so");
+        .expect("run cargo zigbuild");
+    assert!(
+        status.success(),
+        "cargo zigbuild --profile {profile} failed (needs `pip install ziglang cargo-zigbuild`, \
+         as .ci/run does)"
+    );
+    // cargo-zigbuild builds for the plain triple; the glibc version only steers zig's linker.
+    let triple = LINUX_TARGET.split(".2.").next().expect("triple");
+    let lib = target_dir
+        .join(triple)
+        .join(profile)
+        .join("libbonusplus_1c.so");
     assert!(
         lib.exists(),
-        "{} is missing after cargo build",
+        "{} is missing after cargo zigbuild",
         lib.display()
     );
     lib

@@ -12,6 +12,13 @@
  *   -DWRONG_METHOD_CC  ADDIN_API methods called as __cdecl instead of __stdcall (x86)
  *   -DWRONG_VARIANT  a 64-byte tVariant (the Linux size) in parameter arrays
  *
+ * With a third argument "shipped" it checks the library as it ships instead: AbiProbe does not
+ * exist (GetClassObject answers 0), and the probe and destructor suites, which need it, are skipped.
+ *
+ * The local-time check runs in both modes: a sale with no date is dated by the add-in's clock, which
+ * must follow the Windows time zone (scripts/check-windows.sh runs it at Moscow 01:30, when the
+ * UTC date is still the day before).
+ *
  * Prints "N passed, M failed" and exits 1 on any failure. */
 #include <windows.h>
 #include <stdbool.h>
@@ -636,12 +643,82 @@ static void test_seed(void) {
     check(destroy_object(&c) == 0, "DestroyObject after the seed checkout");
 }
 
+/* ---- Local time: the add-in dates a sale by the Windows time zone ------------------------- */
+static void format_date(WCHAR_T* out, size_t cap, const SYSTEMTIME* t) {
+    swprintf(out, cap, L"%04u-%02u-%02u", t->wYear, t->wMonth, t->wDay);
+}
+
+static void test_local_time(void) {
+    Component* c = create(L"BonusPlus", false);
+    if (!c) return;
+    static WCHAR_T dir[MAX_PATH + 64], out[8192], policy[256];
+    WCHAR_T tmp[MAX_PATH], local_day[16], next_day[16], utc_day[16];
+    GetTempPathW(MAX_PATH, tmp);
+    LARGE_INTEGER now;
+    QueryPerformanceCounter(&now);
+    swprintf(dir, MAX_PATH + 64, L"%lsbonusplus-localtime-%u-%lu-%llx", tmp, (unsigned)(sizeof(void*) * 8),
+             (unsigned long)GetCurrentProcessId(), (unsigned long long)now.QuadPart);
+    tVariant v = v_str(dir);
+    long data_directory = LANG(c, FindProp, L"DataDirectory");
+    check(LANG(c, SetPropVal, data_directory, &v), "local time: DataDirectory set");
+    v_clear(&v);
+
+    /* What Windows says: the local and UTC dates now, the local date tomorrow, the zone's name. */
+    SYSTEMTIME local, utc, tomorrow;
+    GetLocalTime(&local);
+    GetSystemTime(&utc);
+    FILETIME ft;
+    SystemTimeToFileTime(&local, &ft);
+    ULARGE_INTEGER ticks = {.LowPart = ft.dwLowDateTime, .HighPart = ft.dwHighDateTime};
+    ticks.QuadPart += 864000000000ULL; /* one day in 100 ns */
+    ft.dwLowDateTime = ticks.LowPart;
+    ft.dwHighDateTime = ticks.HighPart;
+    FileTimeToSystemTime(&ft, &tomorrow);
+    format_date(local_day, 16, &local);
+    format_date(utc_day, 16, &utc);
+    format_date(next_day, 16, &tomorrow);
+    DYNAMIC_TIME_ZONE_INFORMATION zone;
+    memset(&zone, 0, sizeof zone);
+    GetDynamicTimeZoneInformation(&zone);
+    printf("local time: Windows zone \"%ls\", local %ls %02u:%02u, UTC %ls %02u:%02u\n", zone.TimeZoneKeyName,
+           local_day, local.wHour, local.wMinute, utc_day, utc.wHour, utc.wMinute);
+
+    /* 1 % always; 5 % from the local date of today. */
+    tVariant p[3];
+    p[0] = v_str(L"{\"accrualPercent\":1,\"rate\":1}");
+    check(call(c, L"SetPolicy", p, 1, out, 8192), "local time: SetPolicy 1 %");
+    swprintf(policy, 256, L"{\"accrualPercent\":5,\"rate\":1,\"startDate\":\"%lsT00:00:00\"}",
+             local_day);
+    p[0] = v_str(policy);
+    check(call(c, L"SetPolicy", p, 1, out, 8192), "local time: SetPolicy 5 % from today");
+    p[0] = v_str(L"+7 (900) 444-55-66");
+    p[1] = v_str(L"4601234567894");
+    p[2] = v_str(L"{}");
+    check(call(c, L"RegisterCustomer", p, 3, out, 8192), "local time: RegisterCustomer");
+    /* No date: the add-in's clock dates the sale. */
+    p[0] = v_str(L"{\"documentId\":\"T-1\",\"phone\":\"79004445566\",\"bonusDebit\":0,"
+                 L"\"lines\":[{\"lineNo\":1,\"product\":\"X\",\"quantity\":1,\"sum\":1000}]}");
+    check(call(c, L"FixSale", p, 1, out, 8192) && wcsstr(out, L"\"bonusAccrued\":50"),
+          "local time: the sale falls under today's policy (5 %, not 1 %)");
+    printf("local time: FixSale %ls\n", out);
+    /* 5 % applies only from the local date: the add-in dated the sale that day. */
+    printf("local time: sale dated %ls by the add-in (Windows local date %ls, UTC date %ls)\n",
+           wcsstr(out, L"\"bonusAccrued\":50") ? local_day : L"(another day)", local_day, utc_day);
+    INIT(c, Done);
+    check(destroy_object(&c) == 0, "local time: DestroyObject");
+}
+
 int main(int argc, char** argv) {
     if (argc < 2) {
-        fprintf(stderr, "usage: winhost ADDIN.dll [VERSION]\n");
+        fprintf(stderr, "usage: winhost ADDIN.dll [VERSION [shipped]]\n");
         return 2;
     }
     setvbuf(stdout, NULL, _IONBF, 0);
+    /* 1C on Windows runs with no TZ variable. Wine copies the Unix TZ into the Windows environment,
+     * and the add-in's time zone library would take it before asking Windows: drop it, so the zone
+     * comes from the Windows setting (which Wine derives from the Unix zone). */
+    SetEnvironmentVariableW(L"TZ", NULL);
+    bool shipped = argc > 3 && strcmp(argv[3], "shipped") == 0;
     conn.vptr = &CN_VTBL;
     conn.msgbox.vptr = &MB_VTBL;
     conn.platform.vptr = &PI_VTBL;
@@ -674,10 +751,17 @@ int main(int argc, char** argv) {
     Component* none = (Component*)1;
     check(get_class_object(L"NoSuchClass", &none) == 0 && none == NULL, "unknown class: 0, NULL");
 
-    test_probe();
-    test_destructors();
+    if (shipped) {
+        Component* probe = (Component*)1;
+        check(get_class_object(L"AbiProbe", &probe) == 0 && probe == NULL,
+              "shipped library: GetClassObject(AbiProbe) = 0, NULL");
+    } else {
+        test_probe();
+        test_destructors();
+    }
     test_bonusplus(argc > 2 ? argv[2] : "");
     test_seed();
+    test_local_time();
 
     check(mm.bad_frees == 0, "the add-in never freed a block twice or one it did not own");
     check(mm_live(&mm) == 0 && mm.allocs == mm.frees, "every host block was freed");
