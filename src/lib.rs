@@ -20,4 +20,5 @@ pub mod log;
 pub mod native;
 pub mod phone;
 pub mod scan;
+#[cfg(feature = "server")]
 pub mod server;

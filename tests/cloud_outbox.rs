@@ -2,12 +2,15 @@
 //! the client and of the server; sales whose answer was lost (the request reached the server or
 //! not) settled from the service's state, never posted twice.
 
+#[path = "support/fake_http.rs"]
+mod fake_http;
+
 use bonusplus_1c::backend::{
     ApiKey, Backend, CloudBackend, CloudConfig, CustomerData, DeliveryStatus,
 };
 use bonusplus_1c::engine::{BonusPolicy, Order};
-use bonusplus_1c::server::http::{read_request, write_response, Read1};
 use bonusplus_1c::server::{Server, ServerConfig};
+use fake_http::{read_request, write_response, Read1};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::io::BufReader;

@@ -9,7 +9,10 @@ mod types;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cloud::{ApiKey, CloudBackend, CloudConfig};
-pub use embedded::{AuditReport, Durability, EmbeddedBackend, EmbeddedOptions};
+pub use embedded::{
+    ApiLine, ApiPosition, ApiSale, AuditReport, BackOutcome, Durability, EmbeddedBackend,
+    EmbeddedOptions, ReserveOutcome,
+};
 pub use sms::{CapturingSms, LogFileSms, SmsSender};
 pub use types::*;
 

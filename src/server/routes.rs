@@ -1,63 +1,25 @@
-//! The BonusPlus endpoints over the embedded backend, plus the server's own small bookkeeping
-//! (`server.db`): sale ids and their lines by `ext`, reserves by id, last purchase dates.
+//! The BonusPlus endpoints over the embedded backend. Everything is kept in `bonusplus.db`: the
+//! API's sale ids, lines by `ext`, reserves and returns live with the engine's own records and are
+//! written in the same transaction (`backend/embedded/api_store.rs`).
 
-use super::http::Request;
+use super::request::Request;
 use super::{stats_json, State};
 use crate::backend::cloud::api::{
     parse_birth_day, ApiCustomer, ApiPerson, BackRequest, CalcRequest, CreateCustomer,
     ProductImport, ReserveRequest, RetailItem, RetailRequest,
 };
 use crate::backend::{
-    Backend, Clock, Customer, CustomerData, ProductItem, Products, ReturnLine, ReturnRequest,
-    SystemClock,
+    ApiLine, BackOutcome, Backend, Customer, CustomerData, ProductItem, Products, ReserveOutcome,
 };
-use crate::engine::money::round_quantity;
-use crate::engine::{select_policy, Account, BonusPolicy, LocalDateTime, Order, OrderLine};
+use crate::engine::{LocalDateTime, Order, OrderLine};
 use crate::error::{Error, ErrorCode, Result};
 use crate::phone::normalize_phone;
-use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
-use std::path::Path;
-use std::str::FromStr;
 use std::sync::atomic::Ordering;
 
 type Reply = (u16, String);
-
-pub(crate) fn open_db(path: &Path) -> Result<Connection> {
-    let fail = |e: rusqlite::Error| {
-        Error::new(
-            ErrorCode::NotConfigured,
-            format!("Сервер: база {}: {e}", path.display()),
-            format!("Server: database {}: {e}", path.display()),
-        )
-    };
-    let conn = Connection::open(path).map_err(fail)?;
-    conn.busy_timeout(std::time::Duration::from_secs(30))
-        .map_err(fail)?;
-    conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
-        .map_err(fail)?;
-    conn.execute_batch(
-        "CREATE TABLE IF NOT EXISTS sales (id INTEGER PRIMARY KEY AUTOINCREMENT, document_id TEXT NOT NULL,
-             phone TEXT NOT NULL, date TEXT NOT NULL, store TEXT NOT NULL, cashier TEXT NOT NULL,
-             total_sum TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS sale_lines (ext TEXT PRIMARY KEY, sale_id INTEGER NOT NULL,
-             document_id TEXT NOT NULL, line_no INTEGER NOT NULL, product TEXT NOT NULL, cat TEXT NOT NULL,
-             qnt TEXT NOT NULL, price TEXT NOT NULL, sum TEXT NOT NULL, ds TEXT NOT NULL,
-             sum_after TEXT NOT NULL, bonus_debit TEXT NOT NULL, bonus_credit TEXT NOT NULL,
-             returned_sum TEXT NOT NULL DEFAULT '0', returned_qnt TEXT NOT NULL DEFAULT '0');
-         CREATE TABLE IF NOT EXISTS reserves (id TEXT PRIMARY KEY, phone TEXT NOT NULL, amount TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS purchases (phone TEXT PRIMARY KEY, last_date TEXT NOT NULL);
-         CREATE TABLE IF NOT EXISTS backs (id INTEGER PRIMARY KEY AUTOINCREMENT, ext TEXT NOT NULL, sum TEXT NOT NULL);",
-    )
-    .map_err(fail)?;
-    Ok(conn)
-}
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap_or_default()
-}
 
 fn business(code: &str, msg: &str) -> Reply {
     (412, json!({ "code": code, "msg": msg }).to_string())
@@ -81,14 +43,6 @@ fn ok(v: Value) -> Reply {
     (200, v.to_string())
 }
 
-fn db_fail(e: rusqlite::Error) -> Error {
-    Error::new(
-        ErrorCode::Internal,
-        format!("server.db: {e}"),
-        format!("server.db: {e}"),
-    )
-}
-
 /// An embedded error as the real service would answer it.
 fn from_error(e: Error) -> Reply {
     match e.code {
@@ -101,7 +55,15 @@ fn from_error(e: Error) -> Reply {
             e.service_code.as_deref().unwrap_or("REJECTED"),
             &e.message_ru,
         ),
-        _ => (500, json!({ "Message": e.message_en }).to_string()),
+        // Storage and internal failures: a generic answer; the detail goes to the server log only.
+        _ => {
+            super::log(&format!("{:?}: {}", e.code, e.message_en));
+            (
+                503,
+                json!({ "Message": "Сервер бонусов временно не может выполнить запрос, повторите позже" })
+                    .to_string(),
+            )
+        }
     }
 }
 
@@ -153,15 +115,12 @@ pub(crate) fn handle(state: &State, req: &Request) -> Reply {
 }
 
 fn last_purchase(state: &State, phone: &str) -> Option<String> {
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    db.query_row(
-        "SELECT last_date FROM purchases WHERE phone = ?1",
-        params![phone],
-        |r| r.get(0),
-    )
-    .optional()
-    .ok()
-    .flatten()
+    state
+        .backend
+        .last_purchase(phone)
+        .ok()
+        .flatten()
+        .map(|d| d.to_string())
 }
 
 fn api_customer(state: &State, c: &Customer) -> ApiCustomer {
@@ -336,109 +295,45 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
         Err(reply) => return Ok(reply),
     };
     let phone = normalize_phone(&r.phone)?;
-    let customer = match state.backend.find_customer("", &phone)? {
-        Some(c) => c,
-        None => return Ok(business("CUSTOMER_NOT_FOUND", "Клиент не найден")),
-    };
-    let document_id = r
-        .external_id
-        .clone()
-        .filter(|e| !e.trim().is_empty())
-        .unwrap_or_else(|| {
-            format!(
-                "retail-{}-{}",
-                std::process::id(),
-                crate::backend::cloud::base64(&SystemClock.now().unix_seconds().to_be_bytes())
-            )
-        });
-    let date = r.date.as_deref().and_then(parse_date);
+    if state.backend.find_customer("", &phone)?.is_none() {
+        return Ok(business("CUSTOMER_NOT_FOUND", "Клиент не найден"));
+    }
+    let lines = order_lines(&r.items);
+    let api_lines: Vec<ApiLine> = r
+        .items
+        .iter()
+        .zip(&lines)
+        .map(|(item, line)| ApiLine {
+            line_no: line.line_no,
+            ext: item.ext.clone(),
+            category: line.category.clone(),
+            price: line.price,
+            pos_discount: item.ds.unwrap_or_default(),
+        })
+        .collect();
     let order = Order {
-        document_id: document_id.clone(),
-        phone: phone.clone(),
+        // Empty: the store gives the sale a fresh unique id in its own transaction.
+        document_id: r
+            .external_id
+            .clone()
+            .filter(|e| !e.trim().is_empty())
+            .unwrap_or_default(),
+        phone,
         card_number: String::new(),
         organization: String::new(),
         use_bonuses: r.bonus_debit > Decimal::ZERO,
         bonus_debit: Some(r.bonus_debit),
-        date,
+        date: r.date.as_deref().and_then(parse_date),
         coupons: r.coupons.clone(),
         reserve_id: r.reserve_id.clone(),
-        lines: order_lines(&r.items),
+        lines,
     };
-    // The per-line figures the embedded sale will have (for GET retail/{id} and returns): the
-    // same engine over the same policy, with exactly the spent bonuses available.
-    let policies = state.backend.policies()?;
-    let at = date.unwrap_or_else(|| SystemClock.now());
-    let policy = select_policy(&policies, "", at)
-        .cloned()
-        .unwrap_or_else(BonusPolicy::default);
-    let account = Account {
-        phone: phone.clone(),
-        available_bonuses: r.bonus_debit,
-        discount_percent: Some(customer.discount_percent),
-    };
-    let figures = crate::engine::calculate(&order, &account, &policy)?;
-    let result = state.backend.fix_sale(&order)?;
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    let existing: Option<i64> = db
-        .query_row(
-            "SELECT id FROM sales WHERE document_id = ?1",
-            params![document_id],
-            |r| r.get(0),
-        )
-        .optional()
-        .map_err(db_fail)?;
-    let id = match existing {
-        Some(id) => id,
-        None => {
-            let tx = db.unchecked_transaction().map_err(db_fail)?;
-            tx.execute(
-                "INSERT INTO sales (document_id, phone, date, store, cashier, total_sum) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    document_id,
-                    phone,
-                    at.to_string(),
-                    r.store.clone().unwrap_or_default(),
-                    r.cashier.map(|c| c.to_string()).unwrap_or_default(),
-                    figures.to_pay.to_string()
-                ],
-            )
-            .map_err(db_fail)?;
-            let id = tx.last_insert_rowid();
-            for ((item, line), fig) in r.items.iter().zip(&order.lines).zip(&figures.lines) {
-                let ext = item
-                    .ext
-                    .clone()
-                    .unwrap_or_else(|| format!("{document_id}-{}", line.line_no));
-                tx.execute(
-                    "INSERT OR REPLACE INTO sale_lines (ext, sale_id, document_id, line_no, product, cat, qnt, price, sum, ds,
-                         sum_after, bonus_debit, bonus_credit) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-                    params![
-                        ext, id, document_id, line.line_no, line.product, line.category,
-                        line.quantity.to_string(), line.price.to_string(), line.sum.to_string(),
-                        fig.percent_discount_sum.to_string(), fig.sum_after.to_string(),
-                        fig.bonus_debit_sum.to_string(), fig.bonus_accrual.to_string()
-                    ],
-                )
-                .map_err(db_fail)?;
-            }
-            for reserve in [Some(document_id.as_str()), r.reserve_id.as_deref()]
-                .into_iter()
-                .flatten()
-            {
-                tx.execute("DELETE FROM reserves WHERE id = ?1", params![reserve])
-                    .map_err(db_fail)?;
-            }
-            tx.execute(
-                "INSERT INTO purchases (phone, last_date) VALUES (?1, ?2)
-                 ON CONFLICT (phone) DO UPDATE SET last_date = excluded.last_date",
-                params![phone, format!("{}#{id}", SystemClock.now())],
-            )
-            .map_err(db_fail)?;
-            tx.commit().map_err(db_fail)?;
-            id
-        }
-    };
-    drop(db);
+    let (id, result) = state.backend.post_api_sale(
+        &order,
+        &api_lines,
+        r.store.as_deref().unwrap_or(""),
+        &r.cashier.map(|c| c.to_string()).unwrap_or_default(),
+    )?;
     Ok(ok(json!({
         "id": id,
         "customer": api_customer(state, &result.customer),
@@ -450,137 +345,39 @@ fn back(state: &State, req: &Request) -> Result<Reply> {
         Ok(b) => b,
         Err(r) => return Ok(r),
     };
-    let line = {
-        let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-        db.query_row(
-            "SELECT l.document_id, l.line_no, l.qnt, l.sum_after, l.returned_sum, l.returned_qnt, s.phone
-             FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE l.ext = ?1",
-            params![b.ext],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, u32>(1)?,
-                    dec(&r.get::<_, String>(2)?),
-                    dec(&r.get::<_, String>(3)?),
-                    dec(&r.get::<_, String>(4)?),
-                    dec(&r.get::<_, String>(5)?),
-                    r.get::<_, String>(6)?,
-                ))
-            },
-        )
-        .optional()
-        .map_err(db_fail)?
-    };
-    let Some((document_id, line_no, qnt, sum_after, returned_sum, returned_qnt, phone)) = line
-    else {
-        return Ok(business("POSITION_NOT_FOUND", "Позиция чека не найдена"));
-    };
-    let left_qnt = qnt - returned_qnt;
-    let left_sum = sum_after - returned_sum;
-    if left_qnt <= Decimal::ZERO || b.sum <= Decimal::ZERO || b.sum > left_sum {
-        return Ok(business(
+    Ok(match state.backend.return_api_line(&b.ext, b.sum)? {
+        BackOutcome::Returned { back_id } => ok(json!({ "returnedPurchaseId": back_id })),
+        BackOutcome::UnknownLine => business("POSITION_NOT_FOUND", "Позиция чека не найдена"),
+        BackOutcome::InvalidSum => business(
             "RETURN_SUM_INVALID",
             "Сумма возврата больше оплаченной суммы позиции",
-        ));
-    }
-    let quantity = if b.sum == left_sum || sum_after.is_zero() {
-        left_qnt
-    } else {
-        round_quantity(qnt * b.sum / sum_after)
-            .min(left_qnt)
-            .max(Decimal::new(1, 3))
-    };
-    let back_id: i64 = {
-        let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-        db.execute(
-            "INSERT INTO backs (ext, sum) VALUES (?1, ?2)",
-            params![b.ext, b.sum.to_string()],
-        )
-        .map_err(db_fail)?;
-        db.last_insert_rowid()
-    };
-    state.backend.return_sale(&ReturnRequest {
-        return_id: format!("back-{back_id}"),
-        document_id,
-        date: None,
-        lines: vec![ReturnLine {
-            line_no,
-            quantity,
-            sum: b.sum,
-        }],
-    })?;
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    db.execute(
-        "UPDATE sale_lines SET returned_sum = ?2, returned_qnt = ?3 WHERE ext = ?1",
-        params![
-            b.ext,
-            (returned_sum + b.sum).to_string(),
-            (returned_qnt + quantity).to_string()
-        ],
-    )
-    .map_err(db_fail)?;
-    db.execute(
-        "INSERT INTO purchases (phone, last_date) VALUES (?1, ?2)
-         ON CONFLICT (phone) DO UPDATE SET last_date = excluded.last_date",
-        params![phone, format!("{}#back-{back_id}", SystemClock.now())],
-    )
-    .map_err(db_fail)?;
-    Ok(ok(json!({ "returnedPurchaseId": back_id })))
+        ),
+    })
 }
 
 fn sale(state: &State, id: &str) -> Result<Reply> {
     let Ok(id) = id.parse::<i64>() else {
         return Ok(not_found_route());
     };
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    let head = db
-        .query_row(
-            "SELECT date, phone, store, total_sum FROM sales WHERE id = ?1",
-            params![id],
-            |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                ))
-            },
-        )
-        .optional()
-        .map_err(db_fail)?;
-    let Some((date, phone, store, total)) = head else {
+    let Some(sale) = state.backend.api_sale(id)? else {
         return Ok(business("SALE_NOT_FOUND", "Продажа не найдена"));
     };
-    let mut st = db
-        .prepare("SELECT ext, product, cat, qnt, price, sum, ds, bonus_debit, bonus_credit, sum_after FROM sale_lines WHERE sale_id = ?1 ORDER BY line_no")
-        .map_err(db_fail)?;
-    let positions = st
-        .query_map(params![id], |r| {
-            let d = |i: usize| -> rusqlite::Result<Decimal> { Ok(dec(&r.get::<_, String>(i)?)) };
-            Ok(json!({
-                "ext": r.get::<_, String>(0)?, "product": r.get::<_, String>(1)?, "cat": r.get::<_, String>(2)?,
-                "qnt": d(3)?, "price": d(4)?, "sum": d(5)?, "discount": d(6)?, "bonusDebit": d(7)?,
-                "bonusCredit": d(8)?, "totalSum": d(9)?
-            }))
+    let positions: Vec<Value> = sale
+        .positions
+        .iter()
+        .map(|p| {
+            json!({
+                "ext": p.ext, "product": p.product, "cat": p.category, "qnt": p.quantity,
+                "price": p.price, "sum": p.sum, "discount": p.sum - p.sum_after,
+                "bonusDebit": p.bonus_debit, "bonusCredit": p.bonus_accrual, "totalSum": p.sum_after
+            })
         })
-        .map_err(db_fail)?
-        .collect::<rusqlite::Result<Vec<_>>>()
-        .map_err(db_fail)?;
+        .collect();
     Ok(ok(json!({
-        "id": id, "type": 0, "date": date, "customerPhone": phone, "storeName": store,
-        "totalSum": dec(&total), "positions": positions
+        "id": sale.id, "type": 0, "date": sale.date.to_string(), "customerPhone": sale.phone,
+        "storeName": sale.store, "externalId": sale.document_id, "totalSum": sale.to_pay,
+        "positions": positions
     })))
-}
-
-fn held(state: &State, id: &str) -> Result<Option<(String, Decimal)>> {
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    db.query_row(
-        "SELECT phone, amount FROM reserves WHERE id = ?1",
-        params![id],
-        |r| Ok((r.get::<_, String>(0)?, dec(&r.get::<_, String>(1)?))),
-    )
-    .optional()
-    .map_err(db_fail)
 }
 
 fn reserve(state: &State, req: &Request, phone: &str) -> Result<Reply> {
@@ -588,45 +385,25 @@ fn reserve(state: &State, req: &Request, phone: &str) -> Result<Reply> {
         Ok(r) => r,
         Err(reply) => return Ok(reply),
     };
-    let phone = normalize_phone(phone)?;
     if r.id.trim().is_empty() {
         return Ok(business("INVALID_ARGUMENT", "Не указан id резерва"));
     }
-    let current = match held(state, &r.id)? {
-        Some((owner, _)) if owner != phone => {
-            return Ok(business(
+    Ok(
+        match state
+            .backend
+            .change_reserve(&r.id, phone, r.amount.unwrap_or_default())?
+        {
+            ReserveOutcome::Held => (204, String::new()),
+            ReserveOutcome::OtherOwner => business(
                 "RESERVE_ID_IN_USE",
                 "Резерв с таким id принадлежит другому клиенту",
-            ))
-        }
-        Some((_, amount)) => amount,
-        None => Decimal::ZERO,
-    };
-    let new = current + r.amount.unwrap_or_default();
-    if new < Decimal::ZERO {
-        return Ok(business(
-            "RESERVE_AMOUNT_INVALID",
-            "Снимается больше, чем зарезервировано",
-        ));
-    }
-    if new.is_zero() {
-        state.backend.cancel_reserve(&r.id)?;
-    } else {
-        state.backend.reserve(&r.id, &phone, new)?;
-    }
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    if new.is_zero() {
-        db.execute("DELETE FROM reserves WHERE id = ?1", params![r.id])
-            .map_err(db_fail)?;
-    } else {
-        db.execute(
-            "INSERT INTO reserves (id, phone, amount) VALUES (?1, ?2, ?3)
-             ON CONFLICT (id) DO UPDATE SET amount = excluded.amount",
-            params![r.id, phone, new.to_string()],
-        )
-        .map_err(db_fail)?;
-    }
-    Ok((204, String::new()))
+            ),
+            ReserveOutcome::BelowZero => business(
+                "RESERVE_AMOUNT_INVALID",
+                "Снимается больше, чем зарезервировано",
+            ),
+        },
+    )
 }
 
 fn cancel_reserve(state: &State, req: &Request) -> Result<Reply> {
@@ -634,19 +411,15 @@ fn cancel_reserve(state: &State, req: &Request) -> Result<Reply> {
         Ok(r) => r,
         Err(reply) => return Ok(reply),
     };
-    if held(state, &r.id)?.is_none() {
+    if r.id.trim().is_empty() || !state.backend.release_reserve(&r.id)? {
         return Ok(business("RESERVE_NOT_FOUND", "Резерв не найден"));
     }
-    state.backend.cancel_reserve(&r.id)?;
-    let db = state.db.lock().unwrap_or_else(|p| p.into_inner());
-    db.execute("DELETE FROM reserves WHERE id = ?1", params![r.id])
-        .map_err(db_fail)?;
     Ok((204, String::new()))
 }
 
 fn reserve_info(state: &State, phone: &str, id: &str) -> Result<Reply> {
     let phone = normalize_phone(phone)?;
-    match held(state, id)? {
+    match state.backend.held_reserve(id)? {
         Some((owner, amount)) if owner == phone => {
             Ok(ok(json!({ "phone": owner, "id": id, "amount": amount })))
         }

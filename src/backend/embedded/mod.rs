@@ -11,6 +11,7 @@
 //!   later accruals pay first (`availableBonuses` may be negative while it is open).
 //! * The default SMS sender writes codes to `sms.log` in the data directory (development only).
 
+mod api_store;
 mod audit;
 mod codes;
 mod customers;
@@ -26,6 +27,7 @@ mod sales;
 mod schema;
 mod units;
 
+pub use api_store::{ApiLine, ApiPosition, ApiSale, BackOutcome, ReserveOutcome};
 pub use audit::AuditReport;
 
 use super::{

@@ -146,6 +146,34 @@ CREATE TABLE policies (
     r#"
 ALTER TABLE documents ADD COLUMN spent_by TEXT;
 "#,
+    // 3: the loyalty server's API records, kept with the sales they belong to (api_store.rs).
+    r#"
+CREATE TABLE IF NOT EXISTS api_sales (
+    document_id TEXT PRIMARY KEY REFERENCES sales(document_id),
+    store       TEXT NOT NULL,
+    cashier     TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- A receipt line by the `ext` the POS gave it; price and POS discount as exact decimal text.
+CREATE TABLE IF NOT EXISTS api_lines (
+    ext          TEXT PRIMARY KEY,
+    document_id  TEXT NOT NULL,
+    line_no      INTEGER NOT NULL,
+    category     TEXT NOT NULL,
+    price        TEXT NOT NULL,
+    pos_discount TEXT NOT NULL,
+    FOREIGN KEY (document_id, line_no) REFERENCES sale_lines(document_id, line_no)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS api_lines_by_line ON api_lines(document_id, line_no);
+
+-- Each `retail/back`: its id is the API's returnedPurchaseId, `back-<id>` the return's id.
+CREATE TABLE IF NOT EXISTS api_backs (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ext        TEXT NOT NULL,
+    sum        INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+"#,
 ];
 
 /// The schema version this build writes.
