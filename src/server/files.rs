@@ -19,8 +19,13 @@ pub(crate) fn secure_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Creates the file empty with mode 0600 if it is missing; makes an existing one 0600.
+/// Creates the file empty with mode 0600 if it is missing; makes an existing one private. A
+/// file that cannot be made so is reported in the log, not fatal: a read-only data folder still
+/// serves reads (and answers writes 503).
 pub(crate) fn private_file(path: &Path) -> Result<()> {
+    if path.exists() {
+        return restrict(path);
+    }
     let mut options = std::fs::OpenOptions::new();
     options.append(true).create(true);
     #[cfg(unix)]
@@ -28,10 +33,10 @@ pub(crate) fn private_file(path: &Path) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    options
-        .open(path)
-        .map_err(|e| setup_error(&path.display().to_string(), e))?;
-    restrict(path)
+    if let Err(e) = options.open(path) {
+        super::log(&format!("cannot create {}: {e}", path.display()));
+    }
+    Ok(())
 }
 
 /// Makes every file already in the folder 0600 (older versions created them 0644).
@@ -54,8 +59,9 @@ fn restrict(path: &Path) -> Result<()> {
             .permissions()
             .mode();
         if mode & 0o077 != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-                .map_err(|e| setup_error(&path.display().to_string(), e))?;
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+                super::log(&format!("cannot make {} private: {e}", path.display()));
+            }
         }
     }
     #[cfg(not(unix))]

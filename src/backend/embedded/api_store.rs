@@ -335,7 +335,7 @@ impl EmbeddedBackend {
                 "SELECT c.phone, r.amount FROM reserves r JOIN customers c ON c.id = r.customer_id
                  WHERE r.document_id = ?1",
                 params![id],
-                |r| Ok((r.get::<_, String>(0)?, from_cents(r.get(1)?))),
+                |r| Ok((r.get::<_, String>(0)?, from_cents(r.get(1)?).normalize())),
             )
             .optional()
             .db()
