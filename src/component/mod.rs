@@ -38,6 +38,7 @@ static PROPS: &[PropDef] = &[
     prop("Store", "Магазин", true),
     prop("CashierCode", "КодКассира", true),
     prop("LastError", "ПоследняяОшибка", false),
+    prop("ServerCertificate", "СертификатСервера", true),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,10 +52,11 @@ enum Prop {
     Store,
     CashierCode,
     LastError,
+    ServerCertificate,
 }
 
 /// Same order as `PROPS`.
-const PROP_IDS: [Prop; 9] = [
+const PROP_IDS: [Prop; 10] = [
     Prop::Version,
     Prop::Mode,
     Prop::ServerAddress,
@@ -64,6 +66,7 @@ const PROP_IDS: [Prop; 9] = [
     Prop::Store,
     Prop::CashierCode,
     Prop::LastError,
+    Prop::ServerCertificate,
 ];
 
 const fn method(
@@ -221,7 +224,7 @@ impl BonusPlus {
         if self.backend.is_none() {
             let backend: Box<dyn Backend> = match self.settings.mode {
                 Mode::Embedded => Box::new(EmbeddedBackend::open(&self.settings.data_dir()?)?),
-                Mode::Cloud => Box::new(crate::backend::CloudBackend::open(
+                Mode::Cloud => Box::new(crate::backend::CloudBackend::open_pinned(
                     crate::backend::CloudConfig {
                         server_address: self.settings.server_address.clone(),
                         api_key: crate::backend::ApiKey::new(self.settings.api_key.clone()),
@@ -232,6 +235,7 @@ impl BonusPlus {
                         cashier_code: self.settings.cashier_code.clone(),
                         data_dir: self.settings.data_dir()?,
                     },
+                    self.settings.server_certificate,
                 )?),
             };
             self.backend = Some(backend);
@@ -405,6 +409,9 @@ impl BonusPlus {
             Prop::Store => Value::String(s.store.clone()),
             Prop::CashierCode => Value::String(s.cashier_code.clone()),
             Prop::LastError => Value::String(self.last_error.clone()),
+            Prop::ServerCertificate => {
+                Value::String(s.server_certificate.map(|p| p.hex()).unwrap_or_default())
+            }
         }
     }
 
@@ -442,6 +449,15 @@ impl BonusPlus {
             }
             Prop::CashierCode => {
                 self.settings.cashier_code = args::string_value(value, name)?.trim().to_owned();
+                self.reset_backend();
+            }
+            Prop::ServerCertificate => {
+                let text = args::string_value(value, name)?;
+                self.settings.server_certificate = if text.trim().is_empty() {
+                    None
+                } else {
+                    Some(crate::backend::cloud::CertPin::parse(&text)?)
+                };
                 self.reset_backend();
             }
             Prop::Version | Prop::LastError => {

@@ -50,6 +50,8 @@ pub struct Settings {
     pub data_directory: String,
     pub store: String,
     pub cashier_code: String,
+    /// The pinned certificate of a LAN loyalty server (`ServerCertificate`); `None`: public CAs.
+    pub server_certificate: Option<crate::backend::cloud::CertPin>,
 }
 
 impl Default for Settings {
@@ -62,6 +64,7 @@ impl Default for Settings {
             data_directory: String::new(),
             store: String::new(),
             cashier_code: String::new(),
+            server_certificate: None,
         }
     }
 }

@@ -249,6 +249,16 @@ pub enum Body<'a> {
 
 impl Client {
     pub fn new(base_url: &str, key: &ApiKey, timeout: Duration) -> Result<Client, Error> {
+        Client::new_pinned(base_url, key, timeout, None)
+    }
+
+    /// With a pin, `https://` trusts exactly the certificate with that fingerprint (a LAN server).
+    pub fn new_pinned(
+        base_url: &str,
+        key: &ApiKey,
+        timeout: Duration,
+        pin: Option<super::pinned_tls::CertPin>,
+    ) -> Result<Client, Error> {
         let base = check_base_url(base_url)?;
         if key.is_empty() {
             return Err(Error::new(
@@ -278,7 +288,10 @@ impl Client {
             config = config.proxy(None);
         }
         Ok(Client {
-            agent: config.build().new_agent(),
+            agent: match pin {
+                Some(pin) => super::pinned_tls::agent(config.build(), pin),
+                None => config.build().new_agent(),
+            },
             base,
             auth: key.header_value(),
             timeout,
@@ -417,6 +430,17 @@ fn transport_failure(e: ureq::Error) -> Failure {
         ureq::Error::Protocol(_) => (Reach::Unknown, ErrorCode::Server),
         _ => (Reach::Unknown, ErrorCode::Network),
     };
+    if matches!(e, ureq::Error::Tls(m) if m == super::pinned_tls::PIN_MISMATCH) {
+        return Failure::new(
+            Error::new(
+                ErrorCode::Network,
+                "Сертификат сервера бонусов не совпадает с заданным в СертификатСервера (отпечаток SHA-256): соединение отклонено",
+                "The loyalty server's certificate does not match ServerCertificate (SHA-256 fingerprint): connection refused",
+            ),
+            Reach::NotSent,
+            None,
+        );
+    }
     // ureq's messages name the failure (and the host), never our headers.
     let detail: String = e.to_string().chars().take(200).collect();
     let error = match code {

@@ -47,8 +47,10 @@
 pub mod api;
 pub mod http;
 mod outbox;
+mod pinned_tls;
 
 pub use http::{base64, ApiKey};
+pub use pinned_tls::CertPin;
 
 use self::api::{
     ApiCustomer, BackRequest, BackResult, CalcRequest, CalcResult, CreateCustomer, ProductImport,
@@ -253,7 +255,13 @@ impl CloudBackend {
     /// Opens the backend: checks the address (https, or http to loopback) and the key, builds
     /// the one Agent and opens (creating) `outbox.db` in the data directory. Sends nothing.
     pub fn open(config: CloudConfig) -> Result<CloudBackend> {
-        let client = Client::new(&config.server_address, &config.api_key, config.timeout)?;
+        CloudBackend::open_pinned(config, None)
+    }
+
+    /// `open` with the pinned certificate of a LAN server (`ServerCertificate`).
+    pub fn open_pinned(config: CloudConfig, pin: Option<CertPin>) -> Result<CloudBackend> {
+        let client =
+            Client::new_pinned(&config.server_address, &config.api_key, config.timeout, pin)?;
         let outbox = Store::open(&config.data_dir)?;
         let pending = outbox.pending_count()? > 0;
         Ok(CloudBackend {
