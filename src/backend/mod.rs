@@ -8,7 +8,7 @@ pub mod sms;
 mod types;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use cloud::{ApiKey, CloudBackend, CloudConfig};
+pub use cloud::{ApiKey, CertPin, CloudBackend, CloudConfig};
 pub use embedded::{
     ApiLine, ApiPosition, ApiSale, AuditReport, BackOutcome, Durability, EmbeddedBackend,
     EmbeddedOptions, ReserveOutcome,
