@@ -18,6 +18,7 @@ mod customers;
 mod db;
 mod journal;
 mod ledger;
+mod network_fs;
 mod policies;
 mod products;
 mod registration;
@@ -126,6 +127,7 @@ impl EmbeddedBackend {
                 "No data directory (DataDirectory) for the built-in bonus database",
             ));
         }
+        network_fs::refuse_network_folder(data_dir)?;
         std::fs::create_dir_all(data_dir).map_err(|e| {
             Error::new(
                 ErrorCode::NotConfigured,
