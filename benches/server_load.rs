@@ -47,7 +47,7 @@ fn idle_keeper(server: SocketAddr, stop: Arc<AtomicBool>) -> std::thread::JoinHa
                     Some(s) => {
                         let _ = s.set_nonblocking(true);
                         let mut b = [0u8; 1];
-                        matches!(s.read(&mut b), Ok(_))
+                        s.read(&mut b).is_ok()
                     }
                     None => true,
                 };

@@ -63,7 +63,10 @@ fn probe_kind(dir: &Path) -> Option<&'static str> {
     }
     // SAFETY: statfs returned 0, so it filled the struct.
     let st = unsafe { st.assume_init() };
-    network_kind(st.f_type as i64)
+    // f_type is i64 here, a 32-bit word on other targets.
+    #[allow(clippy::unnecessary_cast)]
+    let f_type = st.f_type as i64;
+    network_kind(f_type)
 }
 
 #[cfg(windows)]
