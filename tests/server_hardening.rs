@@ -397,3 +397,67 @@ fn a_read_only_data_folder_answers_503_without_details() {
     let log = server.log.lock().unwrap().clone();
     assert!(log.contains("readonly"), "the detail is in the log: {log}");
 }
+
+#[test]
+fn an_older_servers_receipt_lines_are_taken_over() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        // A sale made through an older server: in bonusplus.db, its ext only in server.db.
+        let b = EmbeddedBackend::open(dir.path()).unwrap();
+        b.register_customer(PHONE, "", &CustomerData::default())
+            .unwrap();
+        b.fix_sale(
+            &Order::from_json(
+                &json!({"documentId": "OLD-1", "phone": PHONE,
+                    "lines": [{"lineNo": 1, "product": "P", "quantity": 1, "price": 1000, "sum": 1000}]})
+                .to_string(),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+    }
+    let old = rusqlite::Connection::open(dir.path().join("server.db")).unwrap();
+    old.execute_batch(
+        "CREATE TABLE sales (id INTEGER PRIMARY KEY AUTOINCREMENT, document_id TEXT NOT NULL,
+             phone TEXT NOT NULL, date TEXT NOT NULL, store TEXT NOT NULL, cashier TEXT NOT NULL,
+             total_sum TEXT NOT NULL);
+         CREATE TABLE sale_lines (ext TEXT PRIMARY KEY, sale_id INTEGER NOT NULL,
+             document_id TEXT NOT NULL, line_no INTEGER NOT NULL, product TEXT NOT NULL, cat TEXT NOT NULL,
+             qnt TEXT NOT NULL, price TEXT NOT NULL, sum TEXT NOT NULL, ds TEXT NOT NULL,
+             sum_after TEXT NOT NULL, bonus_debit TEXT NOT NULL, bonus_credit TEXT NOT NULL,
+             returned_sum TEXT NOT NULL DEFAULT '0', returned_qnt TEXT NOT NULL DEFAULT '0');
+         INSERT INTO sales VALUES (1, 'OLD-1', '79001112233', '2021-01-10', 'Магазин', '7', '1000');
+         INSERT INTO sale_lines (ext, sale_id, document_id, line_no, product, cat, qnt, price, sum, ds,
+             sum_after, bonus_debit, bonus_credit)
+             VALUES ('POS-LINE-17', 1, 'OLD-1', 1, 'P', 'C', '1', '1000', '1000', '0', '1000', '0', '0');
+         INSERT INTO sales VALUES (2, 'GONE', '79001112233', '2021-01-10', 'Магазин', '7', '5');
+         INSERT INTO sale_lines (ext, sale_id, document_id, line_no, product, cat, qnt, price, sum, ds,
+             sum_after, bonus_debit, bonus_credit)
+             VALUES ('GONE-1', 2, 'GONE', 1, 'P', 'C', '1', '5', '5', '0', '5', '0', '0');",
+    )
+    .unwrap();
+    drop(old);
+    let server = start(dir.path());
+    assert!(!dir.path().join("server.db").exists());
+    assert!(dir.path().join("server.db.imported").exists());
+    let (status, text) = call(
+        &agent(),
+        KEY,
+        "PUT",
+        &format!("{}retail/back", server.base_url()),
+        Some(&json!({"ext": "POS-LINE-17", "sum": 400})),
+    );
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(customer(&server).purchases_total, d("600"));
+    let (status, _) = call(
+        &agent(),
+        KEY,
+        "PUT",
+        &format!("{}retail/back", server.base_url()),
+        Some(&json!({"ext": "GONE-1", "sum": 1})),
+    );
+    assert_eq!(
+        status, 412,
+        "a line whose sale is not in the store is not taken over"
+    );
+}

@@ -11,7 +11,7 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use cloud::{ApiKey, CertPin, CloudBackend, CloudConfig};
 pub use embedded::{
     ApiLine, ApiPosition, ApiSale, AuditReport, BackOutcome, Durability, EmbeddedBackend,
-    EmbeddedOptions, ReserveOutcome,
+    EmbeddedOptions, LegacyLine, ReserveOutcome,
 };
 pub use sms::{CapturingSms, LogFileSms, SmsSender};
 pub use types::*;

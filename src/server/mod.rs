@@ -26,6 +26,7 @@
 mod app;
 mod conn;
 mod files;
+mod legacy;
 mod request;
 mod routes;
 pub mod tls;
@@ -178,6 +179,7 @@ impl Server {
         files::private_file(&config.data_dir.join(EmbeddedBackend::FILE_NAME))?;
         files::private_file(&config.data_dir.join(EmbeddedBackend::SMS_LOG_NAME))?;
         let backend = EmbeddedBackend::open(&config.data_dir)?;
+        legacy::import(&config.data_dir, &backend)?;
         files::secure_existing(&config.data_dir)?;
         let tls = if options.tls {
             Some(tls::load_or_create(&config.data_dir)?)

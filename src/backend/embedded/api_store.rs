@@ -378,3 +378,53 @@ impl EmbeddedBackend {
         })
     }
 }
+
+/// A receipt line as an older server kept it in its own `server.db`.
+#[derive(Clone, Debug)]
+pub struct LegacyLine {
+    pub ext: String,
+    pub document_id: String,
+    pub line_no: u32,
+    pub category: String,
+    pub price: String,
+    pub pos_discount: String,
+    pub store: String,
+    pub cashier: String,
+}
+
+impl EmbeddedBackend {
+    /// Takes over the `ext` mapping of an older server's `server.db` (one transaction), so returns
+    /// of sales made before the upgrade still find their lines. Lines whose sale is not in this
+    /// store are skipped; returns the number taken.
+    pub fn import_legacy_lines(&self, lines: &[LegacyLine]) -> Result<usize> {
+        let conn = self.conn();
+        db::write(&conn, |tx| {
+            let mut taken = 0;
+            for l in lines {
+                let sold: bool = tx
+                    .query_row(
+                        "SELECT EXISTS (SELECT 1 FROM sale_lines WHERE document_id = ?1 AND line_no = ?2)",
+                        params![l.document_id, l.line_no],
+                        |r| r.get(0),
+                    )
+                    .db()?;
+                if !sold {
+                    continue;
+                }
+                taken += tx
+                    .execute(
+                        "INSERT OR IGNORE INTO api_lines (ext, document_id, line_no, category, price, pos_discount)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                        params![l.ext, l.document_id, l.line_no, l.category, l.price, l.pos_discount],
+                    )
+                    .db()?;
+                tx.execute(
+                    "INSERT OR IGNORE INTO api_sales (document_id, store, cashier) VALUES (?1, ?2, ?3)",
+                    params![l.document_id, l.store, l.cashier],
+                )
+                .db()?;
+            }
+            Ok(taken)
+        })
+    }
+}

@@ -28,7 +28,7 @@ mod sales;
 mod schema;
 mod units;
 
-pub use api_store::{ApiLine, ApiPosition, ApiSale, BackOutcome, ReserveOutcome};
+pub use api_store::{ApiLine, ApiPosition, ApiSale, BackOutcome, LegacyLine, ReserveOutcome};
 pub use audit::AuditReport;
 
 use super::{
