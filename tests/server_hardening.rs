@@ -461,3 +461,27 @@ fn an_older_servers_receipt_lines_are_taken_over() {
         "a line whose sale is not in the store is not taken over"
     );
 }
+
+#[test]
+fn help_says_how_to_run_it() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_bonusplus-server"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    let text = String::from_utf8(help.stdout).unwrap();
+    for needed in [
+        "--tls",
+        "ServerCertificate",
+        "--api-key-file",
+        "BONUSPLUS_API_KEY",
+        "0600",
+        "loopback",
+        "/health",
+        "503",
+        "systemd",
+        "Windows",
+    ] {
+        assert!(text.contains(needed), "--help lacks {needed}");
+    }
+}
