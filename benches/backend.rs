@@ -56,6 +56,7 @@ fn sale(doc: String, i: usize) -> Order {
         date: None,
         coupons: Vec::new(),
         reserve_id: None,
+        gift_cards: Vec::new(),
         lines: vec![
             line(1, Decimal::new(300_000 + i as i64 % 997, 2)),
             line(2, Decimal::new(312_000, 2)),

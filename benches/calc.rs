@@ -25,6 +25,7 @@ fn order_with(lines: usize) -> Order {
         date: None,
         coupons: Vec::new(),
         reserve_id: None,
+        gift_cards: Vec::new(),
         lines: (0..lines)
             .map(|i| {
                 let kopecks = if i % 37 == 5 {

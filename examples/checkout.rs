@@ -75,13 +75,16 @@ fn run() -> Result<(), String> {
             println!("mode: cloud, server {url}");
         }
         None => {
-            // The built-in program: 1 % of what is paid comes back as bonuses, active at once.
+            // The built-in program: 1 % of what is paid comes back as bonuses, active at once,
+            // valid for ten years.
             bp.call(
                 "УстановитьПолитику",
-                &[json!({"accrualPercent": 1, "rate": 1}).to_string().into()],
+                &[json!({"accrualPercent": 1, "rate": 1, "expiryDays": 3650})
+                    .to_string()
+                    .into()],
             )?;
             println!(
-                "mode: embedded (built-in loyalty engine), policy: accrual 1 %, 1 bonus = 1 ₽"
+                "mode: embedded (built-in loyalty engine), policy: accrual 1 %, 1 bonus = 1 ₽, bonuses expire after 3650 days"
             );
         }
     }
@@ -132,6 +135,22 @@ fn run() -> Result<(), String> {
         "3. card {} found: {}, available bonuses {}",
         customer["cardNumber"], customer["holder"], customer["availableBonuses"]
     );
+    // The cashier's screen and the receipt: the next card level and the nearest expiry.
+    match customer["nextLevelName"].as_str().filter(|n| !n.is_empty()) {
+        Some(level) => println!(
+            "   next level: {level}, purchases still needed {}",
+            money(&customer["sumToNextLevel"])
+        ),
+        None => println!("   next level: none (the loyalty program has no further card level)"),
+    }
+    match customer["expiringBonuses"].as_object() {
+        Some(e) => println!(
+            "   expiring bonuses: {} on {}",
+            e["amount"],
+            e["date"].as_str().unwrap_or("").get(..10).unwrap_or("")
+        ),
+        None => println!("   expiring bonuses: none"),
+    }
 
     // 4. The order, paying 100 bonuses.
     let order = json!({

@@ -1,6 +1,6 @@
 //! The outbox: sales kept while the service is down, delivered exactly once after a restart of
-//! the client and of the server; sales whose answer was lost (the request reached the server or
-//! not) settled from the service's state, never posted twice.
+//! the client and of the server; sales whose answer was lost settled only by the service's record
+//! of the receipt, or by the operator after the quiet period — never posted twice.
 
 #[path = "support/fake_http.rs"]
 mod fake_http;
@@ -9,6 +9,7 @@ use bonusplus_1c::backend::{
     ApiKey, Backend, CloudBackend, CloudConfig, CustomerData, DeliveryStatus,
 };
 use bonusplus_1c::engine::{BonusPolicy, Order};
+use bonusplus_1c::error::ErrorCode;
 use bonusplus_1c::server::{Server, ServerConfig};
 use fake_http::{read_request, write_response, Read1};
 use rust_decimal::Decimal;
@@ -201,49 +202,100 @@ fn relay(stream: TcpStream, upstream: &str, forward_first_sale: bool, swallowed:
     }
 }
 
+/// Settles the uncertain sale `doc`: evidence when it went through, else (nothing can prove it
+/// did not) the operator's "not posted" after the quiet period, and the one resend.
+fn settle_lost(cloud: &mut CloudBackend, server: &Server, doc: &str, went_through: bool) {
+    let report = cloud.send_pending().unwrap();
+    if went_through {
+        assert_eq!(
+            (report.sent, report.left),
+            (1, 0),
+            "{doc}: settled by its receipt"
+        );
+        return;
+    }
+    // Nothing proves it either way: it stays unconfirmed and visible, never re-sent by itself.
+    assert_eq!(
+        (report.sent, report.left, report.failed),
+        (0, 1, 0),
+        "{doc}"
+    );
+    let items = cloud.pending_items().unwrap();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (items[0].document_id.as_str(), items[0].state.as_str()),
+        (doc, "unconfirmed")
+    );
+    let posts = server.stats().retail_posts;
+    assert_eq!(cloud.send_pending().unwrap().left, 1);
+    assert_eq!(
+        server.stats().retail_posts,
+        posts,
+        "{doc}: not re-sent on a hint"
+    );
+    // The operator checks the cabinet; too early, the request could still be on its way.
+    let early = cloud.confirm_pending(doc, false).unwrap_err();
+    assert_eq!(early.code, ErrorCode::InvalidArgument, "{early:?}");
+    cloud.set_quiet_period(Duration::ZERO);
+    cloud.confirm_pending(doc, false).unwrap();
+    let report = cloud.send_pending().unwrap();
+    assert_eq!((report.sent, report.left), (1, 0), "{doc}: sent again once");
+    let audit = cloud.outbox_audit().unwrap();
+    assert!(audit
+        .iter()
+        .any(|a| a.key == doc && a.action == "confirmed not posted"));
+}
+
 fn lost_answer_case(forward_first_sale: bool, with_reserve: bool) {
     let server_dir = tempfile::tempdir().unwrap();
     let client_dir = tempfile::tempdir().unwrap();
     let server = start_server(server_dir.path(), "127.0.0.1:0");
     let p = proxy(server.base_url(), forward_first_sale);
-    let cloud = client(&format!("http://127.0.0.1:{}/", p.port), client_dir.path());
+    let mut cloud = client(&format!("http://127.0.0.1:{}/", p.port), client_dir.path());
     cloud
         .register_customer(PHONE, "", &CustomerData::default())
         .unwrap();
-    cloud.fix_sale(&sale("EARN", 5000, 0, None)).unwrap(); // the first POST retail is lost…
-                                                           // …and is settled the same way (no reserve: by the customer marker).
-    let _ = cloud.send_pending();
+    // The first POST retail is lost (after or before the server took it).
+    let first = cloud.fix_sale(&sale("EARN", 5000, 0, None)).unwrap();
+    assert_eq!(first.status, DeliveryStatus::Queued);
+    assert_eq!(server.sales_of("EARN"), usize::from(forward_first_sale));
+    settle_lost(&mut cloud, &server, "EARN", forward_first_sale);
     assert_eq!(cloud.pending_count().unwrap(), 0, "EARN settled");
     assert_eq!(purchases(&server), d("5000"));
-    assert_eq!(server.stats().retail_posts, 1, "EARN posted exactly once");
+    assert_eq!(server.sales_of("EARN"), 1, "EARN posted exactly once");
 
     // A second scenario on a fresh proxy that loses the next sale.
     let p2 = proxy(server.base_url(), forward_first_sale);
-    let cloud = client(&format!("http://127.0.0.1:{}/", p2.port), client_dir.path());
+    let mut cloud = client(&format!("http://127.0.0.1:{}/", p2.port), client_dir.path());
     let reserve = with_reserve.then_some("ORDER-2");
     let debit = if with_reserve { 20 } else { 0 };
     if let Some(r) = reserve {
         cloud.reserve(r, PHONE, d("20")).unwrap();
     }
-    let posts = server.stats().retail_posts;
     let first = cloud
         .fix_sale(&sale("SALE-2", 1000, debit, reserve))
         .unwrap();
     assert_eq!(first.status, DeliveryStatus::Queued, "the answer was lost");
-    let expected_posts = posts + u64::from(forward_first_sale);
-    assert_eq!(server.stats().retail_posts, expected_posts);
-    let report = cloud.send_pending().unwrap();
-    assert_eq!((report.sent, report.left), (1, 0));
+    assert_eq!(server.sales_of("SALE-2"), usize::from(forward_first_sale));
+    settle_lost(&mut cloud, &server, "SALE-2", forward_first_sale);
     let done = cloud
         .fix_sale(&sale("SALE-2", 1000, debit, reserve))
         .unwrap();
     assert_eq!(done.status, DeliveryStatus::Done);
-    // Posted exactly once: re-sent only when it had not gone through.
-    assert_eq!(server.stats().retail_posts, posts + 1);
+    assert_eq!(server.sales_of("SALE-2"), 1, "posted exactly once");
     assert_eq!(
         purchases(&server),
         d("5000") + d("1000") - Decimal::from(debit)
     );
+    // No reserve of the fixed sale stays held.
+    if let Some(r) = reserve {
+        assert_eq!(
+            server.backend().bonus_info(r).map(|i| i.state).ok(),
+            Some(bonusplus_1c::backend::DocumentState::Fixed)
+        );
+    }
+    let c = server.backend().find_customer("", PHONE).unwrap().unwrap();
+    assert_eq!(c.reserved_bonuses, Decimal::ZERO);
 }
 
 #[test]
@@ -252,16 +304,16 @@ fn lost_answer_after_the_sale_went_through_with_reserve_is_not_reposted() {
 }
 
 #[test]
-fn lost_request_with_reserve_still_held_is_sent_again_once() {
+fn lost_request_with_reserve_waits_for_the_operator_then_is_sent_once() {
     lost_answer_case(false, true);
 }
 
 #[test]
-fn lost_answer_without_reserve_is_settled_by_the_customer_marker() {
+fn lost_answer_without_reserve_is_settled_by_its_receipt() {
     lost_answer_case(true, false);
 }
 
 #[test]
-fn lost_request_without_reserve_is_sent_again_once() {
+fn lost_request_without_reserve_waits_for_the_operator_then_is_sent_once() {
     lost_answer_case(false, false);
 }

@@ -13,7 +13,7 @@ use bonusplus_1c::backend::{
 use bonusplus_1c::engine::{BonusPolicy, Order};
 use bonusplus_1c::error::ErrorCode;
 use bonusplus_1c::i18n::Lang;
-use bonusplus_1c::server::{Server, ServerConfig};
+use bonusplus_1c::server::{Server, ServerConfig, World};
 use rust_decimal::Decimal;
 use serde_json::json;
 use session::{Arg, Session};
@@ -89,9 +89,62 @@ fn server_available(server: &Server) -> Decimal {
 
 #[test]
 fn seed_flow_over_the_wire_with_balances_on_both_sides() {
+    seed_flow(World::default());
+}
+
+/// The other reading of the API's open questions: a sale naming a reserve leaves it held, and
+/// `ds` includes the discount sent in. The client's figures and balances are the same.
+#[test]
+fn seed_flow_with_kept_reserves_and_echoed_discounts() {
+    seed_flow(World {
+        reserve_kept: true,
+        ds_includes_sent: true,
+        ..World::default()
+    });
+}
+
+/// A discount 1C already applied (`discountSum`) is never counted again, whichever way the
+/// service reports `ds`: the card discount comes on top of the net sum.
+#[test]
+fn a_1c_discount_is_never_counted_twice() {
+    for world in [
+        World::default(),
+        World {
+            reserve_kept: false,
+            ds_includes_sent: true,
+            ..World::default()
+        },
+    ] {
+        let server_dir = tempfile::tempdir().unwrap();
+        let client_dir = tempfile::tempdir().unwrap();
+        let server = start_server(server_dir.path());
+        server.set_world(world);
+        server
+            .backend()
+            .set_policy(BonusPolicy::from_json(r#"{"discountPercent":10}"#).unwrap())
+            .unwrap();
+        let cloud = client(&server.base_url(), client_dir.path());
+        cloud
+            .register_customer(PHONE, "", &CustomerData::default())
+            .unwrap();
+        let order = json!({"documentId": "DISC-1", "phone": PHONE, "useBonuses": false,
+            "lines": [{"lineNo": 1, "product": "A", "quantity": 1, "price": 3000, "sum": 2700,
+                       "discountSum": 300}]});
+        let calc = cloud
+            .calculate(&Order::from_json(&order.to_string()).unwrap())
+            .unwrap();
+        assert_eq!(calc.percent_discount_sum, d("270"), "{world:?}");
+        assert_eq!(calc.lines[0].discount_sum, d("270"), "{world:?}");
+        assert_eq!(calc.lines[0].sum_after, d("2430"), "{world:?}");
+        assert_eq!(calc.to_pay, d("2430"), "{world:?}");
+    }
+}
+
+fn seed_flow(world: World) {
     let server_dir = tempfile::tempdir().unwrap();
     let client_dir = tempfile::tempdir().unwrap();
     let server = start_server(server_dir.path());
+    server.set_world(world);
     let cloud = client(&server.base_url(), client_dir.path());
 
     // 1. Register; a second time answers created:false.
@@ -158,14 +211,15 @@ fn seed_flow_over_the_wire_with_balances_on_both_sides() {
     assert_eq!(capped.bonus_debit, d("100"));
     assert_eq!(
         capped.messages,
-        ["Запрошено 500 бонусов, можно списать не больше 100"]
+        // The same note as the built-in program writes (one text for both modes).
+        ["Запрошено списание 500 бонусов, списать можно не больше 100: списано 100"]
     );
     let capped = cloud
         .calculate_in(&Order::from_json(&greedy.to_string()).unwrap(), Lang::En)
         .unwrap();
     assert_eq!(
         capped.messages,
-        ["500 bonuses were requested; at most 100 can be applied"]
+        ["500 bonuses were requested; at most 100 can be applied, so 100 were applied"]
     );
     assert_eq!(
         cloud.bonus_info("ЗК-000001").unwrap().state,
@@ -207,6 +261,8 @@ fn seed_flow_over_the_wire_with_balances_on_both_sides() {
     let on_server = server.backend().find_customer("", PHONE).unwrap().unwrap();
     assert_eq!(on_server.purchases_total, d("18060"));
     assert_eq!(on_server.reserved_bonuses, d("0"));
+    // Consumed by the sale or kept by the service, the reserve is released once the sale is done.
+    assert_eq!(server.reserve_held("ЗК-000001"), None, "{world:?}");
     let again = cloud.fix_sale(&sale).unwrap();
     assert_eq!(again, fixed);
     assert_eq!(

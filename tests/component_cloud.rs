@@ -206,7 +206,7 @@ fn every_method_in_cloud_mode_and_bad_inputs_change_nothing() {
     assert_eq!(bp.call("PendingCount", &[]).unwrap(), Arg::Int(0));
     assert_eq!(
         bp.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 0})
+        json!({"sent": 0, "left": 0, "failed": 0})
     );
 
     // Bad inputs: their codes, and neither the server's store nor the add-in's outbox changes.
@@ -325,7 +325,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(1));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 1})
+        json!({"sent": 0, "left": 1, "failed": 0})
     );
     let ending = till.finish(); // the 1C process ends
     assert_eq!((ending.live_blocks, ending.bad_frees), (0, 0));
@@ -337,7 +337,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(1));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 1, "left": 0})
+        json!({"sent": 1, "left": 0, "failed": 0})
     );
     assert_eq!(till.call("PendingCount", &[]).unwrap(), Arg::Int(0));
     assert_eq!(server.stats().retail_posts, 1);
@@ -345,7 +345,7 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     assert_eq!(done["status"], json!("done"));
     assert_eq!(
         till.call_json("SendPending", &[]).unwrap(),
-        json!({"sent": 0, "left": 0})
+        json!({"sent": 0, "left": 0, "failed": 0})
     );
     assert_eq!(
         server.stats().retail_posts,
@@ -359,4 +359,74 @@ fn a_queued_sale_survives_a_process_restart_and_is_posted_exactly_once() {
     );
     let ending = till.finish();
     assert_eq!((ending.live_blocks, ending.bad_frees), (0, 0));
+}
+
+/// The outbox methods through the real `.so`: PendingItems lists what waits, with its state;
+/// the operator methods check their arguments and the item's state; a dropped item is gone.
+#[test]
+fn outbox_methods_through_the_host() {
+    let client_dir = tempfile::tempdir().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut bp = cloud_session(client_dir.path(), &format!("http://127.0.0.1:{closed}/"));
+    assert_eq!(bp.call_json("PendingItems", &[]).unwrap(), json!([]));
+    let sale = json!({"documentId": "РТУ-7", "phone": PHONE, "bonusDebit": 0,
+        "lines": [{"lineNo": 1, "product": "A", "quantity": 1, "price": 10, "sum": 10}]});
+    let fixed = bp
+        .call_json("FixSale", &[sale.to_string().as_str().into()])
+        .unwrap();
+    assert_eq!(fixed["status"], json!("queued"));
+    let items = bp.call_json("ОтложенныеДокументы", &[]).unwrap();
+    assert_eq!(items.as_array().unwrap().len(), 1);
+    assert_eq!(items[0]["documentId"], json!("РТУ-7"));
+    assert_eq!(items[0]["kind"], json!("sale"));
+    assert_eq!(items[0]["state"], json!("queued"));
+    assert_eq!(items[0]["lastError"]["code"], json!("NETWORK"));
+    assert_eq!(
+        bp.call_json("SendPending", &[]).unwrap(),
+        json!({"sent": 0, "left": 1, "failed": 0})
+    );
+    assert_eq!(
+        bp.call_json("BonusInfo", &["РТУ-7".into()]).unwrap()["state"],
+        json!("pending")
+    );
+    // Posted must be a boolean; a queued item is not waiting for confirmation; retry needs failed.
+    assert!(bp
+        .call("ConfirmPending", &["РТУ-7".into(), "да".into()])
+        .is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("INVALID_ARGUMENT"));
+    assert!(bp
+        .call("ПодтвердитьОтложенный", &["РТУ-7".into(), Arg::Bool(true)])
+        .is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("INVALID_ARGUMENT"));
+    assert!(bp.call("RetryPending", &["РТУ-7".into()]).is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("INVALID_ARGUMENT"));
+    assert!(bp.call("DropPending", &["нет-такого".into()]).is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("NOT_FOUND"));
+    assert_eq!(
+        bp.call("УдалитьОтложенный", &["РТУ-7".into()]).unwrap(),
+        Arg::Bool(true)
+    );
+    assert_eq!(bp.call_json("PendingItems", &[]).unwrap(), json!([]));
+    assert_eq!(bp.call("PendingCount", &[]).unwrap(), Arg::Int(0));
+
+    // OfflineCalculation: off, the unreachable service is NETWORK; on, an accrue-later calculation.
+    assert_eq!(bp.get("OfflineCalculation").unwrap(), Arg::Bool(false));
+    assert!(bp
+        .call("Calculate", &[order("ЗК-9", json!(null)).as_str().into()])
+        .is_err());
+    assert_eq!(last_error(&mut bp)["code"], json!("NETWORK"));
+    assert!(bp.set("РасчетБезСвязи", "да".into()).is_err());
+    bp.set("РасчетБезСвязи", Arg::Bool(true)).unwrap();
+    let calc = bp
+        .call_json("Calculate", &[order("ЗК-9", json!(null)).as_str().into()])
+        .unwrap();
+    assert_eq!(calc["offline"], json!(true));
+    assert_eq!(calc["toPay"], json!(8160));
+    assert_eq!(calc["totalDiscount"], json!(0));
+    let ending = bp.finish();
+    assert_eq!(ending.live_blocks, 0);
 }

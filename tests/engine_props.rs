@@ -312,6 +312,7 @@ fn case(lines: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Case> {
                 date: None,
                 coupons: Vec::new(),
                 reserve_id: None,
+                gift_cards: Vec::new(),
                 lines: lines
                     .into_iter()
                     .enumerate()
@@ -515,6 +516,7 @@ fn negative_residue_case_in_a_calculation() {
             date: None,
             coupons: Vec::new(),
             reserve_id: None,
+            gift_cards: Vec::new(),
             lines,
         },
         account: Account {

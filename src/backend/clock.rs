@@ -24,6 +24,11 @@ impl Clock for SystemClock {
     }
 }
 
+/// The machine's local time at the Unix second `utc`.
+pub fn local_time_at(utc: i64) -> LocalDateTime {
+    LocalDateTime::from_unix_seconds(utc + local_offset_seconds(utc))
+}
+
 /// The local zone's offset from UTC at `utc` (seconds), daylight saving included; 0 if unknown.
 #[cfg(unix)]
 fn local_offset_seconds(utc: i64) -> i64 {

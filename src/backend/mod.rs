@@ -66,7 +66,11 @@ pub trait Backend: Send {
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<usize>;
     /// Checks that the backend answers.
-    fn check_connection(&self) -> Result<ConnectionInfo>;
+    fn check_connection(&self) -> Result<ConnectionInfo> {
+        self.check_connection_in(Lang::Ru)
+    }
+    /// [`Backend::check_connection`] with its warnings written in `lang`.
+    fn check_connection_in(&self, lang: Lang) -> Result<ConnectionInfo>;
 
     /// Adds or replaces (same organization and start date) a bonus policy. Embedded mode only.
     fn set_policy(&self, policy: BonusPolicy) -> Result<()> {
@@ -81,10 +85,40 @@ pub trait Backend: Send {
     fn pending_count(&self) -> Result<usize> {
         Ok(0)
     }
-    /// Delivers the outbox; a backend without one has nothing to send.
+    /// Delivers the outbox within the call's time; a backend without one has nothing to send.
     fn send_pending(&self) -> Result<PendingReport> {
-        Ok(PendingReport { sent: 0, left: 0 })
+        Ok(PendingReport {
+            sent: 0,
+            left: 0,
+            failed: 0,
+        })
     }
+    /// The outbox items not yet done; a backend without an outbox has none.
+    fn pending_items(&self) -> Result<Vec<PendingItem>> {
+        Ok(Vec::new())
+    }
+    /// Queues a `failed` item again.
+    fn retry_pending(&self, document_id: &str) -> Result<()> {
+        Err(no_outbox_item(document_id))
+    }
+    /// The operator's verdict on an `unconfirmed` item: posted (done) or not (queued again).
+    fn confirm_pending(&self, document_id: &str, posted: bool) -> Result<()> {
+        let _ = posted;
+        Err(no_outbox_item(document_id))
+    }
+    /// Removes a `queued` or `failed` item (kept in the audit history).
+    fn drop_pending(&self, document_id: &str) -> Result<()> {
+        Err(no_outbox_item(document_id))
+    }
+}
+
+/// No outbox item for this document (the built-in program has no outbox at all).
+pub(crate) fn no_outbox_item(document_id: &str) -> Error {
+    Error::new(
+        ErrorCode::NotFound,
+        format!("В очереди отложенных нет документа {document_id}"),
+        format!("No outbox item for the document {document_id}"),
+    )
 }
 
 /// An unknown customer, as the contract words it for both backends: the service refuses

@@ -31,6 +31,25 @@ pub struct Customer {
     pub discount_percent: Decimal,
     pub phone_confirmed: bool,
     pub purchases_total: Decimal,
+    /// The card level that comes next (`""`: none or unknown).
+    #[serde(default)]
+    pub next_level_name: String,
+    /// Purchases still needed for the next level (0: none or unknown).
+    #[serde(default)]
+    pub sum_to_next_level: Decimal,
+    /// The nearest bonuses to expire, and when; `None` when none expire.
+    #[serde(default)]
+    pub expiring_bonuses: Option<ExpiringBonuses>,
+    /// The customer may not spend bonuses.
+    #[serde(default)]
+    pub bonus_debit_denied: bool,
+}
+
+/// The nearest amount of bonuses to expire and the moment they do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExpiringBonuses {
+    pub amount: Decimal,
+    pub date: LocalDateTime,
 }
 
 /// RegisterCustomer / UpdateCustomer input: the editable Customer keys, all optional.
@@ -88,6 +107,9 @@ pub struct SaleResult {
     pub sale_id: String,
     pub bonus_debited: Decimal,
     pub bonus_accrued: Decimal,
+    /// The service's link to the electronic receipt (`""` when none).
+    #[serde(default)]
+    pub receipt_url: String,
     pub customer: Customer,
 }
 
@@ -131,6 +153,10 @@ pub struct ReturnResult {
 pub enum DocumentState {
     Calculated,
     Reserved,
+    /// Cloud mode: the sale is in the outbox (queued or unconfirmed).
+    Pending,
+    /// Cloud mode: the service refused the sale (see PendingItems).
+    Failed,
     Fixed,
     Returned,
 }
@@ -140,6 +166,8 @@ impl DocumentState {
         match self {
             DocumentState::Calculated => "calculated",
             DocumentState::Reserved => "reserved",
+            DocumentState::Pending => "pending",
+            DocumentState::Failed => "failed",
             DocumentState::Fixed => "fixed",
             DocumentState::Returned => "returned",
         }
@@ -149,6 +177,8 @@ impl DocumentState {
         match s {
             "calculated" => Some(DocumentState::Calculated),
             "reserved" => Some(DocumentState::Reserved),
+            "pending" => Some(DocumentState::Pending),
+            "failed" => Some(DocumentState::Failed),
             "fixed" => Some(DocumentState::Fixed),
             "returned" => Some(DocumentState::Returned),
             _ => None,
@@ -203,13 +233,41 @@ pub struct ConnectionInfo {
     pub mode: String,
     /// What the backend says about the account (null in embedded mode: there is none).
     pub account: serde_json::Value,
+    /// Settings that work but should be looked at (e.g. no store set in cloud mode).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
-/// SendPending's answer.
+/// SendPending's answer: delivered now, still waiting (queued or unconfirmed), refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingReport {
     pub sent: usize,
     pub left: usize,
+    pub failed: usize,
+}
+
+/// One outbox item as PendingItems shows it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingItem {
+    /// The sale's documentId, or the return's returnId.
+    pub document_id: String,
+    /// `sale` or `return`.
+    pub kind: String,
+    /// `queued`, `unconfirmed` or `failed`.
+    pub state: String,
+    pub attempts: i64,
+    pub since: LocalDateTime,
+    pub last_error: Option<PendingError>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingError {
+    pub code: String,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_code: Option<String>,
 }
 
 fn parse_json<T: DeserializeOwned>(json: &str, what_ru: &str, what_en: &str) -> Result<T> {

@@ -67,6 +67,18 @@ pub fn amount(args: &Args<'_>, i: usize, name: &str) -> Result<Decimal, Error> {
     Ok(value.normalize())
 }
 
+/// A boolean (1C `Булево`).
+pub fn boolean(args: &Args<'_>, i: usize, name: &str) -> Result<bool, Error> {
+    match args.get(i).map_err(|e| unreadable(name, e))? {
+        Value::Bool(b) => Ok(b),
+        _ => Err(wrong_type(
+            name,
+            "Булево (Истина или Ложь)",
+            "a boolean (true or false)",
+        )),
+    }
+}
+
 /// A whole number.
 pub fn integer(value: &Value, name: &str) -> Result<i64, Error> {
     match value {

@@ -39,6 +39,7 @@ static PROPS: &[PropDef] = &[
     prop("CashierCode", "КодКассира", true),
     prop("LastError", "ПоследняяОшибка", false),
     prop("ServerCertificate", "СертификатСервера", true),
+    prop("OfflineCalculation", "РасчетБезСвязи", true),
 ];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,10 +54,11 @@ enum Prop {
     CashierCode,
     LastError,
     ServerCertificate,
+    OfflineCalculation,
 }
 
 /// Same order as `PROPS`.
-const PROP_IDS: [Prop; 10] = [
+const PROP_IDS: [Prop; 11] = [
     Prop::Version,
     Prop::Mode,
     Prop::ServerAddress,
@@ -67,6 +69,7 @@ const PROP_IDS: [Prop; 10] = [
     Prop::CashierCode,
     Prop::LastError,
     Prop::ServerCertificate,
+    Prop::OfflineCalculation,
 ];
 
 const fn method(
@@ -129,6 +132,18 @@ static METHODS: &[MethodDef] = &[
     ),
     method("PendingCount", "КоличествоОтложенных", &[]),
     method("SendPending", "ОтправитьОтложенные", &[]),
+    method("PendingItems", "ОтложенныеДокументы", &[]),
+    method(
+        "RetryPending",
+        "ПовторитьОтложенный",
+        &[param("DocumentId")],
+    ),
+    method(
+        "ConfirmPending",
+        "ПодтвердитьОтложенный",
+        &[param("DocumentId"), param("Posted")],
+    ),
+    method("DropPending", "УдалитьОтложенный", &[param("DocumentId")]),
     method("CheckConnection", "ПроверитьПодключение", &[]),
     method("SetPolicy", "УстановитьПолитику", &[param("Policy")]),
     method("GetPolicies", "ПолучитьПолитики", &[]),
@@ -153,13 +168,17 @@ enum Method {
     UploadProducts,
     PendingCount,
     SendPending,
+    PendingItems,
+    RetryPending,
+    ConfirmPending,
+    DropPending,
     CheckConnection,
     SetPolicy,
     GetPolicies,
 }
 
 /// Same order as `METHODS`.
-const METHOD_IDS: [Method; 20] = [
+const METHOD_IDS: [Method; 24] = [
     Method::NormalizePhone,
     Method::ParseScan,
     Method::FindCard,
@@ -177,6 +196,10 @@ const METHOD_IDS: [Method; 20] = [
     Method::UploadProducts,
     Method::PendingCount,
     Method::SendPending,
+    Method::PendingItems,
+    Method::RetryPending,
+    Method::ConfirmPending,
+    Method::DropPending,
     Method::CheckConnection,
     Method::SetPolicy,
     Method::GetPolicies,
@@ -224,19 +247,23 @@ impl BonusPlus {
         if self.backend.is_none() {
             let backend: Box<dyn Backend> = match self.settings.mode {
                 Mode::Embedded => Box::new(EmbeddedBackend::open(&self.settings.data_dir()?)?),
-                Mode::Cloud => Box::new(crate::backend::CloudBackend::open_pinned(
-                    crate::backend::CloudConfig {
-                        server_address: self.settings.server_address.clone(),
-                        api_key: crate::backend::ApiKey::new(self.settings.api_key.clone()),
-                        timeout: std::time::Duration::from_secs(u64::from(
-                            self.settings.timeout_seconds,
-                        )),
-                        store: self.settings.store.clone(),
-                        cashier_code: self.settings.cashier_code.clone(),
-                        data_dir: self.settings.data_dir()?,
-                    },
-                    self.settings.server_certificate,
-                )?),
+                Mode::Cloud => {
+                    let mut cloud = crate::backend::CloudBackend::open_pinned(
+                        crate::backend::CloudConfig {
+                            server_address: self.settings.server_address.clone(),
+                            api_key: crate::backend::ApiKey::new(self.settings.api_key.clone()),
+                            timeout: std::time::Duration::from_secs(u64::from(
+                                self.settings.timeout_seconds,
+                            )),
+                            store: self.settings.store.clone(),
+                            cashier_code: self.settings.cashier_code.clone(),
+                            data_dir: self.settings.data_dir()?,
+                        },
+                        self.settings.server_certificate,
+                    )?;
+                    cloud.set_offline_calculation(self.settings.offline_calculation);
+                    Box::new(cloud)
+                }
             };
             self.backend = Some(backend);
         }
@@ -256,7 +283,9 @@ impl BonusPlus {
             };
             // Setting ApiKey drops the log (reset_backend), so the key registered here stays current.
             let mut log = Log::new(&dir);
-            log.set_secrets(&[&self.settings.api_key]);
+            let key = self.settings.api_key.trim();
+            let encoded = crate::backend::cloud::base64(key.as_bytes());
+            log.set_secrets(&[key, &encoded, encoded.trim_end_matches('=')]);
             self.log = Some(log);
         }
         if let Some(log) = self.log.as_mut() {
@@ -377,7 +406,30 @@ impl BonusPlus {
                 Ok(Value::Int(i64::try_from(count).unwrap_or(i64::MAX)))
             }
             Method::SendPending => json_value(&self.backend()?.send_pending()?),
-            Method::CheckConnection => json_value(&self.backend()?.check_connection()?),
+            Method::PendingItems => json_value(&self.backend()?.pending_items()?),
+            Method::RetryPending => {
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                self.backend()?.retry_pending(&document_id)?;
+                Ok(Value::Bool(true))
+            }
+            Method::ConfirmPending => {
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                let posted = args::boolean(args, 1, "Posted")?;
+                self.backend()?.confirm_pending(&document_id, posted)?;
+                Ok(Value::Bool(true))
+            }
+            Method::DropPending => {
+                let document_id =
+                    required(args::string(args, 0, "DocumentId", false)?, "DocumentId")?;
+                self.backend()?.drop_pending(&document_id)?;
+                Ok(Value::Bool(true))
+            }
+            Method::CheckConnection => {
+                let lang = self.lang;
+                json_value(&self.backend()?.check_connection_in(lang)?)
+            }
 
             // The built-in program's bonus policies.
             Method::SetPolicy => {
@@ -412,6 +464,7 @@ impl BonusPlus {
             Prop::ServerCertificate => {
                 Value::String(s.server_certificate.map(|p| p.hex()).unwrap_or_default())
             }
+            Prop::OfflineCalculation => Value::Bool(s.offline_calculation),
         }
     }
 
@@ -457,6 +510,18 @@ impl BonusPlus {
                     None
                 } else {
                     Some(crate::backend::cloud::CertPin::parse(&text)?)
+                };
+                self.reset_backend();
+            }
+            Prop::OfflineCalculation => {
+                self.settings.offline_calculation = match value {
+                    Value::Bool(b) => b,
+                    _ => {
+                        return Err(Error::invalid(
+                            format!("Свойство «{}»: ожидается Булево", PROPS[prop as usize].ru),
+                            format!("Property \"{name}\": expected a boolean"),
+                        ))
+                    }
                 };
                 self.reset_backend();
             }

@@ -52,6 +52,8 @@ pub struct Settings {
     pub cashier_code: String,
     /// The pinned certificate of a LAN loyalty server (`ServerCertificate`); `None`: public CAs.
     pub server_certificate: Option<crate::backend::cloud::CertPin>,
+    /// Cloud mode: answer an accrue-later calculation when the service cannot be reached.
+    pub offline_calculation: bool,
 }
 
 impl Default for Settings {
@@ -65,6 +67,7 @@ impl Default for Settings {
             store: String::new(),
             cashier_code: String::new(),
             server_certificate: None,
+            offline_calculation: false,
         }
     }
 }

@@ -70,6 +70,9 @@ pub struct Calculation {
     pub bonus_accrual: Decimal,
     pub messages: Vec<String>,
     pub lines: Vec<CalculationLine>,
+    /// Made while the loyalty service could not be reached: no discount, no debit, accrual later.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub offline: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -261,6 +264,7 @@ pub fn calculate_in(
         bonus_accrual: money_of(bonus_accrual),
         messages,
         lines,
+        offline: false,
     })
 }
 
@@ -441,7 +445,8 @@ pub fn bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
     }
 }
 
-fn message_capped(lang: Lang, requested: Decimal, allowed: Decimal) -> String {
+/// The note when fewer bonuses than asked can be spent; one text for both modes.
+pub fn message_capped(lang: Lang, requested: Decimal, allowed: Decimal) -> String {
     let (requested, allowed) = (requested.normalize(), allowed.normalize());
     lang.pick(
         &format!("Запрошено списание {requested} бонусов, списать можно не больше {allowed}: списано {allowed}"),

@@ -23,8 +23,8 @@ pub mod order;
 pub mod policy;
 pub mod time;
 
-pub use calc::{calculate, calculate_in, Account, Calculation, CalculationLine};
+pub use calc::{calculate, calculate_in, message_capped, Account, Calculation, CalculationLine};
 pub use distribute::{distribute_proportionally, distribute_with_caps, fit_to_total};
-pub use order::{Order, OrderLine};
+pub use order::{GiftCard, Order, OrderLine};
 pub use policy::{select_policy, BonusPolicy};
 pub use time::LocalDateTime;

@@ -52,8 +52,23 @@ pub struct Order {
     /// Only in a Sale: the reserve the sale consumes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reserve_id: Option<String>,
+    /// Only in a Sale: gift certificates that paid part of the receipt.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub gift_cards: Vec<GiftCard>,
     pub lines: Vec<OrderLine>,
 }
+
+/// A gift certificate that paid part of a receipt (`giftCards` of a Sale).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GiftCard {
+    pub id: String,
+    #[serde(with = "crate::engine::money::json_number")]
+    pub payment_sum: Decimal,
+}
+
+/// The most gift certificates on one receipt.
+pub const MAX_GIFT_CARDS: usize = 100;
 
 fn yes() -> bool {
     true
@@ -147,6 +162,7 @@ impl Order {
         for coupon in &self.coupons {
             check_text(top("coupons"), coupon, MAX_ID_CHARS)?;
         }
+        self.validate_gift_cards()?;
         let mut document_sum = Decimal::ZERO;
         for (index, line) in self.lines.iter().enumerate() {
             let at = |key: &'static str| Place {
@@ -195,6 +211,67 @@ impl Order {
         }
         Ok(())
     }
+    /// Each certificate: a unique non-empty id, an amount above zero; together at most the
+    /// receipt.
+    fn validate_gift_cards(&self) -> Result<(), Error> {
+        let at = Place {
+            key: "giftCards",
+            line: None,
+        };
+        if self.gift_cards.len() > MAX_GIFT_CARDS {
+            return Err(at.error(
+                format!("больше {MAX_GIFT_CARDS} сертификатов"),
+                format!("more than {MAX_GIFT_CARDS} certificates"),
+            ));
+        }
+        let mut total = Decimal::ZERO;
+        for (i, card) in self.gift_cards.iter().enumerate() {
+            if card.id.trim().is_empty() {
+                return Err(at.error(
+                    format!("у сертификата {i} нет номера (id)"),
+                    format!("certificate {i} has no id"),
+                ));
+            }
+            check_text(at, &card.id, MAX_ID_CHARS)?;
+            if self.gift_cards[..i]
+                .iter()
+                .any(|other| other.id.trim() == card.id.trim())
+            {
+                return Err(at.error(
+                    format!("сертификат {} указан дважды", card.id.trim()),
+                    format!("certificate {} is given twice", card.id.trim()),
+                ));
+            }
+            check_amount(at, card.payment_sum)?;
+            if card.payment_sum.is_zero() {
+                return Err(at.error(
+                    format!(
+                        "сумма оплаты сертификатом {} должна быть больше нуля",
+                        card.id.trim()
+                    ),
+                    format!(
+                        "the payment by certificate {} must be above zero",
+                        card.id.trim()
+                    ),
+                ));
+            }
+            total += card.payment_sum;
+        }
+        if total > self.document_sum() {
+            return Err(at.error(
+                format!(
+                    "сертификатами оплачено {total}, больше суммы чека {}",
+                    self.document_sum()
+                ),
+                format!(
+                    "certificates pay {total}, more than the receipt's {}",
+                    self.document_sum()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Σ line sums.
     pub fn document_sum(&self) -> Decimal {
         self.lines.iter().map(|l| l.sum).sum()
@@ -422,6 +499,37 @@ fn take_text_list(at: Place, value: Value) -> Result<Vec<String>, Error> {
     }
 }
 
+/// `[{"id":"…","paymentSum":500}]`; null is none.
+fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
+    let expected = (
+        "массив {\"id\": строка, \"paymentSum\": число}",
+        "an array of {\"id\": string, \"paymentSum\": number}",
+    );
+    match value {
+        Value::Null => Ok(Vec::new()),
+        Value::Array(items) if items.len() <= MAX_GIFT_CARDS => items
+            .into_iter()
+            .map(|item| match item {
+                Value::Object(mut map)
+                    if map.len() == 2
+                        && map.contains_key("id")
+                        && map.contains_key("paymentSum") =>
+                {
+                    let id = take_text(at, map.remove("id").unwrap_or(Value::Null))?;
+                    let payment_sum = take_decimal(at, &map["paymentSum"])?;
+                    Ok(GiftCard { id, payment_sum })
+                }
+                other => Err(at.wrong_type(&other, expected.0, expected.1)),
+            })
+            .collect(),
+        Value::Array(_) => Err(at.error(
+            format!("больше {MAX_GIFT_CARDS} сертификатов"),
+            format!("more than {MAX_GIFT_CARDS} certificates"),
+        )),
+        other => Err(at.wrong_type(&other, expected.0, expected.1)),
+    }
+}
+
 fn take_line_no(at: Place, value: &Value) -> Result<u32, Error> {
     let number = take_decimal(at, value)?;
     if number.fract().is_zero() {
@@ -436,7 +544,7 @@ fn take_line_no(at: Place, value: &Value) -> Result<u32, Error> {
     ))
 }
 
-const ORDER_KEYS: [&str; 10] = [
+const ORDER_KEYS: [&str; 11] = [
     "documentId",
     "phone",
     "cardNumber",
@@ -446,6 +554,7 @@ const ORDER_KEYS: [&str; 10] = [
     "date",
     "coupons",
     "reserveId",
+    "giftCards",
     "lines",
 ];
 const LINE_KEYS: [&str; 8] = [
@@ -543,6 +652,7 @@ impl<'de> Visitor<'de> for OrderSeed<'_> {
             date: None,
             coupons: Vec::new(),
             reserve_id: None,
+            gift_cards: Vec::new(),
             lines: Vec::new(),
         };
         let mut seen = [false; ORDER_KEYS.len()];
@@ -585,6 +695,7 @@ impl<'de> Visitor<'de> for OrderSeed<'_> {
                 "bonusDebit" => take_optional_decimal(at, &value).map(|v| order.bonus_debit = v),
                 "date" => take_date(at, &value).map(|v| order.date = v),
                 "coupons" => take_text_list(at, value).map(|v| order.coupons = v),
+                "giftCards" => take_gift_cards(at, value).map(|v| order.gift_cards = v),
                 _ => match value {
                     Value::Null => Ok(()),
                     other => take_text(at, other).map(|v| order.reserve_id = Some(v)),

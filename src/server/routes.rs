@@ -144,6 +144,12 @@ fn api_customer(state: &State, c: &Customer) -> ApiCustomer {
         last_purchase_date: last_purchase(state, &c.phone),
         base_discount_percent: Some(c.discount_percent),
         email: some(&c.email),
+        next_card_name: None,
+        purchases_sum_to_next_card: None,
+        nearest_bonuses_expiration_amount: None,
+        nearest_bonuses_expiration_date: None,
+        bonus_debit_denided: None,
+        multiplicity_debit_bonus: None,
     }
 }
 
@@ -255,6 +261,7 @@ fn calc(state: &State, req: &Request) -> Result<Reply> {
         date: None,
         coupons: c.coupons.clone(),
         reserve_id: None,
+        gift_cards: Vec::new(),
         lines: order_lines(&c.items),
     };
     let calc = state.backend.calculate(&order)?;
@@ -326,6 +333,7 @@ fn retail(state: &State, req: &Request) -> Result<Reply> {
         date: r.date.as_deref().and_then(parse_date),
         coupons: r.coupons.clone(),
         reserve_id: r.reserve_id.clone(),
+        gift_cards: Vec::new(),
         lines,
     };
     let (id, result) = state.backend.post_api_sale(

@@ -69,6 +69,7 @@ pub fn order(document_id: &str, debit: Option<&str>, lines: Vec<OrderLine>) -> O
         date: None,
         coupons: Vec::new(),
         reserve_id: None,
+        gift_cards: Vec::new(),
         lines,
     }
 }

@@ -38,6 +38,29 @@ pub struct ApiCustomer {
     pub base_discount_percent: Option<Decimal>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// The next card level and the purchases still needed for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_card_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purchases_sum_to_next_card: Option<Decimal>,
+    /// The nearest bonuses to expire and when (a server datetime with an offset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_bonuses_expiration_amount: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nearest_bonuses_expiration_date: Option<String>,
+    /// Spelled so by the service.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bonus_debit_denided: Option<bool>,
+    /// The step the customer's bonus debit must be a multiple of.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multiplicity_debit_bonus: Option<Decimal>,
+}
+
+/// The local date and time of a service datetime (`2025-03-31T16:50:22.5042374+03:00`, or with a
+/// space): its first 19 characters, as the shop's local time the service reports.
+pub fn service_datetime(s: &str) -> Option<LocalDateTime> {
+    let head = s.trim().get(..19)?.replacen(' ', "T", 1);
+    LocalDateTime::parse(&head)
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -93,6 +116,20 @@ impl ApiCustomer {
             discount_percent: money(self.base_discount_percent),
             phone_confirmed: true,
             purchases_total: money(self.purchases_total_sum),
+            next_level_name: text(&self.next_card_name),
+            sum_to_next_level: money(self.purchases_sum_to_next_card).max(Decimal::ZERO),
+            expiring_bonuses: match (
+                self.nearest_bonuses_expiration_amount,
+                self.nearest_bonuses_expiration_date
+                    .as_deref()
+                    .and_then(service_datetime),
+            ) {
+                (Some(amount), Some(date)) if amount > Decimal::ZERO => {
+                    Some(crate::backend::ExpiringBonuses { amount, date })
+                }
+                _ => None,
+            },
+            bonus_debit_denied: self.bonus_debit_denided.unwrap_or(false),
         }
     }
 
@@ -166,8 +203,13 @@ pub struct ReceiptDiscount {
     pub messages: Option<Vec<String>>,
     pub cb: Option<Decimal>,
     pub db: Option<Decimal>,
+    /// The line's discount as the answer states it. It may include the discount the request
+    /// sent in (§11), so the loyalty discount is read from `ids` when the service gives it.
     pub ds: Option<Decimal>,
     pub dp: Option<Decimal>,
+    /// The discount the service itself applied (the loyalty discount) and its percent.
+    pub ids: Option<Decimal>,
+    pub idp: Option<Decimal>,
 }
 
 impl ReceiptDiscount {
@@ -199,6 +241,20 @@ pub struct RetailRequest {
     pub reserve_id: Option<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub coupons: Vec<String>,
+    /// A note; the add-in puts the document's marker here so the receipt can be found again.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub desc: Option<String>,
+    /// Gift certificates that paid part of the receipt.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gift_cards: Vec<ApiGiftCard>,
+}
+
+/// `DoRetailGiftCard`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ApiGiftCard {
+    pub id: String,
+    pub payment_sum: Decimal,
 }
 
 /// `RetailResult` (§6.9).
@@ -207,6 +263,45 @@ pub struct RetailRequest {
 pub struct RetailResult {
     pub id: Option<Value>,
     pub customer: Option<ApiCustomer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order_url: Option<String>,
+}
+
+/// `POST retail/bonusActivities` (§6.13): the customer's receipts and bonus transactions.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ActivitiesRequest {
+    pub phone: String,
+    pub row_count: u32,
+    pub start_row: u32,
+    /// -1: newest first.
+    pub sort: i32,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct ActivitiesResult {
+    pub bonus_activities: Option<Vec<Activity>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Activity {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub receipt_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub transaction_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bonus_credit: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bonus_debit: Option<Decimal>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remain_amount: Option<Decimal>,
+    /// Not documented; read when a service version shows the receipt's external id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub external_id: Option<String>,
 }
 
 /// `Back` (§6.10) and its answer.

@@ -145,7 +145,13 @@ impl Answer {
             ));
         }
         serde_json::from_str(&self.body).map_err(|e| {
-            let detail: String = e.to_string().chars().take(120).collect();
+            // Where it broke, never what it said: the body is the service's text.
+            let detail = format!(
+                "{:?}, line {} column {}",
+                e.classify(),
+                e.line(),
+                e.column()
+            );
             Failure::new(
                 Error::new(
                     ErrorCode::Server,
@@ -159,12 +165,112 @@ impl Answer {
     }
 }
 
+/// Cleans text that came from the service (or from the transport, which may quote it) before it
+/// reaches a message, LastError, the log or a file: the key, its Base64 and any `Authorization`
+/// header or `ApiKey …` token are blanked, control characters dropped, the length bounded.
+#[derive(Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Redactor(***)")
+    }
+}
+
+/// The longest service text kept in a message.
+const MAX_SERVICE_TEXT: usize = 300;
+
+impl Redactor {
+    pub fn for_key(key: &ApiKey) -> Redactor {
+        let raw = key.0.trim().to_owned();
+        let b64 = base64(raw.as_bytes());
+        let mut secrets = vec![raw, b64.trim_end_matches('=').to_owned(), b64];
+        secrets.retain(|s| !s.is_empty());
+        // Longest first, so a secret containing another is blanked whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Redactor { secrets }
+    }
+
+    pub fn clean(&self, text: &str) -> String {
+        let mut out: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), "***");
+            }
+        }
+        out = blank_after(&out, "authorization", |c| c == '"' || c == ',' || c == '}');
+        for scheme in ["apikey", "basic", "bearer"] {
+            out = blank_after(&out, scheme, |c| c.is_whitespace() || c == '"' || c == ',');
+        }
+        if out.chars().count() > MAX_SERVICE_TEXT {
+            out = out
+                .chars()
+                .take(MAX_SERVICE_TEXT)
+                .chain("…".chars())
+                .collect();
+        }
+        out
+    }
+}
+
+/// Replaces the value after every case-insensitive `word` (skipping `:`/`=`/spaces, and for an
+/// auth scheme the one token after it) with `***`, up to a character `stop` accepts.
+fn blank_after(text: &str, word: &str, stop: impl Fn(char) -> bool) -> String {
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() || !lower.contains(word) {
+        // Lowercasing changed byte offsets (rare non-ASCII case pairs): blank conservatively.
+        if lower.contains(word) {
+            return "***".to_owned();
+        }
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = 0;
+    while let Some(found) = lower[rest..].find(word) {
+        let start = rest + found + word.len();
+        out.push_str(&text[rest..start]);
+        let tail = &text[start..];
+        let lead = tail.len() - tail.trim_start_matches([' ', ':', '=', '"', '\\']).len();
+        out.push_str(&tail[..lead]);
+        let value = &tail[lead..];
+        let end = value.find(|c: char| stop(c)).unwrap_or(value.len());
+        if end > 0 {
+            out.push_str("***");
+        }
+        rest = start + lead + end;
+    }
+    out.push_str(&text[rest..]);
+    out
+}
+
 /// The HTTP client of one backend: one Agent, one base URL, one key.
 pub struct Client {
     agent: ureq::Agent,
     base: String,
     auth: String,
     timeout: Duration,
+    redactor: Redactor,
+}
+
+/// The seam between the cloud backend and the wire: one request, bounded by `timeout` as a
+/// whole (connect, send, answer), answered or failed with how far it got.
+pub trait Transport: Send + Sync {
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Body<'_>,
+        timeout: Duration,
+    ) -> Result<Answer, Failure>;
+
+    /// Cleans service text before it is kept anywhere.
+    fn redactor(&self) -> &Redactor;
 }
 
 impl fmt::Debug for Client {
@@ -295,6 +401,7 @@ impl Client {
             base,
             auth: key.header_value(),
             timeout,
+            redactor: Redactor::for_key(key),
         })
     }
 
@@ -306,62 +413,62 @@ impl Client {
         &self.base
     }
 
-    /// `GET path?query`, expecting a JSON body.
-    pub fn get<T: DeserializeOwned>(
-        &self,
-        path: &str,
-        query: &[(&str, &str)],
-        what: &str,
-    ) -> Result<T, Failure> {
-        self.call("GET", path, query, Body::None)?.json(what)
-    }
-
     /// Any request; a 2xx answer is returned with its body read, anything else is a Failure.
-    pub fn call(
+    /// `timeout` bounds the whole request (it is the caller's remaining budget).
+    fn send(
         &self,
         method: &str,
         path: &str,
         query: &[(&str, &str)],
         body: Body<'_>,
+        timeout: Duration,
     ) -> Result<Answer, Failure> {
         let url = format!("{}{}", self.base, path);
+        let limit = Some(timeout.min(self.timeout));
         let result = match (method, &body) {
-            ("GET", _) => self.with_query(self.agent.get(&url), query).call(),
-            ("PUT", Body::Empty) => self
-                .with_query(self.agent.put(&url), query)
-                .header("Content-Type", "application/json")
-                .send(&b""[..]),
-            ("PUT", Body::Json(v)) => self
-                .with_query(self.agent.put(&url), query)
-                .header("Content-Type", "application/json")
-                .send(json_bytes(v)),
-            ("POST", Body::Json(v)) => self
-                .with_query(self.agent.post(&url), query)
-                .header("Content-Type", "application/json")
-                .send(json_bytes(v)),
-            ("PATCH", Body::Json(v)) => self
-                .with_query(self.agent.patch(&url), query)
-                .header("Content-Type", "application/json")
-                .send(json_bytes(v)),
-            ("DELETE", Body::Json(v)) => self
+            ("GET", _) => self
+                .with_query(self.agent.get(&url), query)
+                .config()
+                .timeout_global(limit)
+                .build()
+                .call(),
+            ("DELETE", Body::None) => self
                 .with_query(self.agent.delete(&url), query)
-                .header("Content-Type", "application/json")
-                .force_send_body()
-                .send(json_bytes(v)),
-            ("DELETE", _) => self.with_query(self.agent.delete(&url), query).call(),
+                .config()
+                .timeout_global(limit)
+                .build()
+                .call(),
+            ("PUT", _) | ("POST", _) | ("PATCH", _) | ("DELETE", _) => {
+                let bytes = match &body {
+                    Body::Json(v) => json_bytes(v),
+                    Body::Empty | Body::None => Vec::new(),
+                };
+                let req = match method {
+                    "PUT" => self.agent.put(&url),
+                    "POST" => self.agent.post(&url),
+                    "PATCH" => self.agent.patch(&url),
+                    _ => self.agent.delete(&url).force_send_body(),
+                };
+                self.with_query(req, query)
+                    .header("Content-Type", "application/json")
+                    .config()
+                    .timeout_global(limit)
+                    .build()
+                    .send(&bytes[..])
+            }
             _ => {
                 return Err(Failure::new(
                     Error::new(
                         ErrorCode::Internal,
-                        format!("Внутренняя ошибка: запрос {method} без тела"),
-                        format!("Internal error: {method} request without a body"),
+                        format!("Внутренняя ошибка: неизвестный запрос {method}"),
+                        format!("Internal error: unknown request {method}"),
                     ),
                     Reach::NotSent,
                     None,
                 ))
             }
         };
-        let mut response = result.map_err(transport_failure)?;
+        let mut response = result.map_err(|e| transport_failure(e, &self.redactor))?;
         let status = response.status().as_u16();
         let text = response
             .body_mut()
@@ -371,7 +478,7 @@ impl Client {
             .read_to_string()
             .map_err(|e| {
                 // The status line came, the body did not: the service did act on the request.
-                let mut f = transport_failure(e);
+                let mut f = transport_failure(e, &self.redactor);
                 if f.reach == Reach::NotSent {
                     f.reach = Reach::Unknown;
                 }
@@ -380,7 +487,7 @@ impl Client {
         if (200..300).contains(&status) {
             Ok(Answer { status, body: text })
         } else {
-            Err(status_failure(status, &text))
+            Err(status_failure(status, &text, &self.redactor))
         }
     }
 
@@ -402,12 +509,29 @@ impl Client {
     }
 }
 
+impl Transport for Client {
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        query: &[(&str, &str)],
+        body: Body<'_>,
+        timeout: Duration,
+    ) -> Result<Answer, Failure> {
+        self.send(method, path, query, body, timeout)
+    }
+
+    fn redactor(&self) -> &Redactor {
+        &self.redactor
+    }
+}
+
 fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
 /// A transport error: NETWORK (or SERVER for a malformed HTTP answer), with how far it got.
-fn transport_failure(e: ureq::Error) -> Failure {
+fn transport_failure(e: ureq::Error, redactor: &Redactor) -> Failure {
     use ureq::Timeout;
     let (reach, code) = match &e {
         ureq::Error::HostNotFound
@@ -441,8 +565,8 @@ fn transport_failure(e: ureq::Error) -> Failure {
             None,
         );
     }
-    // ureq's messages name the failure (and the host), never our headers.
-    let detail: String = e.to_string().chars().take(200).collect();
+    // ureq's messages name the failure and the host; cleaned all the same.
+    let detail = redactor.clean(&e.to_string());
     let error = match code {
         ErrorCode::Server => Error::new(
             code,
@@ -468,17 +592,15 @@ struct ErrorBody {
     message: Option<String>,
 }
 
-fn status_failure(status: u16, text: &str) -> Failure {
+fn status_failure(status: u16, text: &str, redactor: &Redactor) -> Failure {
     let parsed: ErrorBody = serde_json::from_str(text).unwrap_or_default();
-    let raw: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-    let msg = parsed
-        .msg
-        .clone()
-        .or(parsed.message.clone())
-        .unwrap_or(raw)
-        .chars()
-        .take(300)
-        .collect::<String>();
+    let msg = redactor.clean(
+        parsed
+            .msg
+            .as_deref()
+            .or(parsed.message.as_deref())
+            .unwrap_or(text),
+    );
     let service_code = parsed.code.filter(|c| {
         !c.is_empty()
             && c.len() <= 100
@@ -598,16 +720,47 @@ mod tests {
         let f = status_failure(
             412,
             r#"{"code":"CUSTOMER_NOT_FOUND","msg":"Клиент не найден"}"#,
+            &Redactor::default(),
         );
         assert_eq!(f.error.code, ErrorCode::Rejected);
         assert_eq!(f.service_code(), Some("CUSTOMER_NOT_FOUND"));
         assert!(f.is_not_found());
         assert!(f.error.message_ru.contains("Клиент не найден"));
-        let f = status_failure(500, r#"{"Message":"An error has occurred."}"#);
+        let f = status_failure(
+            500,
+            r#"{"Message":"An error has occurred."}"#,
+            &Redactor::default(),
+        );
         assert_eq!(f.error.code, ErrorCode::Server);
         assert!(f.error.message_en.contains("An error has occurred."));
-        let f = status_failure(401, "<html>no</html>");
+        let f = status_failure(401, "<html>no</html>", &Redactor::default());
         assert_eq!(f.error.code, ErrorCode::Auth);
-        assert!(status_failure(404, "").is_not_found());
+        assert!(status_failure(404, "", &Redactor::default()).is_not_found());
+    }
+
+    #[test]
+    fn service_text_never_carries_the_key() {
+        let key = ApiKey::new("s3cr3t-key");
+        let r = Redactor::for_key(&key);
+        let b64 = base64(b"s3cr3t-key");
+        let echoes = [
+            format!("Unauthorized. Request headers: Authorization: ApiKey {b64}, Host: x"),
+            format!(r#"{{"headers":{{"Authorization":"ApiKey {b64}"}}}}"#),
+            "key s3cr3t-key refused".to_string(),
+            format!("token {} trimmed", b64.trim_end_matches('=')),
+            format!("authorization=basic {b64}\r\nnext"),
+        ];
+        for echo in &echoes {
+            let clean = r.clean(echo);
+            assert!(
+                !clean.contains("s3cr3t") && !clean.contains(b64.trim_end_matches('=')),
+                "{echo} -> {clean}"
+            );
+        }
+        let f = status_failure(401, &echoes[0], &r);
+        assert!(!f.error.message_ru.contains(b64.trim_end_matches('=')));
+        assert!(!f.error.message_en.contains(b64.trim_end_matches('=')));
+        assert!(r.clean(&"x".repeat(10_000)).chars().count() <= MAX_SERVICE_TEXT + 1);
+        assert_eq!(r.clean("Клиент не найден"), "Клиент не найден");
     }
 }

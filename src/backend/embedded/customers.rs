@@ -335,5 +335,15 @@ pub(crate) fn view(
         discount_percent: row.discount_percent.unwrap_or(policy_discount),
         phone_confirmed: row.phone_confirmed,
         purchases_total: from_cents(row.purchases_total),
+        // The built-in program has no card levels and never denies spending by customer.
+        next_level_name: String::new(),
+        sum_to_next_level: Decimal::ZERO,
+        expiring_bonuses: ledger::nearest_expiry(conn, row.id, now)?.map(|(amount, at)| {
+            crate::backend::ExpiringBonuses {
+                amount: from_cents(amount),
+                date: LocalDateTime::from_unix_seconds(at),
+            }
+        }),
+        bonus_debit_denied: false,
     })
 }

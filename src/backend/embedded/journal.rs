@@ -85,7 +85,12 @@ pub(crate) fn record_calculation(
     let json = serde_json::to_string(calc).map_err(|_| corrupt("calculation"))?;
     let mut f = figures(calc)?;
     match state(conn, doc)? {
-        Some(DocumentState::Fixed | DocumentState::Returned) => Ok(()),
+        Some(
+            DocumentState::Fixed
+            | DocumentState::Returned
+            | DocumentState::Pending
+            | DocumentState::Failed,
+        ) => Ok(()),
         Some(DocumentState::Reserved) => {
             let reserved: i64 = conn
                 .prepare_cached(

@@ -75,6 +75,24 @@ pub(crate) fn balances(
     })
 }
 
+/// The nearest expiry after `now` and how much of the unspent credits expire then (hundredths,
+/// local seconds), or `None` when nothing is set to expire.
+pub(crate) fn nearest_expiry(
+    conn: &Connection,
+    customer_id: i64,
+    now: i64,
+) -> Result<Option<(i64, i64)>> {
+    conn.prepare_cached(
+        "SELECT SUM(remaining), expires_at FROM ledger
+         WHERE customer_id = ?1 AND remaining > 0 AND expires_at > ?2
+         GROUP BY expires_at ORDER BY expires_at LIMIT 1",
+    )
+    .db()?
+    .query_row(params![customer_id, now], |r| Ok((r.get(0)?, r.get(1)?)))
+    .optional()
+    .db()
+}
+
 /// A new credit for the customer; it pays open debt first. Returns the ledger row id.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn credit(

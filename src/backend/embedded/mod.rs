@@ -332,6 +332,13 @@ impl Backend for EmbeddedBackend {
     }
 
     fn fix_sale(&self, sale: &Order) -> Result<SaleResult> {
+        if !sale.gift_cards.is_empty() {
+            return Err(Error::new(
+                ErrorCode::NotConfigured,
+                "Встроенная программа лояльности пока не принимает подарочные сертификаты (giftCards)",
+                "The built-in loyalty program does not take gift certificates (giftCards) yet",
+            ));
+        }
         let conn = self.conn();
         db::write(&conn, |tx| {
             sales::fix_sale(tx, sale, self.now(), &self.settings)
@@ -363,10 +370,11 @@ impl Backend for EmbeddedBackend {
         db::write(&conn, |tx| products::store(tx, products, now, progress))
     }
 
-    fn check_connection(&self) -> Result<ConnectionInfo> {
+    fn check_connection_in(&self, _lang: Lang) -> Result<ConnectionInfo> {
         let conn = self.conn();
         db::read(&conn, |tx| products::count(tx))?;
         Ok(ConnectionInfo {
+            warnings: Vec::new(),
             ok: true,
             mode: "embedded".to_string(),
             account: serde_json::Value::Null,

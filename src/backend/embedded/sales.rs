@@ -290,6 +290,7 @@ pub(crate) fn fix_sale(
         sale_id: sale_id.to_string(),
         bonus_debited: from_cents(debited),
         bonus_accrued: from_cents(accrual),
+        receipt_url: String::new(),
         customer: customers::view(conn, &row, now_s, discount)?,
     };
     let json = serde_json::to_string(&result).map_err(|_| corrupt("sale result"))?;
