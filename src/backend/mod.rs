@@ -10,8 +10,8 @@ mod types;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use cloud::{ApiKey, CertPin, CloudBackend, CloudConfig};
 pub use embedded::{
-    ApiLine, ApiPosition, ApiSale, AuditReport, BackOutcome, Durability, EmbeddedBackend,
-    EmbeddedOptions, LegacyLine, ReserveOutcome,
+    ApiActivity, ApiLine, ApiPosition, ApiReceipt, ApiSale, AuditReport, BackOutcome, Durability,
+    EmbeddedBackend, EmbeddedOptions, LegacyLine, LegacyNotes, ReserveOutcome,
 };
 pub use sms::{CapturingSms, LogFileSms, SmsSender};
 pub use types::*;

@@ -3,7 +3,7 @@
 
 use bonusplus_1c::backend::Backend;
 use bonusplus_1c::engine::BonusPolicy;
-use bonusplus_1c::server::{Server, ServerConfig, ServerOptions};
+use bonusplus_1c::server::{Level, Server, ServerConfig, ServerOptions};
 use std::path::PathBuf;
 
 const HELP: &str = "\
@@ -11,6 +11,7 @@ bonusplus-server — the BonusPlus loyalty API over the built-in engine, for the
 
 USAGE:
     bonusplus-server --data DIR [--listen ADDR:PORT] [--tls] [--api-key-file FILE] [--policy JSON]...
+                     [--levels NAME:FROM,...]
 
 OPTIONS:
     --data DIR           data folder: bonusplus.db (the one store of customers, bonuses, sales,
@@ -29,13 +30,16 @@ OPTIONS:
                          The key is never taken on the command line: every user sees it in `ps`.
     --policy JSON        a bonus policy (the add-in's Policy JSON); may repeat. A fresh data folder
                          without one gets {\"accrualPercent\":1,\"rate\":1}.
+    --levels NAME:FROM,...
+                         the card levels by purchases total, e.g. SILVER:0,GOLD:20000: a customer
+                         is told the next level's name and the sum still to buy for it.
     -h, --help           this text.
 
 ENDPOINTS:
-    The BonusPlus API the add-in's cloud mode uses (customer, retail/calc, retail, retail/back,
-    reserves, product/import, account), also under /api/; each needs
-    Authorization: ApiKey <base64(key)>. GET /health needs no key: 200 {\"status\":\"ok\"}, 503 when
-    the database cannot be read.
+    The BonusPlus API the add-in's cloud mode uses (customer, customer/list, retail/calc, retail,
+    retail/back, retail/bonusActivities, reserves, product/import, account), also under /api/;
+    each needs Authorization: ApiKey <base64(key)>. GET /health needs no key:
+    200 {\"status\":\"ok\"}, 503 when the database cannot be read.
 
 LIMITS:
     A connection must send a request with the right key within 10 s of opening; at most 64 such
@@ -76,6 +80,7 @@ fn main() {
     let mut key_file: Option<PathBuf> = None;
     let mut tls = false;
     let mut policies = Vec::new();
+    let mut levels = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut value = |name: &str| {
@@ -88,6 +93,10 @@ fn main() {
             "--api-key-file" => key_file = Some(value("--api-key-file").into()),
             "--tls" => tls = true,
             "--policy" => policies.push(value("--policy")),
+            "--levels" => {
+                levels = Level::parse_list(&value("--levels"))
+                    .unwrap_or_else(|e| fail(&format!("--levels: {e}")))
+            }
             "--api-key" => fail(
                 "the key is not taken on the command line (every user sees it in ps): \
                  use --api-key-file FILE or the environment variable BONUSPLUS_API_KEY",
@@ -131,6 +140,7 @@ fn main() {
             std::process::exit(1)
         }
     };
+    server.set_levels(levels);
     let backend = server.backend();
     for p in &policies {
         if let Err(e) = BonusPolicy::from_json(p).and_then(|p| backend.set_policy(p)) {

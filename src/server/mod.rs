@@ -5,13 +5,16 @@
 //!
 //! Endpoints (paths also accepted under `/api/`); each one needs `Authorization: ApiKey
 //! <base64(key)>`, checked before any body is read, else 401 and the connection closes:
-//! * `GET customer?phone=|ean=|id=` → Customer; 412 `CUSTOMER_NOT_FOUND`.
+//! * `GET customer?phone=|ean=|id=` → Customer (with the next card level of `--levels`);
+//!   412 `CUSTOMER_NOT_FOUND`. `POST customer/list {cardNumber: [...], phone: [...]}` → [Customer].
 //! * `POST customer` → Customer; 412 `CUSTOMER_ALREADY_EXISTS`.
 //! * `PATCH customer/{phone}` `{"newCard"}` → Customer (the card name).
 //! * `PUT customer/{phone}/sendCode` → 204 (the code goes to `sms.log` in the data directory);
 //!   `PUT customer/{phone}/checkCode/{code}` → 204, 412 `WRONG_CODE`. Both need `Content-Length`.
-//! * `PUT retail/calc` → CalcResult. `POST retail` → `{id, customer}`. `PUT retail/back` →
-//!   `{returnedPurchaseId}`. `GET retail/{id}` → Sale.
+//! * `PUT retail/calc` → CalcResult. `POST retail` → `{id, orderUrl, customer}` (its `desc` and
+//!   `giftCards` kept with the sale). `PUT retail/back` → `{returnedPurchaseId}`. `GET retail/{id}`
+//!   → Sale. `POST retail/bonusActivities {phone, rowCount, startRow}` → the customer's receipts,
+//!   newest first, with their `desc`.
 //! * `PATCH customer/{phone}/balance/reserve {id, amount}` → 204 (amount < 0 releases);
 //!   `DELETE customer/balance/reserve {id}` → 204, 412 `RESERVE_NOT_FOUND`;
 //!   `GET customer/{phone}/balance/reserve/{id}` → `{phone, id, amount}`, 412 `RESERVE_NOT_FOUND`.
@@ -22,16 +25,24 @@
 //!
 //! Business errors are 412 `{code, msg}`; malformed JSON is 400 `{"Message"}`; a storage failure
 //! is 503 with a generic message (the detail goes to the server log, stderr).
+//!
+//! Where the real service's behaviour is unknown the server answers one way or the other as
+//! [`World`] says (tests and the probe try both).
 
 mod app;
 mod conn;
 mod files;
+mod inspect;
 mod legacy;
+mod levels;
 mod request;
 mod routes;
 pub mod tls;
+mod world;
 
+pub use levels::Level;
 pub use request::Request;
+pub use world::World;
 
 use crate::backend::cloud::base64;
 use crate::backend::EmbeddedBackend;
@@ -39,7 +50,7 @@ use crate::error::{Error, ErrorCode, Result};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -119,6 +130,13 @@ pub(crate) struct State {
     requests: AtomicU64,
     pub retail_posts: AtomicU64,
     evicted: AtomicU64,
+    world: Mutex<World>,
+    /// Reserves a sale named that still answer as held (the kept-reserve reading of [`World`]).
+    pub kept: world::KeptReserves,
+    /// Card levels by purchases total, lowest first (`--levels`).
+    pub levels: Mutex<Vec<Level>>,
+    /// `http://addr/` (or `https://`), for the receipt links the sale answers carry.
+    pub base_url: String,
 }
 
 /// A running server. Dropping it stops it and closes every connection.
@@ -194,6 +212,7 @@ impl Server {
         listener
             .set_nonblocking(true)
             .map_err(|e| setup_error("listen", e))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let state = Arc::new(State {
             backend,
             auth: format!("ApiKey {}", base64(key.as_bytes())),
@@ -202,6 +221,10 @@ impl Server {
             requests: AtomicU64::new(0),
             retail_posts: AtomicU64::new(0),
             evicted: AtomicU64::new(0),
+            world: Mutex::new(World::default()),
+            kept: world::KeptReserves::default(),
+            levels: Mutex::new(Vec::new()),
+            base_url: format!("{scheme}://{addr}/"),
         });
         // Two workers: the work is SQLite behind one lock (run on the blocking pool); the
         // workers only move bytes and keep timers.
@@ -241,12 +264,7 @@ impl Server {
 
     /// `http://127.0.0.1:PORT/` (or `https://…` with TLS).
     pub fn base_url(&self) -> String {
-        let scheme = if self.tls_fingerprint.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        format!("{scheme}://{}/", self.addr)
+        self.state.base_url.clone()
     }
 
     /// The SHA-256 fingerprint of the TLS certificate (`AB:CD:…`), the add-ins' pin.
@@ -307,6 +325,11 @@ impl State {
             retail_posts: self.retail_posts.load(Ordering::Relaxed),
             evicted: self.evicted.load(Ordering::Relaxed),
         }
+    }
+
+    /// How to answer the API's open questions now.
+    pub fn world(&self) -> World {
+        *self.world.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     fn authorized(&self, header: Option<&[u8]>) -> bool {

@@ -1,10 +1,11 @@
 //! What the loyalty server keeps beyond the engine's own records, in the same file and in the same
 //! transaction as the sale, reserve or return it belongs to: the receipt lines by their `ext`
-//! (category, price, POS discount), the sale's store and cashier, and each `retail/back` as a
-//! return. The API's sale id is the `sales` row id. No second copy of amounts: what was sold,
-//! paid and returned is read from `sales`/`sale_lines`, so a concurrent caller can never
-//! compute from a stale copy.
+//! (category, price, POS discount), the sale's store and cashier (its note and gift certificates:
+//! `api_receipts.rs`), and each `retail/back` as a return. The API's sale id is the `sales` row
+//! id. No second copy of amounts: what was sold, paid and returned is read from
+//! `sales`/`sale_lines`, so a concurrent caller can never compute from a stale copy.
 
+use super::api_receipts::{self, LegacyNotes};
 use super::db::{self, SqlResult};
 use super::units::{from_cents, input_cents, proportion};
 use super::{customers, reserves, returns, sales, EmbeddedBackend};
@@ -25,6 +26,16 @@ pub struct ApiLine {
     pub price: Decimal,
     /// The POS discount (`ds`) already taken off the line's sum.
     pub pos_discount: Decimal,
+}
+
+/// What a `POST retail` carries beyond the engine's order (whose `giftCards` the store keeps too).
+#[derive(Clone, Debug, Default)]
+pub struct ApiReceipt {
+    pub lines: Vec<ApiLine>,
+    pub store: String,
+    pub cashier: String,
+    /// The till's note (`desc`).
+    pub description: String,
 }
 
 /// A sale as `GET retail/{id}` shows it.
@@ -79,16 +90,11 @@ fn millis_decimal(m: i64) -> Decimal {
 }
 
 impl EmbeddedBackend {
-    /// Fixes the sale and records its API lines, store and cashier in one transaction. An empty
-    /// `documentId` gets a fresh one (`retail-<n>`), unique under any concurrency. Returns the
-    /// sale's API id with the result; a repeat of a document returns the first answer.
-    pub fn post_api_sale(
-        &self,
-        order: &Order,
-        lines: &[ApiLine],
-        store: &str,
-        cashier: &str,
-    ) -> Result<(i64, SaleResult)> {
+    /// Fixes the sale and records its API lines, store, cashier, note and gift certificates in one
+    /// transaction. An empty `documentId` gets a fresh one (`retail-<n>`), unique under any
+    /// concurrency. Returns the sale's API id with the result; a repeat of a document returns the
+    /// first answer and records nothing new.
+    pub fn post_api_sale(&self, order: &Order, receipt: &ApiReceipt) -> Result<(i64, SaleResult)> {
         let conn = self.conn();
         let now = self.now();
         db::write(&conn, |tx| {
@@ -118,13 +124,18 @@ impl EmbeddedBackend {
             }
             let result = sales::fix_sale(tx, &order, now, &self.settings)?;
             let doc = &result.document_id;
-            tx.prepare_cached(
-                "INSERT OR IGNORE INTO api_sales (document_id, store, cashier) VALUES (?1, ?2, ?3)",
-            )
-            .db()?
-            .execute(params![doc, store, cashier])
-            .db()?;
-            for l in lines {
+            let first = tx
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO api_sales (document_id, store, cashier) VALUES (?1, ?2, ?3)",
+                )
+                .db()?
+                .execute(params![doc, receipt.store, receipt.cashier])
+                .db()?
+                > 0;
+            if first {
+                api_receipts::record_notes(tx, doc, &receipt.description, &order.gift_cards)?;
+            }
+            for l in &receipt.lines {
                 let ext = l
                     .ext
                     .clone()
@@ -393,10 +404,11 @@ pub struct LegacyLine {
 }
 
 impl EmbeddedBackend {
-    /// Takes over the `ext` mapping of an older server's `server.db` (one transaction), so returns
-    /// of sales made before the upgrade still find their lines. Lines whose sale is not in this
-    /// store are skipped; returns the number taken.
-    pub fn import_legacy_lines(&self, lines: &[LegacyLine]) -> Result<usize> {
+    /// Takes over the `ext` mapping of an older server's `server.db` and its sales' notes (one
+    /// transaction), so returns of sales made before the upgrade still find their lines and the
+    /// receipt list still shows their notes. Lines whose sale is not in this store are skipped;
+    /// returns the number of lines taken.
+    pub fn import_legacy(&self, lines: &[LegacyLine], notes: &[LegacyNotes]) -> Result<usize> {
         let conn = self.conn();
         db::write(&conn, |tx| {
             let mut taken = 0;
@@ -424,6 +436,7 @@ impl EmbeddedBackend {
                 )
                 .db()?;
             }
+            api_receipts::import_notes(tx, notes)?;
             Ok(taken)
         })
     }

@@ -11,6 +11,7 @@
 //!   later accruals pay first (`availableBonuses` may be negative while it is open).
 //! * The default SMS sender writes codes to `sms.log` in the data directory (development only).
 
+mod api_receipts;
 mod api_store;
 mod audit;
 mod codes;
@@ -28,7 +29,10 @@ mod sales;
 mod schema;
 mod units;
 
-pub use api_store::{ApiLine, ApiPosition, ApiSale, BackOutcome, LegacyLine, ReserveOutcome};
+pub use api_receipts::{ApiActivity, LegacyNotes};
+pub use api_store::{
+    ApiLine, ApiPosition, ApiReceipt, ApiSale, BackOutcome, LegacyLine, ReserveOutcome,
+};
 pub use audit::AuditReport;
 
 use super::{

@@ -174,6 +174,26 @@ CREATE TABLE IF NOT EXISTS api_backs (
     created_at INTEGER NOT NULL
 );
 "#,
+    // 4: the loyalty server's receipt notes (api_receipts.rs): the till's `desc` of a sale (what
+    // retail/bonusActivities lists: the add-in's evidence of a posted sale) and the gift
+    // certificates that paid part of it; sales by customer (bonusActivities, lastPurchaseDate).
+    // Re-runnable like step 3, so a renumbering of the steps on a merge cannot break a database.
+    r#"
+CREATE TABLE IF NOT EXISTS api_sale_notes (
+    document_id TEXT PRIMARY KEY REFERENCES api_sales(document_id),
+    description TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS api_gift_cards (
+    document_id TEXT NOT NULL REFERENCES api_sales(document_id),
+    position    INTEGER NOT NULL,           -- on the receipt, from 1
+    card        TEXT NOT NULL,
+    payment_sum INTEGER NOT NULL CHECK (payment_sum > 0),
+    PRIMARY KEY (document_id, position)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS sales_by_customer ON sales(customer_id);
+"#,
 ];
 
 /// The schema version this build writes.

@@ -1,4 +1,8 @@
 //! `PUT retail/calc`, and the receipt lines as the engine's order lines (also for `POST retail`).
+//! Each answer line has the loyalty discount twice: `ids`/`idp` (the service's own) and `ds`/`dp`,
+//! which in one reading of the API (§11, [`World::ds_includes_sent`]) also holds the `ds` sent in.
+//!
+//! [`World::ds_includes_sent`]: crate::server::World::ds_includes_sent
 
 use super::{body, ok, Reply};
 use crate::backend::cloud::api::{CalcRequest, RetailItem};
@@ -51,13 +55,19 @@ pub(super) fn calc(state: &State, req: &Request) -> Result<Reply> {
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
+    let world = state.world();
+    // A customer barred from spending gets no debit at all.
     let order = Order {
         document_id: String::new(),
         phone: c.phone.clone(),
         card_number: String::new(),
         organization: String::new(),
-        use_bonuses: true,
-        bonus_debit: Some(c.bonus_debit),
+        use_bonuses: !world.debit_denied,
+        bonus_debit: Some(if world.debit_denied {
+            Decimal::ZERO
+        } else {
+            c.bonus_debit
+        }),
         date: None,
         coupons: c.coupons.clone(),
         reserve_id: None,
@@ -76,16 +86,21 @@ pub(super) fn calc(state: &State, req: &Request) -> Result<Reply> {
             } else {
                 (l.percent_discount_sum * Decimal::ONE_HUNDRED / l.sum).round_dp(2)
             };
+            let sent = if world.ds_includes_sent {
+                item.ds.unwrap_or_default()
+            } else {
+                Decimal::ZERO
+            };
             json!({
                 "ext": item.ext, "cb": l.bonus_accrual, "db": l.bonus_debit_sum,
-                "ds": l.percent_discount_sum, "dp": dp,
+                "ds": l.percent_discount_sum + sent, "dp": dp, "ids": l.percent_discount_sum, "idp": dp,
                 "messages": if i == 0 { calc.messages.clone() } else { Vec::new() }
             })
         })
         .collect();
     Ok(ok(json!({
         "discount": discount,
-        "maxDebitBonuses": calc.max_bonus_debit,
-        "multiplicityDebitBonus": 0
+        "maxDebitBonuses": if world.debit_denied { Decimal::ZERO } else { calc.max_bonus_debit },
+        "multiplicityDebitBonus": world.debit_step
     })))
 }

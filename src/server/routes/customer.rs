@@ -1,11 +1,12 @@
-//! Customers: `GET customer`, `POST customer`, `PATCH customer/{phone}`.
+//! Customers: `GET customer`, `POST customer/list`, `POST customer`, `PATCH customer/{phone}`.
 
 use super::{body, business, from_error, ok, Reply};
 use crate::backend::cloud::api::{parse_birth_day, ApiCustomer, ApiPerson, CreateCustomer};
 use crate::backend::{Backend, Customer, CustomerData};
 use crate::error::Result;
+use crate::server::levels::next_level;
 use crate::server::{Request, State};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn last_purchase(state: &State, phone: &str) -> Option<String> {
     state
@@ -18,6 +19,12 @@ fn last_purchase(state: &State, phone: &str) -> Option<String> {
 
 pub(super) fn api_customer(state: &State, c: &Customer) -> ApiCustomer {
     let some = |s: &str| (!s.is_empty()).then(|| s.to_owned());
+    let world = state.world();
+    let next = {
+        let levels = state.levels.lock().unwrap_or_else(|p| p.into_inner());
+        next_level(&levels, c.purchases_total).cloned()
+    };
+    let expiring = c.expiring_bonuses.as_ref();
     ApiCustomer {
         id: Some(Value::String(c.phone.clone())),
         phone: Some(c.phone.clone()),
@@ -37,12 +44,13 @@ pub(super) fn api_customer(state: &State, c: &Customer) -> ApiCustomer {
         last_purchase_date: last_purchase(state, &c.phone),
         base_discount_percent: Some(c.discount_percent),
         email: some(&c.email),
-        next_card_name: None,
-        purchases_sum_to_next_card: None,
-        nearest_bonuses_expiration_amount: None,
-        nearest_bonuses_expiration_date: None,
-        bonus_debit_denided: None,
-        multiplicity_debit_bonus: None,
+        purchases_sum_to_next_card: next.as_ref().map(|l| l.from - c.purchases_total),
+        next_card_name: next.map(|l| l.name),
+        nearest_bonuses_expiration_amount: expiring.map(|e| e.amount),
+        // The service's datetimes carry the shop's offset; clients read the local part.
+        nearest_bonuses_expiration_date: expiring.map(|e| format!("{}.0000000+03:00", e.date)),
+        bonus_debit_denided: Some(world.debit_denied),
+        multiplicity_debit_bonus: (!world.debit_step.is_zero()).then_some(world.debit_step),
     }
 }
 
@@ -52,6 +60,12 @@ fn customer_reply(state: &State, c: &Customer) -> Reply {
 
 pub(super) fn get(state: &State, req: &Request) -> Reply {
     let ean = req.query("ean").unwrap_or("");
+    if !ean.is_empty() && state.world().ean_lookup_fails {
+        return (
+            500,
+            json!({ "Message": "An error has occurred." }).to_string(),
+        );
+    }
     let phone = req.query("phone").or(req.query("id")).unwrap_or("");
     if ean.is_empty() && phone.is_empty() {
         return business("INVALID_ARGUMENT", "Укажите phone, ean или id");
@@ -61,6 +75,41 @@ pub(super) fn get(state: &State, req: &Request) -> Reply {
         Ok(None) => business("CUSTOMER_NOT_FOUND", "Клиент не найден"),
         Err(e) => from_error(e),
     }
+}
+
+/// `POST customer/list {"cardNumber": [...], "phone": [...]}`: the customers found (at most 100
+/// of each list asked), as an array.
+pub(super) fn list(state: &State, req: &Request) -> Result<Reply> {
+    let wanted: Value = match body(req) {
+        Ok(v) => v,
+        Err(r) => return Ok(r),
+    };
+    let texts = |key: &str| -> Vec<String> {
+        wanted[key]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .take(100)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut found = Vec::new();
+    let asked = texts("cardNumber")
+        .into_iter()
+        .map(|card| (card, String::new()))
+        .chain(
+            texts("phone")
+                .into_iter()
+                .map(|phone| (String::new(), phone)),
+        );
+    for (card, phone) in asked {
+        if let Some(c) = state.backend.find_customer(&card, &phone)? {
+            found.push(serde_json::to_value(api_customer(state, &c)).unwrap_or(Value::Null));
+        }
+    }
+    Ok(ok(Value::Array(found)))
 }
 
 pub(super) fn create(state: &State, req: &Request) -> Result<Reply> {

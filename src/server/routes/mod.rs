@@ -77,6 +77,7 @@ pub(crate) fn handle(state: &State, req: &Request) -> Reply {
     let result = match (req.method.as_str(), seg.as_slice()) {
         ("GET", ["customer"]) => Ok(customer::get(state, req)),
         ("POST", ["customer"]) => customer::create(state, req),
+        ("POST", ["customer", "list"]) => customer::list(state, req),
         ("PATCH", ["customer", phone]) => customer::patch(state, req, phone),
         ("PUT", ["customer", phone, "sendCode"]) => {
             state.backend.send_code(phone).map(|_| (204, String::new()))
@@ -96,6 +97,7 @@ pub(crate) fn handle(state: &State, req: &Request) -> Reply {
             retail::retail(state, req)
         }
         ("PUT", ["retail", "back"]) => retail::back(state, req),
+        ("POST", ["retail", "bonusActivities"]) => retail::activities(state, req),
         ("GET", ["retail", id]) => retail::sale(state, id),
         ("PATCH", ["customer", phone, "balance", "reserve"]) => reserve::change(state, req, phone),
         ("DELETE", ["customer", "balance", "reserve"]) => reserve::cancel(state, req),

@@ -1,16 +1,19 @@
-//! Sales: `POST retail`, `GET retail/{id}`, `PUT retail/back`.
+//! Sales: `POST retail`, `GET retail/{id}`, `PUT retail/back`, `POST retail/bonusActivities`.
 
 use super::calc::order_lines;
 use super::customer::api_customer;
 use super::{body, business, not_found_route, ok, Reply};
-use crate::backend::cloud::api::{BackRequest, RetailRequest};
-use crate::backend::{ApiLine, BackOutcome, Backend};
-use crate::engine::{LocalDateTime, Order};
+use crate::backend::cloud::api::{ActivitiesRequest, BackRequest, RetailRequest};
+use crate::backend::{ApiLine, ApiReceipt, BackOutcome, Backend};
+use crate::engine::{GiftCard, LocalDateTime, Order};
 use crate::error::Result;
 use crate::phone::normalize_phone;
 use crate::server::{Request, State};
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
+
+/// The longest note (`desc`) a sale keeps.
+const MAX_DESC_CHARS: usize = 1000;
 
 fn parse_date(s: &str) -> Option<LocalDateTime> {
     let s = s.trim();
@@ -24,6 +27,13 @@ pub(super) fn retail(state: &State, req: &Request) -> Result<Reply> {
         Err(reply) => return Ok(reply),
     };
     let phone = normalize_phone(&r.phone)?;
+    let description = r.desc.clone().unwrap_or_default();
+    if description.chars().count() > MAX_DESC_CHARS {
+        return Ok(business(
+            "INVALID_ARGUMENT",
+            &format!("Поле desc длиннее {MAX_DESC_CHARS} символов"),
+        ));
+    }
     if state.backend.find_customer("", &phone)?.is_none() {
         return Ok(business("CUSTOMER_NOT_FOUND", "Клиент не найден"));
     }
@@ -55,19 +65,76 @@ pub(super) fn retail(state: &State, req: &Request) -> Result<Reply> {
         date: r.date.as_deref().and_then(parse_date),
         coupons: r.coupons.clone(),
         reserve_id: r.reserve_id.clone(),
-        gift_cards: Vec::new(),
+        // Checked with the order (unique ids, above zero, at most the receipt) and kept with the
+        // sale; the bonus program itself does not count them.
+        gift_cards: r
+            .gift_cards
+            .iter()
+            .map(|g| GiftCard {
+                id: g.id.clone(),
+                payment_sum: g.payment_sum,
+            })
+            .collect(),
         lines,
     };
-    let (id, result) = state.backend.post_api_sale(
-        &order,
-        &api_lines,
-        r.store.as_deref().unwrap_or(""),
-        &r.cashier.map(|c| c.to_string()).unwrap_or_default(),
-    )?;
+    let receipt = ApiReceipt {
+        lines: api_lines,
+        store: r.store.clone().unwrap_or_default(),
+        cashier: r.cashier.map(|c| c.to_string()).unwrap_or_default(),
+        description,
+    };
+    let kept = state.world().reserve_kept;
+    // The reserves the sale spends (the one it names, the one of its own document), for the
+    // kept-reserve reading.
+    let spent: Vec<(String, String, Decimal)> = if kept {
+        let named = [
+            order.reserve_id.as_deref(),
+            Some(order.document_id.as_str()),
+        ];
+        let mut held = Vec::new();
+        for id in named.into_iter().flatten().filter(|id| !id.is_empty()) {
+            if let Some((owner, amount)) = state.backend.held_reserve(id)? {
+                held.push((id.to_owned(), owner, amount));
+            }
+        }
+        held
+    } else {
+        Vec::new()
+    };
+    let (id, result) = state.backend.post_api_sale(&order, &receipt)?;
+    for (reserve, owner, amount) in spent {
+        if state.backend.held_reserve(&reserve)?.is_none() {
+            state.kept.set(&reserve, &owner, amount);
+        }
+    }
     Ok(ok(json!({
         "id": id,
+        "orderUrl": format!("{}receipt/{id}", state.base_url),
         "customer": api_customer(state, &result.customer),
     })))
+}
+
+/// The customer's receipts, newest first, each with the note the till sent (`desc`).
+pub(super) fn activities(state: &State, req: &Request) -> Result<Reply> {
+    let a: ActivitiesRequest = match body(req) {
+        Ok(a) => a,
+        Err(r) => return Ok(r),
+    };
+    let rows = a.row_count.clamp(1, 500);
+    let skip = a.start_row.max(1) - 1;
+    let list: Vec<Value> = state
+        .backend
+        .api_activities(&a.phone, rows, skip)?
+        .into_iter()
+        .map(|s| {
+            json!({
+                "receiptDate": s.date.to_string(), "transactionName": "Покупка",
+                "description": s.description, "bonusCredit": s.bonus_credit,
+                "bonusDebit": s.bonus_debit,
+            })
+        })
+        .collect();
+    Ok(ok(json!({ "bonusActivities": list })))
 }
 
 pub(super) fn back(state: &State, req: &Request) -> Result<Reply> {
