@@ -2,13 +2,16 @@
 //! or answers 500, 412, garbage, 204-without-body, 401. Every method answers the right code within
 //! the timeout plus one second, nothing panics, and no sale is ever posted twice.
 
+#[path = "support/fake_http.rs"]
+mod fake_http;
+
 use bonusplus_1c::backend::{
     ApiKey, Backend, CloudBackend, CloudConfig, CustomerData, DeliveryStatus, ProductItem,
     Products, ReturnLine, ReturnRequest,
 };
 use bonusplus_1c::engine::Order;
 use bonusplus_1c::error::{Error, ErrorCode};
-use bonusplus_1c::server::http::{read_request, write_response, Read1};
+use fake_http::{read_request, write_response, Read1};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::io::{BufReader, Write};

@@ -2,13 +2,16 @@
 //! the client and of the server; sales whose answer was lost settled only by the service's record
 //! of the receipt, or by the operator after the quiet period — never posted twice.
 
+#[path = "support/fake_http.rs"]
+mod fake_http;
+
 use bonusplus_1c::backend::{
     ApiKey, Backend, CloudBackend, CloudConfig, CustomerData, DeliveryStatus,
 };
 use bonusplus_1c::engine::{BonusPolicy, Order};
 use bonusplus_1c::error::ErrorCode;
-use bonusplus_1c::server::http::{read_request, write_response, Read1};
 use bonusplus_1c::server::{Server, ServerConfig};
+use fake_http::{read_request, write_response, Read1};
 use rust_decimal::Decimal;
 use serde_json::json;
 use std::io::BufReader;

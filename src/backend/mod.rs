@@ -8,8 +8,11 @@ pub mod sms;
 mod types;
 
 pub use clock::{Clock, ManualClock, SystemClock};
-pub use cloud::{ApiKey, CloudBackend, CloudConfig};
-pub use embedded::{AuditReport, Durability, EmbeddedBackend, EmbeddedOptions};
+pub use cloud::{ApiKey, CertPin, CloudBackend, CloudConfig};
+pub use embedded::{
+    ApiActivity, ApiLine, ApiPosition, ApiReceipt, ApiSale, AuditReport, BackOutcome, Durability,
+    EmbeddedBackend, EmbeddedOptions, LegacyLine, LegacyNotes, ReserveOutcome,
+};
 pub use sms::{CapturingSms, LogFileSms, SmsSender};
 pub use types::*;
 

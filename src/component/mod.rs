@@ -77,8 +77,9 @@ properties! {
     Store "Магазин" true;
     CashierCode "КодКассира" true;
     LastError "ПоследняяОшибка" false;
-    OfflineCalculation "РасчетБезСвязи" true;
+    ServerCertificate "СертификатСервера" true;
     CardMask "МаскаКарты" true;
+    OfflineCalculation "РасчетБезСвязи" true;
 }
 
 methods! {
@@ -151,8 +152,8 @@ impl BonusPlus {
             let backend: Box<dyn Backend> = match self.settings.mode {
                 Mode::Embedded => Box::new(EmbeddedBackend::open(&self.settings.data_dir()?)?),
                 Mode::Cloud => {
-                    let mut cloud =
-                        crate::backend::CloudBackend::open(crate::backend::CloudConfig {
+                    let mut cloud = crate::backend::CloudBackend::open_pinned(
+                        crate::backend::CloudConfig {
                             server_address: self.settings.server_address.clone(),
                             api_key: crate::backend::ApiKey::new(self.settings.api_key.clone()),
                             timeout: std::time::Duration::from_secs(u64::from(
@@ -161,7 +162,9 @@ impl BonusPlus {
                             store: self.settings.store.clone(),
                             cashier_code: self.settings.cashier_code.clone(),
                             data_dir: self.settings.data_dir()?,
-                        })?;
+                        },
+                        self.settings.server_certificate,
+                    )?;
                     cloud.set_offline_calculation(self.settings.offline_calculation);
                     Box::new(cloud)
                 }
@@ -361,6 +364,9 @@ impl BonusPlus {
             Prop::Store => Value::String(s.store.clone()),
             Prop::CashierCode => Value::String(s.cashier_code.clone()),
             Prop::LastError => Value::String(self.last_error.clone()),
+            Prop::ServerCertificate => {
+                Value::String(s.server_certificate.map(|p| p.hex()).unwrap_or_default())
+            }
             Prop::OfflineCalculation => Value::Bool(s.offline_calculation),
             Prop::CardMask => Value::String(s.card_mask.text()),
         }
@@ -400,6 +406,15 @@ impl BonusPlus {
             }
             Prop::CashierCode => {
                 self.settings.cashier_code = text_setting(value, name, contract::MAX_ID_CHARS)?;
+                self.reset_backend();
+            }
+            Prop::ServerCertificate => {
+                let text = args::string_value(value, name)?;
+                self.settings.server_certificate = if text.trim().is_empty() {
+                    None
+                } else {
+                    Some(crate::backend::cloud::CertPin::parse(&text)?)
+                };
                 self.reset_backend();
             }
             Prop::OfflineCalculation => {

@@ -53,6 +53,8 @@ pub struct Settings {
     pub cashier_code: String,
     /// Which scanned codes are cards (`CardMask`); empty: ParseScan's default rule.
     pub card_mask: CardMask,
+    /// The pinned certificate of a LAN loyalty server (`ServerCertificate`); `None`: public CAs.
+    pub server_certificate: Option<crate::backend::cloud::CertPin>,
     /// Cloud mode: answer an accrue-later calculation when the service cannot be reached.
     pub offline_calculation: bool,
 }
@@ -68,6 +70,7 @@ impl Default for Settings {
             store: String::new(),
             cashier_code: String::new(),
             card_mask: CardMask::default(),
+            server_certificate: None,
             offline_calculation: false,
         }
     }

@@ -1,52 +1,112 @@
-//! A local server that speaks the BonusPlus REST API over the built-in engine
-//! ([`EmbeddedBackend`]), for developing and testing 1C integrations offline. Std only: a small
-//! HTTP/1.1 server ([`http`]) with a thread per connection.
+//! The loyalty server: the BonusPlus REST API over the built-in engine ([`EmbeddedBackend`]),
+//! the shop's own loyalty service for several PCs. hyper + tokio serve the connections ([`conn`]),
+//! axum routes them ([`app`]); `bonusplus.db` is the one store (sales, their API ids and lines,
+//! reserves and returns are written in the sale's own transaction).
 //!
-//! Endpoints (paths also accepted under `/api/`); every one needs `Authorization: ApiKey
-//! <base64(key)>`, else 401:
-//! * `GET customer?phone=|ean=|id=` → Customer; 412 `CUSTOMER_NOT_FOUND`.
+//! Endpoints (paths also accepted under `/api/`); each one needs `Authorization: ApiKey
+//! <base64(key)>`, checked before any body is read, else 401 and the connection closes:
+//! * `GET customer?phone=|ean=|id=` → Customer (with the next card level of `--levels`);
+//!   412 `CUSTOMER_NOT_FOUND`. `POST customer/list {cardNumber: [...], phone: [...]}` → [Customer].
 //! * `POST customer` → Customer; 412 `CUSTOMER_ALREADY_EXISTS`.
 //! * `PATCH customer/{phone}` `{"newCard"}` → Customer (the card name).
 //! * `PUT customer/{phone}/sendCode` → 204 (the code goes to `sms.log` in the data directory);
 //!   `PUT customer/{phone}/checkCode/{code}` → 204, 412 `WRONG_CODE`. Both need `Content-Length`.
-//! * `PUT retail/calc` → CalcResult. `POST retail` → `{id, customer}`. `PUT retail/back` →
-//!   `{returnedPurchaseId}`. `GET retail/{id}` → Sale.
+//! * `PUT retail/calc` → CalcResult. `POST retail` → `{id, orderUrl, customer}` (its `desc` and
+//!   `giftCards` kept with the sale). `PUT retail/back` → `{returnedPurchaseId}`. `GET retail/{id}`
+//!   → Sale. `POST retail/bonusActivities {phone, rowCount, startRow}` → the customer's receipts,
+//!   newest first, with their `desc`.
 //! * `PATCH customer/{phone}/balance/reserve {id, amount}` → 204 (amount < 0 releases);
 //!   `DELETE customer/balance/reserve {id}` → 204, 412 `RESERVE_NOT_FOUND`;
 //!   `GET customer/{phone}/balance/reserve/{id}` → `{phone, id, amount}`, 412 `RESERVE_NOT_FOUND`.
 //! * `POST product/import` → 204. `GET account` → account info.
-//! * `GET _admin/stats` → `{connections, requests, retailPosts}` (not part of BonusPlus).
+//! * `GET _admin/stats` → `{connections, requests, retailPosts, evicted}` (not part of BonusPlus).
 //!
-//! Business errors are 412 `{code, msg}`; malformed JSON is 400 `{"Message"}`.
+//! Without a key: `GET /health` → `{"status":"ok"}` (503 `unavailable` when storage fails).
+//!
+//! Business errors are 412 `{code, msg}`; malformed JSON is 400 `{"Message"}`; a storage failure
+//! is 503 with a generic message (the detail goes to the server log, stderr).
+//!
+//! Where the real service's behaviour is unknown the server answers one way or the other as
+//! [`World`] says (tests and the probe try both).
 
-pub mod http;
+mod app;
+mod conn;
+mod files;
+mod inspect;
+mod legacy;
+mod levels;
+mod request;
 mod routes;
+pub mod tls;
+mod world;
+
+pub use levels::Level;
+pub use request::Request;
+pub use world::World;
 
 use crate::backend::cloud::base64;
 use crate::backend::EmbeddedBackend;
 use crate::error::{Error, ErrorCode, Result};
-use rusqlite::Connection;
-use std::collections::HashMap;
-use std::io::BufReader;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// An idle keep-alive connection is closed after this long.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-/// Connections served at once; more are answered 503 and closed.
-pub const MAX_CONNECTIONS: usize = 256;
-
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// `127.0.0.1:8080`; port 0 picks a free one.
+    /// `127.0.0.1:8080`; port 0 picks a free one. Without TLS only a loopback address.
     pub listen: String,
     pub data_dir: PathBuf,
     /// Never printed.
     pub api_key: String,
+}
+
+/// What [`Server::start_with`] adds to a [`ServerConfig`].
+#[derive(Clone, Debug, Default)]
+pub struct ServerOptions {
+    /// Serve `https://` with the certificate kept in the data folder (created on first start).
+    pub tls: bool,
+    pub limits: Limits,
+}
+
+/// The bounds that keep one client (or many without a key) from starving the others.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// A connection must present a request with the right key this soon after it opens (TLS
+    /// handshake included), else it is closed.
+    pub head_deadline: Duration,
+    /// The whole body of an authorized request must arrive this soon.
+    pub body_deadline: Duration,
+    /// An authorized keep-alive connection idle this long is closed (also bounds a later head).
+    pub idle_timeout: Duration,
+    pub max_body_bytes: usize,
+    /// The request line plus headers (hyper's read buffer; at least 8 KiB).
+    pub max_head_bytes: usize,
+    /// Connections without an authorized request yet, per client address: the oldest of a client
+    /// over this is closed, so a client flooding slow connections only pushes out its own.
+    pub max_pending_per_client: usize,
+    /// The same for all clients together: the oldest of the client holding most goes first.
+    pub max_pending: usize,
+    /// Open connections in all; more are closed at once.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            head_deadline: Duration::from_secs(10),
+            body_deadline: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            // A product import of a few thousand items fits easily.
+            max_body_bytes: 16 * 1024 * 1024,
+            max_head_bytes: 16 * 1024,
+            max_pending_per_client: 64,
+            max_pending: 512,
+            max_connections: 4096,
+        }
+    }
 }
 
 /// Counters for tests and the benchmark.
@@ -54,61 +114,41 @@ pub struct ServerConfig {
 pub struct Stats {
     /// TCP connections accepted since start.
     pub connections: u64,
-    /// HTTP requests read.
+    /// HTTP requests that reached the API (with or without a key).
     pub requests: u64,
     /// `POST retail` requests received (accepted or not).
     pub retail_posts: u64,
+    /// Connections closed for sitting without an authorized request (evicted or past the deadline).
+    pub evicted: u64,
 }
 
 pub(crate) struct State {
     pub backend: EmbeddedBackend,
-    pub db: Mutex<Connection>,
     auth: String,
+    limits: Limits,
     connections: AtomicU64,
     requests: AtomicU64,
     pub retail_posts: AtomicU64,
-    live: Mutex<HashMap<u64, TcpStream>>,
-    stopping: AtomicBool,
-    pub world: Mutex<World>,
+    evicted: AtomicU64,
+    world: Mutex<World>,
+    /// Reserves a sale named that still answer as held (the kept-reserve reading of [`World`]).
+    pub kept: world::KeptReserves,
     /// Card levels by purchases total, lowest first (`--levels`).
     pub levels: Mutex<Vec<Level>>,
-    /// `http://addr/`, for the receipt links the sale answers carry.
+    /// `http://addr/` (or `https://`), for the receipt links the sale answers carry.
     pub base_url: String,
-}
-
-/// How the server answers where the real service's behaviour is unknown
-/// (`../shared/spec/bonusplus-api.md` §9 Q3, §11), so the client can be tested against both.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct World {
-    /// A sale naming `reserveId` leaves the reserve held (else it consumes it).
-    pub reserve_kept: bool,
-    /// The `ds` of a calculation line includes the discount the request sent in (else it is
-    /// the service's own discount only, like `ids`).
-    pub ds_includes_sent: bool,
-    /// The service's bonus debit step (`multiplicityDebitBonus`; 0: none).
-    pub debit_step: rust_decimal::Decimal,
-    /// Every customer is barred from spending bonuses (`bonusDebitDenided`).
-    pub debit_denied: bool,
-    /// `GET customer?ean=` fails with 500 (a card lookup the service cannot answer), so clients
-    /// must fall back to `POST customer/list`.
-    pub ean_lookup_fails: bool,
-}
-
-/// A card level: its name and the purchases total from which it applies.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Level {
-    pub name: String,
-    pub from: rust_decimal::Decimal,
 }
 
 /// A running server. Dropping it stops it and closes every connection.
 pub struct Server {
     addr: SocketAddr,
+    tls_fingerprint: Option<String>,
     state: Arc<State>,
-    accept: Option<JoinHandle<()>>,
+    stop: Option<tokio::sync::watch::Sender<bool>>,
+    thread: Option<JoinHandle<()>>,
 }
 
-fn io_error(what: &str, e: impl std::fmt::Display) -> Error {
+fn setup_error(what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorCode::NotConfigured,
         format!("Сервер: {what}: {e}"),
@@ -116,41 +156,105 @@ fn io_error(what: &str, e: impl std::fmt::Display) -> Error {
     )
 }
 
+/// Every address `listen` names is a loopback one.
+fn loopback_only(listen: &str) -> Result<bool> {
+    let addrs: Vec<SocketAddr> = listen
+        .to_socket_addrs()
+        .map_err(|e| setup_error("listen", e))?
+        .collect();
+    Ok(!addrs.is_empty() && addrs.iter().all(|a| a.ip().is_loopback()))
+}
+
 impl Server {
+    /// Plain `http://` on a loopback address, default limits.
     pub fn start(config: ServerConfig) -> Result<Server> {
-        if config.api_key.trim().is_empty() {
+        Server::start_with(config, ServerOptions::default())
+    }
+
+    pub fn start_with(config: ServerConfig, options: ServerOptions) -> Result<Server> {
+        let key = config.api_key.trim();
+        if key.is_empty() {
             return Err(Error::new(
                 ErrorCode::NotConfigured,
-                "Серверу нужен ключ API (--api-key)",
-                "The server needs an API key (--api-key)",
+                "Серверу нужен ключ API (--api-key-file или BONUSPLUS_API_KEY)",
+                "The server needs an API key (--api-key-file or BONUSPLUS_API_KEY)",
             ));
         }
+        if !options.tls && !loopback_only(&config.listen)? {
+            return Err(Error::new(
+                ErrorCode::NotConfigured,
+                format!(
+                    "Без --tls сервер слушает только loopback (127.0.0.1): {} — для ЛВС нужен --tls",
+                    config.listen
+                ),
+                format!(
+                    "Without --tls the server listens on loopback only (127.0.0.1): {} needs --tls",
+                    config.listen
+                ),
+            ));
+        }
+        files::secure_dir(&config.data_dir)?;
+        files::private_file(&config.data_dir.join(EmbeddedBackend::FILE_NAME))?;
+        files::private_file(&config.data_dir.join(EmbeddedBackend::SMS_LOG_NAME))?;
         let backend = EmbeddedBackend::open(&config.data_dir)?;
-        let db = routes::open_db(&config.data_dir.join("server.db"))?;
-        let listener = TcpListener::bind(&config.listen).map_err(|e| io_error("listen", e))?;
-        let addr = listener.local_addr().map_err(|e| io_error("listen", e))?;
+        legacy::import(&config.data_dir, &backend)?;
+        files::secure_existing(&config.data_dir)?;
+        let tls = if options.tls {
+            Some(tls::load_or_create(&config.data_dir)?)
+        } else {
+            None
+        };
+        let listener =
+            std::net::TcpListener::bind(&config.listen).map_err(|e| setup_error("listen", e))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| setup_error("listen", e))?;
+        listener
+            .set_nonblocking(true)
+            .map_err(|e| setup_error("listen", e))?;
+        let scheme = if tls.is_some() { "https" } else { "http" };
         let state = Arc::new(State {
             backend,
-            db: Mutex::new(db),
-            auth: format!("ApiKey {}", base64(config.api_key.trim().as_bytes())),
+            auth: format!("ApiKey {}", base64(key.as_bytes())),
+            limits: options.limits,
             connections: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             retail_posts: AtomicU64::new(0),
-            live: Mutex::new(HashMap::new()),
-            stopping: AtomicBool::new(false),
+            evicted: AtomicU64::new(0),
             world: Mutex::new(World::default()),
+            kept: world::KeptReserves::default(),
             levels: Mutex::new(Vec::new()),
-            base_url: format!("http://{addr}/"),
+            base_url: format!("{scheme}://{addr}/"),
         });
-        let accept_state = Arc::clone(&state);
-        let accept = std::thread::Builder::new()
-            .name("bonusplus-accept".into())
-            .spawn(move || accept_loop(listener, accept_state))
-            .map_err(|e| io_error("thread", e))?;
+        // Two workers: the work is SQLite behind one lock (run on the blocking pool); the
+        // workers only move bytes and keep timers.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(16)
+            .thread_name("bonusplus-server")
+            .enable_io()
+            .enable_time()
+            .build()
+            .map_err(|e| setup_error("runtime", e))?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let fingerprint = tls.as_ref().map(|t| t.fingerprint.clone());
+        let acceptor = tls.map(|t| tokio_rustls::TlsAcceptor::from(t.config));
+        let serve_state = Arc::clone(&state);
+        let thread = std::thread::Builder::new()
+            .name("bonusplus-server".into())
+            .spawn(move || {
+                runtime.block_on(conn::accept_loop(listener, acceptor, serve_state, stop_rx));
+                // Drops every connection task (closing its socket); handlers in the blocking
+                // pool get a moment to finish their transaction.
+                runtime.shutdown_timeout(Duration::from_secs(2));
+            })
+            .map_err(|e| setup_error("thread", e))?;
         Ok(Server {
             addr,
+            tls_fingerprint: fingerprint,
             state,
-            accept: Some(accept),
+            stop: Some(stop_tx),
+            thread: Some(thread),
         })
     }
 
@@ -158,65 +262,18 @@ impl Server {
         self.addr
     }
 
-    /// `http://127.0.0.1:PORT/`.
+    /// `http://127.0.0.1:PORT/` (or `https://…` with TLS).
     pub fn base_url(&self) -> String {
-        format!("http://{}/", self.addr)
+        self.state.base_url.clone()
+    }
+
+    /// The SHA-256 fingerprint of the TLS certificate (`AB:CD:…`), the add-ins' pin.
+    pub fn tls_fingerprint(&self) -> Option<&str> {
+        self.tls_fingerprint.as_deref()
     }
 
     pub fn stats(&self) -> Stats {
         self.state.stats()
-    }
-
-    /// The card levels the server reports as the customer's next level (any order).
-    pub fn set_levels(&self, mut levels: Vec<Level>) {
-        levels.sort_by_key(|l| l.from);
-        *self.state.levels.lock().unwrap_or_else(|p| p.into_inner()) = levels;
-    }
-
-    /// The gift certificates the sale of a document was paid with.
-    pub fn gift_cards_of(&self, document_id: &str) -> Vec<(String, rust_decimal::Decimal)> {
-        let db = self.state.db.lock().unwrap_or_else(|p| p.into_inner());
-        let json: String = db
-            .query_row(
-                "SELECT gift_cards FROM sales WHERE document_id = ?1",
-                rusqlite::params![document_id],
-                |r| r.get(0),
-            )
-            .unwrap_or_default();
-        serde_json::from_str::<Vec<crate::backend::cloud::api::ApiGiftCard>>(&json)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|g| (g.id, g.payment_sum))
-            .collect()
-    }
-
-    /// Chooses how the server answers the API's open questions (see [`World`]).
-    pub fn set_world(&self, world: World) {
-        *self.state.world.lock().unwrap_or_else(|p| p.into_inner()) = world;
-    }
-
-    /// What the reserve `id` holds as the API reports it (`None`: no such reserve).
-    pub fn reserve_held(&self, id: &str) -> Option<rust_decimal::Decimal> {
-        let db = self.state.db.lock().unwrap_or_else(|p| p.into_inner());
-        db.query_row(
-            "SELECT amount FROM reserves WHERE id = ?1",
-            rusqlite::params![id],
-            |r| r.get::<_, String>(0),
-        )
-        .ok()
-        .and_then(|a| a.parse().ok())
-    }
-
-    /// The sales the server holds for a document (its `externalId`).
-    pub fn sales_of(&self, document_id: &str) -> usize {
-        let db = self.state.db.lock().unwrap_or_else(|p| p.into_inner());
-        db.query_row(
-            "SELECT COUNT(*) FROM sales WHERE document_id = ?1",
-            rusqlite::params![document_id],
-            |r| r.get::<_, i64>(0),
-        )
-        .map(|n| n as usize)
-        .unwrap_or(0)
     }
 
     /// The embedded backend behind the API (to check balances in tests).
@@ -234,35 +291,29 @@ impl Server {
 
     /// Blocks until the server stops (the binary's main loop).
     pub fn wait(mut self) {
-        if let Some(t) = self.accept.take() {
+        if let Some(t) = self.thread.take() {
             let _ = t.join();
         }
     }
 
-    /// Stops accepting, closes every open connection and waits for the accept loop.
+    /// Stops accepting, closes every open connection and waits for the server thread.
     pub fn stop(mut self) {
         self.shutdown();
     }
 
     fn shutdown(&mut self) {
-        self.state.stopping.store(true, Ordering::SeqCst);
-        // Wake the accept loop.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
-        if let Some(t) = self.accept.take() {
-            let _ = t.join();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(true);
         }
-        let live = std::mem::take(&mut *self.state.live.lock().unwrap_or_else(|p| p.into_inner()));
-        for (_, s) in live {
-            let _ = s.shutdown(Shutdown::Both);
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
         }
     }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        if self.accept.is_some() {
-            self.shutdown();
-        }
+        self.shutdown();
     }
 }
 
@@ -272,12 +323,17 @@ impl State {
             connections: self.connections.load(Ordering::Relaxed),
             requests: self.requests.load(Ordering::Relaxed),
             retail_posts: self.retail_posts.load(Ordering::Relaxed),
+            evicted: self.evicted.load(Ordering::Relaxed),
         }
     }
 
-    fn authorized(&self, req: &http::Request) -> bool {
-        req.header("authorization")
-            .is_some_and(|h| constant_time_eq(h.trim().as_bytes(), self.auth.as_bytes()))
+    /// How to answer the API's open questions now.
+    pub fn world(&self) -> World {
+        *self.world.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn authorized(&self, header: Option<&[u8]>) -> bool {
+        header.is_some_and(|h| constant_time_eq(h.trim_ascii(), self.auth.as_bytes()))
     }
 }
 
@@ -285,90 +341,19 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-fn accept_loop(listener: TcpListener, state: Arc<State>) {
-    let mut next_id = 0u64;
-    for stream in listener.incoming() {
-        if state.stopping.load(Ordering::SeqCst) {
-            break;
-        }
-        let Ok(mut stream) = stream else { continue };
-        state.connections.fetch_add(1, Ordering::Relaxed);
-        next_id += 1;
-        let id = next_id;
-        {
-            let mut live = state.live.lock().unwrap_or_else(|p| p.into_inner());
-            if live.len() >= MAX_CONNECTIONS {
-                let _ = http::write_response(&mut stream, 503, r#"{"Message":"busy"}"#, false);
-                continue;
-            }
-            if let Ok(clone) = stream.try_clone() {
-                live.insert(id, clone);
-            }
-        }
-        let conn_state = Arc::clone(&state);
-        let spawned = std::thread::Builder::new()
-            .name("bonusplus-conn".into())
-            .spawn(move || {
-                serve_connection(stream, &conn_state);
-                conn_state
-                    .live
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .remove(&id);
-            });
-        if spawned.is_err() {
-            state
-                .live
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
-        }
-    }
-}
-
-fn serve_connection(stream: TcpStream, state: &State) {
-    let _ = stream.set_read_timeout(Some(IDLE_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(IDLE_TIMEOUT));
-    let _ = stream.set_nodelay(true);
-    let Ok(mut writer) = stream.try_clone() else {
-        return;
-    };
-    let mut reader = BufReader::new(stream);
-    loop {
-        if state.stopping.load(Ordering::SeqCst) {
-            return;
-        }
-        let req = match http::read_request(&mut reader) {
-            http::Read1::Request(r) => r,
-            http::Read1::Closed => return,
-            http::Read1::Refused(r) => {
-                let body = serde_json::json!({ "Message": r.message }).to_string();
-                let _ = http::write_response(&mut writer, r.status, &body, false);
-                return;
-            }
-        };
-        state.requests.fetch_add(1, Ordering::Relaxed);
-        let (status, body) = if !state.authorized(&req) {
-            (
-                401,
-                serde_json::json!({"Message": "Authorization has been denied for this request."})
-                    .to_string(),
-            )
-        } else {
-            // A panic in a handler must not take the connection thread's state down silently.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| routes::handle(state, &req)))
-                .unwrap_or_else(|_| (500, r#"{"Message":"An error has occurred."}"#.to_owned()))
-        };
-        if http::write_response(&mut writer, status, &body, req.keep_alive).is_err()
-            || !req.keep_alive
-        {
-            return;
-        }
-    }
-}
-
 pub(crate) fn stats_json(state: &State) -> String {
     let s = state.stats();
-    serde_json::json!({"connections": s.connections, "requests": s.requests, "retailPosts": s.retail_posts})
-        .to_string()
+    serde_json::json!({"connections": s.connections, "requests": s.requests,
+        "retailPosts": s.retail_posts, "evicted": s.evicted})
+    .to_string()
+}
+
+/// A line in the server log (stderr: the journal under systemd, a file under a Windows service
+/// wrapper). Details of storage failures go here, never to clients.
+pub(crate) fn log(line: &str) {
+    use crate::backend::Clock;
+    eprintln!(
+        "{} bonusplus-server: {line}",
+        crate::backend::SystemClock.now()
+    );
 }

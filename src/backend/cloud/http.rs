@@ -355,6 +355,16 @@ pub enum Body<'a> {
 
 impl Client {
     pub fn new(base_url: &str, key: &ApiKey, timeout: Duration) -> Result<Client, Error> {
+        Client::new_pinned(base_url, key, timeout, None)
+    }
+
+    /// With a pin, `https://` trusts exactly the certificate with that fingerprint (a LAN server).
+    pub fn new_pinned(
+        base_url: &str,
+        key: &ApiKey,
+        timeout: Duration,
+        pin: Option<super::pinned_tls::CertPin>,
+    ) -> Result<Client, Error> {
         let base = check_base_url(base_url)?;
         if key.is_empty() {
             return Err(Error::new(
@@ -384,7 +394,10 @@ impl Client {
             config = config.proxy(None);
         }
         Ok(Client {
-            agent: config.build().new_agent(),
+            agent: match pin {
+                Some(pin) => super::pinned_tls::agent(config.build(), pin),
+                None => config.build().new_agent(),
+            },
             base,
             auth: key.header_value(),
             timeout,
@@ -541,6 +554,17 @@ fn transport_failure(e: ureq::Error, redactor: &Redactor) -> Failure {
         ureq::Error::Protocol(_) => (Reach::Unknown, ErrorCode::Server),
         _ => (Reach::Unknown, ErrorCode::Network),
     };
+    if matches!(e, ureq::Error::Tls(m) if m == super::pinned_tls::PIN_MISMATCH) {
+        return Failure::new(
+            Error::new(
+                ErrorCode::Network,
+                "Сертификат сервера бонусов не совпадает с заданным в СертификатСервера (отпечаток SHA-256): соединение отклонено",
+                "The loyalty server's certificate does not match ServerCertificate (SHA-256 fingerprint): connection refused",
+            ),
+            Reach::NotSent,
+            None,
+        );
+    }
     // ureq's messages name the failure and the host; cleaned all the same.
     let detail = redactor.clean(&e.to_string());
     let error = match code {

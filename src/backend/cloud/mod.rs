@@ -26,10 +26,12 @@ mod endpoints;
 pub mod http;
 mod journal;
 mod outbox;
+mod pinned_tls;
 
 pub use http::{base64, ApiKey, Redactor, Transport};
 pub use outbox::settle::QUIET_PERIOD;
 pub use outbox::store::AuditEntry;
+pub use pinned_tls::CertPin;
 
 use self::api::{ProductImport, ProductTiny, RetailRequest};
 use self::calculate::CalcContext;
@@ -120,7 +122,13 @@ impl CloudBackend {
     /// Opens the backend: checks the address (https, or http to loopback) and the key, builds
     /// the one Agent and opens (creating) `outbox.db` in the data directory. Sends nothing.
     pub fn open(config: CloudConfig) -> Result<CloudBackend> {
-        let client = Client::new(&config.server_address, &config.api_key, config.timeout)?;
+        CloudBackend::open_pinned(config, None)
+    }
+
+    /// `open` with the pinned certificate of a LAN server (`ServerCertificate`).
+    pub fn open_pinned(config: CloudConfig, pin: Option<CertPin>) -> Result<CloudBackend> {
+        let client =
+            Client::new_pinned(&config.server_address, &config.api_key, config.timeout, pin)?;
         Self::with_transport(Box::new(client), config)
     }
 

@@ -11,12 +11,15 @@
 //!   later accruals pay first (`availableBonuses` may be negative while it is open).
 //! * The default SMS sender writes codes to `sms.log` in the data directory (development only).
 
+mod api_receipts;
+mod api_store;
 mod audit;
 mod codes;
 mod customers;
 mod db;
 mod journal;
 mod ledger;
+mod network_fs;
 mod policies;
 mod products;
 mod registration;
@@ -26,6 +29,10 @@ mod sales;
 mod schema;
 mod units;
 
+pub use api_receipts::{ApiActivity, LegacyNotes};
+pub use api_store::{
+    ApiLine, ApiPosition, ApiReceipt, ApiSale, BackOutcome, LegacyLine, ReserveOutcome,
+};
 pub use audit::AuditReport;
 
 use super::{
@@ -124,6 +131,7 @@ impl EmbeddedBackend {
                 "No data directory (DataDirectory) for the built-in bonus database",
             ));
         }
+        network_fs::refuse_network_folder(data_dir)?;
         std::fs::create_dir_all(data_dir).map_err(|e| {
             Error::new(
                 ErrorCode::NotConfigured,

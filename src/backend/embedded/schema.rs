@@ -157,6 +157,54 @@ CREATE TABLE IF NOT EXISTS released_reserves (
     released_at INTEGER NOT NULL
 );
 "#,
+    // 4: the loyalty server's API records, kept with the sales they belong to (api_store.rs).
+    r#"
+CREATE TABLE IF NOT EXISTS api_sales (
+    document_id TEXT PRIMARY KEY REFERENCES sales(document_id),
+    store       TEXT NOT NULL,
+    cashier     TEXT NOT NULL
+) WITHOUT ROWID;
+
+-- A receipt line by the `ext` the POS gave it; price and POS discount as exact decimal text.
+CREATE TABLE IF NOT EXISTS api_lines (
+    ext          TEXT PRIMARY KEY,
+    document_id  TEXT NOT NULL,
+    line_no      INTEGER NOT NULL,
+    category     TEXT NOT NULL,
+    price        TEXT NOT NULL,
+    pos_discount TEXT NOT NULL,
+    FOREIGN KEY (document_id, line_no) REFERENCES sale_lines(document_id, line_no)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS api_lines_by_line ON api_lines(document_id, line_no);
+
+-- Each `retail/back`: its id is the API's returnedPurchaseId, `back-<id>` the return's id.
+CREATE TABLE IF NOT EXISTS api_backs (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    ext        TEXT NOT NULL,
+    sum        INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+);
+"#,
+    // 5: the loyalty server's receipt notes (api_receipts.rs): the till's `desc` of a sale (what
+    // retail/bonusActivities lists: the add-in's evidence of a posted sale) and the gift
+    // certificates that paid part of it; sales by customer (bonusActivities, lastPurchaseDate).
+    // Re-runnable like steps 3 and 4, so a renumbering of the steps on a merge cannot break a database.
+    r#"
+CREATE TABLE IF NOT EXISTS api_sale_notes (
+    document_id TEXT PRIMARY KEY REFERENCES api_sales(document_id),
+    description TEXT NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS api_gift_cards (
+    document_id TEXT NOT NULL REFERENCES api_sales(document_id),
+    position    INTEGER NOT NULL,           -- on the receipt, from 1
+    card        TEXT NOT NULL,
+    payment_sum INTEGER NOT NULL CHECK (payment_sum > 0),
+    PRIMARY KEY (document_id, position)
+) WITHOUT ROWID;
+
+CREATE INDEX IF NOT EXISTS sales_by_customer ON sales(customer_id);
+"#,
 ];
 
 /// The schema version this build writes.

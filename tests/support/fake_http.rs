@@ -1,5 +1,7 @@
-//! A small HTTP/1.1 server over `std::net`: keep-alive, `Content-Length` bodies only, bounded
-//! request line, header count and body size, read timeouts, a thread per connection.
+//! A raw HTTP/1.1 reader and writer over `std::net` for the tests' fake and faulty servers (a
+//! proxy that drops answers, a server that stalls or sends garbage). Not the loyalty server's
+//! HTTP stack: that is hyper (`src/server`).
+#![allow(dead_code)]
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
