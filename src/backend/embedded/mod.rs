@@ -19,6 +19,8 @@ mod db;
 mod journal;
 mod ledger;
 mod network_fs;
+mod owner_read;
+mod owner_write;
 mod policies;
 mod products;
 mod registration;
@@ -30,6 +32,10 @@ mod units;
 
 pub use api_store::{ApiLine, ApiPosition, ApiSale, BackOutcome, LegacyLine, ReserveOutcome};
 pub use audit::AuditReport;
+pub use owner_read::{
+    OwnerCustomer, OwnerCustomerCard, OwnerDashboard, OwnerDay, OwnerDocument, OwnerExpiring,
+    OwnerLedgerRow, OwnerPolicyChange,
+};
 
 use super::{
     customer_not_found, Backend, BonusInfo, Clock, ConnectionInfo, Customer, CustomerData,
