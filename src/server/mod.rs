@@ -24,6 +24,7 @@
 //! is 503 with a generic message (the detail goes to the server log, stderr).
 
 mod app;
+pub mod cabinet;
 mod conn;
 mod files;
 mod legacy;
@@ -115,6 +116,8 @@ pub(crate) struct State {
     pub backend: EmbeddedBackend,
     auth: String,
     limits: Limits,
+    /// Served over TLS (the cabinet's cookies are then Secure).
+    tls: bool,
     connections: AtomicU64,
     requests: AtomicU64,
     pub retail_posts: AtomicU64,
@@ -198,6 +201,7 @@ impl Server {
             backend,
             auth: format!("ApiKey {}", base64(key.as_bytes())),
             limits: options.limits,
+            tls: options.tls,
             connections: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             retail_posts: AtomicU64::new(0),

@@ -19,6 +19,7 @@ mod db;
 mod journal;
 mod ledger;
 mod network_fs;
+mod owner_export;
 mod owner_read;
 mod owner_write;
 mod policies;

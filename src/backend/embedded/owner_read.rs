@@ -3,7 +3,6 @@
 //! from the store the API writes; amounts leave here as `Decimal` (bonuses / roubles).
 
 use super::db::{self, SqlResult};
-use super::owner_write::ensure_tables;
 use super::units::from_cents;
 use super::{customers, ledger, EmbeddedBackend};
 use crate::engine::LocalDateTime;
@@ -173,9 +172,21 @@ impl EmbeddedBackend {
             let active_sum = cents(tx, &format!("SELECT COALESCE(SUM(remaining),0) FROM ledger WHERE {active} AND active_from <= ?1"), [now])?;
             let pending = cents(tx, &format!("SELECT COALESCE(SUM(remaining),0) FROM ledger WHERE {active} AND active_from > ?1"), [now])?;
             let reserved = cents(tx, "SELECT COALESCE(SUM(amount),0) FROM reserves", [])?;
-            let sales_30 = cents(tx, "SELECT COUNT(*) FROM sales WHERE sale_at >= ?1", [since])?;
-            let revenue_30 = cents(tx, "SELECT COALESCE(SUM(to_pay),0) FROM sales WHERE sale_at >= ?1", [since])?;
-            let accrued_30 = cents(tx, "SELECT COALESCE(SUM(amount),0) FROM ledger WHERE amount > 0 AND created_at >= ?1", [since])?;
+            let sales_30 = cents(
+                tx,
+                "SELECT COUNT(*) FROM sales WHERE sale_at >= ?1",
+                [since],
+            )?;
+            let revenue_30 = cents(
+                tx,
+                "SELECT COALESCE(SUM(to_pay),0) FROM sales WHERE sale_at >= ?1",
+                [since],
+            )?;
+            let accrued_30 = cents(
+                tx,
+                "SELECT COALESCE(SUM(amount),0) FROM ledger WHERE amount > 0 AND created_at >= ?1",
+                [since],
+            )?;
             let spent_30 = -cents(tx, "SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind = 'debit' AND created_at >= ?1", [since])?;
             let first = now_dt.start_of_day().add_days(1 - days.max(1));
             let start = first.unix_seconds();
@@ -212,7 +223,11 @@ impl EmbeddedBackend {
         let now = self.now().unix_seconds();
         let digits: String = query.chars().filter(char::is_ascii_digit).collect();
         let like = format!("%{}%", query.trim().replace(['%', '_'], ""));
-        let phone_like = if digits.is_empty() { like.clone() } else { format!("%{digits}%") };
+        let phone_like = if digits.is_empty() {
+            like.clone()
+        } else {
+            format!("%{digits}%")
+        };
         let conn = self.conn();
         db::read(&conn, |tx| {
             let ids: Vec<i64> = all(
@@ -235,8 +250,7 @@ impl EmbeddedBackend {
     pub fn owner_customer(&self, phone: &str) -> Result<OwnerCustomerCard> {
         let now = self.now().unix_seconds();
         let conn = self.conn();
-        db::write(&conn, |tx| {
-            ensure_tables(tx)?;
+        db::read(&conn, |tx| {
             let row = customers::require(tx, "", phone)?;
             let id = row.id;
             let ledger = all(
@@ -320,8 +334,7 @@ impl EmbeddedBackend {
     /// Every policy change made through the cabinet, newest first.
     pub fn owner_policy_history(&self) -> Result<Vec<OwnerPolicyChange>> {
         let conn = self.conn();
-        db::write(&conn, |tx| {
-            ensure_tables(tx)?;
+        db::read(&conn, |tx| {
             all(
                 tx,
                 "SELECT created_at, organization, start_date, COALESCE(old_json, ''), new_json

@@ -1,12 +1,12 @@
 //! What the owner's cabinet writes: manual adjustments (a credit or a debit with a reason, kept in
 //! `owner_adjustments` beside its ledger row) and policy edits with their history
-//! (`owner_policy_history`). Both tables are created on first use, so older files need no migration.
+//! (`owner_policy_history`). Both tables come with a schema migration.
 
 use super::db::{self, corrupt, SqlResult};
 use super::{customers, ledger, policies, units, EmbeddedBackend};
 use crate::engine::BonusPolicy;
 use crate::error::{Error, Result};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 
 pub(crate) const TABLES: &str = "
@@ -27,10 +27,6 @@ CREATE TABLE IF NOT EXISTS owner_policy_history (
     created_at   INTEGER NOT NULL
 );";
 
-pub(crate) fn ensure_tables(conn: &Connection) -> Result<()> {
-    conn.execute_batch(TABLES).db()
-}
-
 impl EmbeddedBackend {
     /// Credits (`amount` > 0) or debits (`amount` < 0) the customer's bonuses by hand. The reason is
     /// required; a debit may not exceed what the customer can spend now. Returns the ledger's
@@ -44,7 +40,11 @@ impl EmbeddedBackend {
             ));
         }
         let magnitude = units::input_cents(amount.abs(), "amount")?;
-        let cents = if amount.is_sign_negative() { -magnitude } else { magnitude };
+        let cents = if amount.is_sign_negative() {
+            -magnitude
+        } else {
+            magnitude
+        };
         if cents == 0 {
             return Err(Error::invalid(
                 "Сумма корректировки не может быть нулевой",
@@ -54,14 +54,27 @@ impl EmbeddedBackend {
         let now = self.now().unix_seconds();
         let conn = self.conn();
         db::write(&conn, |tx| {
-            ensure_tables(tx)?;
             let customer = customers::require(tx, "", phone)?;
             let next: i64 = tx
-                .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM owner_adjustments", [], |r| r.get(0))
+                .query_row(
+                    "SELECT COALESCE(MAX(id), 0) + 1 FROM owner_adjustments",
+                    [],
+                    |r| r.get(0),
+                )
                 .db()?;
             let document_id = format!("manual-{next}");
             if cents > 0 {
-                ledger::credit(tx, customer.id, "accrual", &document_id, None, cents, now, None, now)?;
+                ledger::credit(
+                    tx,
+                    customer.id,
+                    "accrual",
+                    &document_id,
+                    None,
+                    cents,
+                    now,
+                    None,
+                    now,
+                )?;
             } else {
                 let spendable = ledger::balances(tx, customer.id, now, &[])?.spendable();
                 if -cents > spendable {
@@ -93,7 +106,6 @@ impl EmbeddedBackend {
         let now = self.now().unix_seconds();
         let conn = self.conn();
         db::write(&conn, |tx| {
-            ensure_tables(tx)?;
             let start = policy.start_date.unix_seconds();
             let old: Option<String> = tx
                 .query_row(

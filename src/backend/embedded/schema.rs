@@ -174,6 +174,8 @@ CREATE TABLE IF NOT EXISTS api_backs (
     created_at INTEGER NOT NULL
 );
 "#,
+    // The owner's cabinet: manual adjustments and the policy history.
+    super::owner_write::TABLES,
 ];
 
 /// The schema version this build writes.
