@@ -374,3 +374,34 @@ fn a_policy_edited_in_the_cabinet_drives_the_next_calculation_and_is_in_the_hist
     assert_eq!(a.status, 400);
     assert_eq!(server.backend().policies().unwrap().len(), 1);
 }
+
+#[test]
+fn under_tls_the_cookies_are_secure() {
+    let dir = tempfile::tempdir().unwrap();
+    bonusplus_1c::server::cabinet::set_owner_password(dir.path(), PASSWORD).unwrap();
+    let server = bonusplus_1c::server::Server::start_with(
+        bonusplus_1c::server::ServerConfig {
+            listen: "127.0.0.1:0".into(),
+            data_dir: dir.path().to_path_buf(),
+            api_key: KEY.into(),
+        },
+        bonusplus_1c::server::ServerOptions {
+            tls: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    assert!(server.base_url().starts_with("https://"));
+    let mut b = Browser::new_tls_unverified(&server);
+    let a = b.login_with(PASSWORD);
+    assert_eq!(a.status, 303, "{}", a.body);
+    let session = a
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("bp_session="))
+        .expect("session cookie");
+    for part in ["Secure", "HttpOnly", "SameSite=Strict"] {
+        assert!(session.contains(part), "{session}");
+    }
+    assert_eq!(b.get("/cabinet/").status, 200);
+}

@@ -48,6 +48,21 @@ impl Browser {
         }
     }
 
+    /// For a server with a self-signed certificate: the test checks cookies, not the chain.
+    pub fn new_tls_unverified(server: &Server) -> Browser {
+        let tls = ureq::tls::TlsConfig::builder()
+            .disable_verification(true)
+            .build();
+        let mut b = Browser::new(server);
+        b.agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .tls_config(tls)
+            .build()
+            .into();
+        b
+    }
+
     fn cookie_header(&self) -> String {
         self.jar
             .iter()
