@@ -182,7 +182,10 @@ fn forms_without_their_csrf_token_are_refused() {
     let mut forged = form.to_vec();
     forged.push(("csrf", "0123"));
     assert_eq!(b.post("/cabinet/adjust", &forged).status, 403);
-    let a = b.post("/cabinet/policy", &[("policy", r#"{"accrualPercent":50}"#)]);
+    let a = b.post(
+        "/cabinet/policy",
+        &[("accrualPercent", "50"), ("rate", "1")],
+    );
     assert_eq!(a.status, 403);
     assert_eq!(balance(&server), before);
     assert_eq!(server.backend().policies().unwrap().len(), 1);
@@ -335,23 +338,44 @@ fn a_policy_edited_in_the_cabinet_drives_the_next_calculation_and_is_in_the_hist
     let mut b = Browser::new(&server);
     b.login();
     let page = b.get("/cabinet/policy?index=0");
-    let draft = page
-        .body
-        .split("id=\"policy\">")
-        .nth(1)
-        .unwrap()
-        .split("</textarea>")
-        .next()
-        .unwrap();
-    let draft = draft
-        .replace("&quot;", "\"")
-        .replace("\"accrualPercent\": 10", "\"accrualPercent\": 25");
     let csrf = field(&page.body, "csrf");
-    let a = b.post("/cabinet/policy", &[("csrf", &csrf), ("policy", &draft)]);
+    // Every key of the Policy is on the form; the text ones are sent back as shown.
+    let texts = [
+        "organization",
+        "startDate",
+        "accrualPercent",
+        "accrualExcluded",
+        "rate",
+        "maxPaymentPercent",
+        "paymentExcluded",
+        "activationDelayDays",
+        "expiryDays",
+        "discountPercent",
+        "skipConfirmationAfterSeconds",
+    ];
+    for key in [
+        "noAccrualWhenPaidWithBonuses",
+        "restoreOnReturn",
+        "smsControl",
+        "confirmPhoneOnRegistration",
+    ] {
+        assert!(page.body.contains(&format!("name=\"{key}\"")), "{key}");
+    }
+    let mut form: Vec<(String, String)> = texts
+        .iter()
+        .map(|k| (k.to_string(), field(&page.body, k)))
+        .collect();
+    assert_eq!(form[2].1, "10");
+    form[2].1 = "25".into();
+    form.push(("restoreOnReturn".into(), "on".into()));
+    form.push(("csrf".into(), csrf.clone()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let a = b.post("/cabinet/policy", &pairs);
     assert_eq!(a.status, 303, "{}", a.body);
     let policies = server.backend().policies().unwrap();
     assert_eq!(policies.len(), 1);
     assert_eq!(policies[0].accrual_percent, d("25"));
+    assert!(policies[0].restore_on_return);
     let order = order("NEXT", Some("0"), vec![line(1, "P1", "200")]);
     let calc = server.backend().calculate(&order).unwrap();
     assert_eq!(

@@ -99,6 +99,80 @@ const WORDS: &[(&str, &str, &str)] = &[
     ),
 ];
 
+/// The Policy keys' names on the form.
+const POLICY_LABELS: &[(&str, &str, &str)] = &[
+    (
+        "organization",
+        "Организация (пусто — для всех)",
+        "Organization (empty: all)",
+    ),
+    ("startDate", "Действует с", "Starts"),
+    (
+        "accrualPercent",
+        "Начисление, % от оплаты",
+        "Accrual, % of the payment",
+    ),
+    (
+        "accrualExcluded",
+        "Товары без начисления при оплате бонусами",
+        "Products earning nothing when paid with bonuses",
+    ),
+    (
+        "noAccrualWhenPaidWithBonuses",
+        "Не начислять на оплаченное бонусами",
+        "No accrual on what bonuses paid",
+    ),
+    ("rate", "Рублей за бонус", "Roubles per bonus"),
+    (
+        "maxPaymentPercent",
+        "Оплата бонусами, не больше % чека",
+        "Bonus payment, at most % of the receipt",
+    ),
+    (
+        "paymentExcluded",
+        "Товары, которые нельзя оплатить бонусами",
+        "Products bonuses cannot pay",
+    ),
+    (
+        "activationDelayDays",
+        "Бонусы активны через, дней",
+        "Bonuses active after, days",
+    ),
+    (
+        "expiryDays",
+        "Бонусы сгорают через, дней",
+        "Bonuses expire after, days",
+    ),
+    (
+        "restoreOnReturn",
+        "Возвращать списанные бонусы при возврате",
+        "Restore spent bonuses on a return",
+    ),
+    (
+        "smsControl",
+        "Списание по коду из SMS",
+        "Spending needs an SMS code",
+    ),
+    ("discountPercent", "Скидка, %", "Discount, %"),
+    (
+        "confirmPhoneOnRegistration",
+        "Подтверждать телефон при регистрации",
+        "Confirm the phone on registration",
+    ),
+    (
+        "skipConfirmationAfterSeconds",
+        "Не спрашивать код повторно, секунд",
+        "No repeated code within, seconds",
+    ),
+];
+
+pub fn policy_labels(english: bool) -> BTreeMap<&'static str, &'static str> {
+    POLICY_LABELS
+        .iter()
+        .map(|(k, ru, en)| (*k, if english { *en } else { *ru }))
+        .collect()
+}
+
 /// Whether the `Accept-Language` header prefers English to Russian.
 pub fn prefers_english(header: &str) -> bool {
     let mut best: Option<(f32, bool)> = None;

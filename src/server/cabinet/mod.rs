@@ -13,6 +13,7 @@ mod form;
 mod lang;
 mod pages;
 mod password;
+mod policy_form;
 mod reply;
 mod sessions;
 mod setup;

@@ -2,9 +2,8 @@
 //! renders a template. Errors show in the page's language; storage failures go to the log.
 
 use super::reply::Reply;
-use super::{chart, csv, lang, Ask, Cabinet};
+use super::{chart, csv, lang, policy_form, Ask, Cabinet};
 use crate::backend::Backend;
-use crate::engine::BonusPolicy;
 use crate::error::{Error, ErrorCode};
 use crate::i18n::Lang;
 use minijinja::{context, Environment, Value};
@@ -25,6 +24,10 @@ pub fn templates() -> Environment<'static> {
         ("customer.html", include_str!("templates/customer.html")),
         ("expiring.html", include_str!("templates/expiring.html")),
         ("policies.html", include_str!("templates/policies.html")),
+        (
+            "policy_fields.html",
+            include_str!("templates/policy_fields.html"),
+        ),
     ] {
         if let Err(e) = env.add_template(name, text) {
             super::super::log(&format!("cabinet template {name}: {e}"));
@@ -150,7 +153,7 @@ pub fn page(cab: &Cabinet, ask: &Ask) -> Reply {
                 Err(e) => failed(cab, ask, &e),
             }
         }
-        ("/policies", false) | ("/policy", false) => policies(cab, ask, None, None),
+        ("/policies", false) | ("/policy", false) => policies(cab, ask, false, None),
         ("/policy", true) => save_policy(cab, ask),
         _ => Reply::html(404, message(cab, ask, lang::word(ask.english, "not_found"))),
     }
@@ -212,11 +215,7 @@ fn adjust(cab: &Cabinet, ask: &Ask) -> Reply {
     }
 }
 
-fn pretty(p: &BonusPolicy) -> String {
-    serde_json::to_string_pretty(p).unwrap_or_default()
-}
-
-fn policies(cab: &Cabinet, ask: &Ask, draft: Option<String>, error: Option<String>) -> Reply {
+fn policies(cab: &Cabinet, ask: &Ask, sent: bool, error: Option<String>) -> Reply {
     let b = &cab.state.backend;
     let (list, history) = match (b.policies(), b.owner_policy_history()) {
         (Ok(l), Ok(h)) => (l, h),
@@ -228,7 +227,11 @@ fn policies(cab: &Cabinet, ask: &Ask, draft: Option<String>, error: Option<Strin
         .ok()
         .and_then(|i| list.get(i));
     let editing = chosen.is_some();
-    let draft = draft.unwrap_or_else(|| pretty(chosen.unwrap_or(&BonusPolicy::default())));
+    let fields = if sent {
+        policy_form::fields_from_form(&ask.form)
+    } else {
+        policy_form::fields(&chosen.cloned().unwrap_or_default())
+    };
     let rows: Vec<Value> = list
         .iter()
         .map(|p| {
@@ -241,24 +244,21 @@ fn policies(cab: &Cabinet, ask: &Ask, draft: Option<String>, error: Option<Strin
             cab,
             ask,
             "policies.html",
-            context! { list => rows, history => history, draft => draft, editing => editing, error => error },
+            context! { list => rows, history => history, fields => fields, labels => lang::policy_labels(ask.english), editing => editing, error => error },
         ),
     )
 }
 
 fn save_policy(cab: &Cabinet, ask: &Ask) -> Reply {
-    let draft = ask.get("policy").to_string();
-    let parsed: Result<BonusPolicy, _> = serde_json::from_str(&draft);
-    let outcome = match parsed {
-        Ok(p) => cab
-            .state
+    let outcome = policy_form::parse(&ask.form).and_then(|p| {
+        cab.state
             .backend
             .owner_save_policy(&p)
-            .map_err(|e| text(ask, &e)),
-        Err(e) => Err(format!("JSON: {e}")),
-    };
+            .map_err(|e| text(ask, &e))
+    });
     match outcome {
         Ok(()) => Reply::redirect("/cabinet/policies"),
-        Err(msg) => policies(cab, ask, Some(draft), Some(msg)),
+        // The form comes back as sent.
+        Err(msg) => policies(cab, ask, true, Some(msg)),
     }
 }
