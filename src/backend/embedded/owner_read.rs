@@ -196,7 +196,7 @@ impl EmbeddedBackend {
                 let accrued = cents(tx, "SELECT COALESCE(SUM(amount),0) FROM ledger WHERE amount > 0 AND created_at >= ?1 AND created_at < ?2", params![from, to])?;
                 let spent = -cents(tx, "SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind = 'debit' AND created_at >= ?1 AND created_at < ?2", params![from, to])?;
                 // What an expiry takes is what was left of the credit when it passed.
-                let expired = cents(tx, "SELECT COALESCE(SUM(remaining),0) FROM ledger WHERE remaining > 0 AND expires_at > ?1 AND expires_at <= ?2 AND expires_at <= ?3", params![from, to, now])?;
+                let expired = cents(tx, "SELECT COALESCE(SUM(remaining),0) FROM ledger WHERE remaining > 0 AND expires_at >= ?1 AND expires_at < ?2 AND expires_at <= ?3", params![from, to, now])?;
                 series.push(OwnerDay {
                     date: LocalDateTime::from_unix_seconds(from).to_string()[..10].to_string(),
                     accrued: from_cents(accrued),
@@ -219,28 +219,32 @@ impl EmbeddedBackend {
     }
 
     /// Customers whose phone, card or name contains `query` (all when empty), at most `limit`.
+    /// Names match regardless of case in any alphabet (SQLite's LIKE folds ASCII only).
     pub fn owner_search(&self, query: &str, limit: i64) -> Result<Vec<OwnerCustomer>> {
         let now = self.now().unix_seconds();
-        let digits: String = query.chars().filter(char::is_ascii_digit).collect();
-        let like = format!("%{}%", query.trim().replace(['%', '_'], ""));
-        let phone_like = if digits.is_empty() {
-            like.clone()
-        } else {
-            format!("%{digits}%")
-        };
+        let q = query.trim().to_lowercase();
+        let digits: String = q.chars().filter(char::is_ascii_digit).collect();
         let conn = self.conn();
         db::read(&conn, |tx| {
-            let ids: Vec<i64> = all(
+            let rows: Vec<(i64, String, String, String)> = all(
                 tx,
-                "SELECT id FROM customers WHERE phone LIKE ?2 OR card_number LIKE ?1 OR holder LIKE ?1
-                   OR first_name LIKE ?1 OR last_name LIKE ?1 OR middle_name LIKE ?1
-                   OR (last_name || ' ' || first_name) LIKE ?1 OR (first_name || ' ' || last_name) LIKE ?1
-                 ORDER BY id LIMIT ?3",
-                params![like, phone_like, limit],
-                |r| r.get(0),
+                "SELECT id, phone, COALESCE(card_number, ''),
+                        holder || ' ' || last_name || ' ' || first_name || ' ' || middle_name || ' '
+                        || first_name || ' ' || last_name
+                 FROM customers ORDER BY id",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )?;
-            ids.into_iter()
-                .map(|id| summary(tx, &customers::by_id(tx, id)?, now))
+            rows.into_iter()
+                .filter(|(_, phone, card, names)| {
+                    q.is_empty()
+                        || (!digits.is_empty()
+                            && (phone.contains(&digits) || card.contains(&digits)))
+                        || card.to_lowercase().contains(&q)
+                        || names.to_lowercase().contains(&q)
+                })
+                .take(usize::try_from(limit).unwrap_or(0))
+                .map(|(id, ..)| summary(tx, &customers::by_id(tx, id)?, now))
                 .collect()
         })
     }
