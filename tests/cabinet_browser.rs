@@ -141,4 +141,21 @@ fn the_owner_runs_the_program_from_a_browser() {
     std::fs::create_dir_all(shot.parent().unwrap()).unwrap();
     std::fs::write(&shot, &png).unwrap();
     eprintln!("dashboard screenshot: {}", shot.display());
+
+    // On a phone-sized window no page is wider than the screen (wide tables scroll in place).
+    b.resize(390, 844);
+    for page in [
+        "",
+        "customers",
+        "customer?phone=79001112233",
+        "policies",
+        "expiring",
+    ] {
+        b.goto(&format!("{base}cabinet/{page}"));
+        b.find("main");
+        let fits = b.script("return document.documentElement.scrollWidth <= window.innerWidth;");
+        assert_eq!(fits, json!(true), "{page} is wider than a phone");
+    }
+    let phone = target_dir().join("cabinet-phone.png");
+    std::fs::write(&phone, b.screenshot()).unwrap();
 }

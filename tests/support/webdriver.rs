@@ -178,6 +178,23 @@ impl Browser {
         self.must("POST", &format!("/element/{id}/click"), Some(json!({})));
     }
 
+    /// Runs `script` (a function body) in the page and returns its value.
+    pub fn script(&self, script: &str) -> Value {
+        self.must(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    pub fn resize(&self, width: u32, height: u32) {
+        self.must(
+            "POST",
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        );
+    }
+
     /// The page's source.
     pub fn source(&self) -> String {
         self.must("GET", "/source", None)
