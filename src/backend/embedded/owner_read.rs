@@ -188,22 +188,38 @@ impl EmbeddedBackend {
                 [since],
             )?;
             let spent_30 = -cents(tx, "SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind = 'debit' AND created_at >= ?1", [since])?;
-            let first = now_dt.start_of_day().add_days(1 - days.max(1));
+            let first = now_dt.start_of_day().add_days(1 - days.clamp(1, 3660));
             let start = first.unix_seconds();
-            let mut series = Vec::new();
-            for d in 0..days.max(1) {
-                let (from, to) = (start + d * DAY, start + (d + 1) * DAY);
-                let accrued = cents(tx, "SELECT COALESCE(SUM(amount),0) FROM ledger WHERE amount > 0 AND created_at >= ?1 AND created_at < ?2", params![from, to])?;
-                let spent = -cents(tx, "SELECT COALESCE(SUM(amount),0) FROM ledger WHERE kind = 'debit' AND created_at >= ?1 AND created_at < ?2", params![from, to])?;
-                // What an expiry takes is what was left of the credit when it passed.
-                let expired = cents(tx, "SELECT COALESCE(SUM(remaining),0) FROM ledger WHERE remaining > 0 AND expires_at >= ?1 AND expires_at < ?2 AND expires_at <= ?3", params![from, to, now])?;
-                series.push(OwnerDay {
-                    date: LocalDateTime::from_unix_seconds(from).to_string()[..10].to_string(),
-                    accrued: from_cents(accrued),
-                    spent: from_cents(spent),
-                    expired: from_cents(expired),
-                });
-            }
+            let n = days.clamp(1, 3660);
+            let end = start + n * DAY;
+            // One grouped pass per series: (day index, hundredths).
+            let per_day = |sql: &str, p: &[&dyn rusqlite::ToSql]| -> Result<Vec<i64>> {
+                let mut v = vec![0i64; n as usize];
+                for (day, sum) in all(tx, sql, p, |r| {
+                    Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                })? {
+                    if let Some(slot) = usize::try_from(day).ok().and_then(|i| v.get_mut(i)) {
+                        *slot = sum;
+                    }
+                }
+                Ok(v)
+            };
+            let accrued = per_day("SELECT (created_at - ?1) / 86400, SUM(amount) FROM ledger WHERE amount > 0 AND created_at >= ?1 AND created_at < ?2 GROUP BY 1", &[&start, &end])?;
+            let spent = per_day("SELECT (created_at - ?1) / 86400, -SUM(amount) FROM ledger WHERE kind = 'debit' AND created_at >= ?1 AND created_at < ?2 GROUP BY 1", &[&start, &end])?;
+            // What an expiry takes is what was left of the credit when it passed.
+            let expired = per_day("SELECT (expires_at - ?1) / 86400, SUM(remaining) FROM ledger WHERE remaining > 0 AND expires_at >= ?1 AND expires_at < ?2 AND expires_at <= ?3 GROUP BY 1", &[&start, &end, &now])?;
+            let series = (0..n)
+                .map(|d| {
+                    let i = d as usize;
+                    OwnerDay {
+                        date: LocalDateTime::from_unix_seconds(start + d * DAY).to_string()[..10]
+                            .to_string(),
+                        accrued: from_cents(accrued[i]),
+                        spent: from_cents(spent[i]),
+                        expired: from_cents(expired[i]),
+                    }
+                })
+                .collect();
             Ok(OwnerDashboard {
                 customers,
                 active: from_cents(active_sum),
