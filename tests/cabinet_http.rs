@@ -429,3 +429,35 @@ fn under_tls_the_cookies_are_secure() {
     }
     assert_eq!(b.get("/cabinet/").status, 200);
 }
+
+#[test]
+fn without_an_owner_password_the_cabinet_stays_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = bonusplus_1c::server::Server::start(bonusplus_1c::server::ServerConfig {
+        listen: "127.0.0.1:0".into(),
+        data_dir: dir.path().to_path_buf(),
+        api_key: KEY.into(),
+    })
+    .unwrap();
+    let mut b = Browser::new(&server);
+    let a = b.login_with("");
+    assert_eq!(a.status, 401);
+    assert!(a.body.contains("--admin-password-file"), "{}", a.body);
+    assert_eq!(b.login_with(KEY).status, 401);
+    assert!(!b.jar.contains_key("bp_session"));
+    // Too short a password is not stored; the stored one is a hash, private to the server.
+    assert!(bonusplus_1c::server::cabinet::set_owner_password(dir.path(), "short").is_err());
+    bonusplus_1c::server::cabinet::set_owner_password(dir.path(), PASSWORD).unwrap();
+    let path = dir.path().join("cabinet-password");
+    let stored = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        stored.starts_with("$argon2id$") && !stored.contains(PASSWORD),
+        "{stored}"
+    );
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    b.login();
+}
