@@ -730,8 +730,8 @@ fn the_order_whose_reserve_a_sale_spent_is_fixed_after_an_upgrade() {
         .query_row("PRAGMA user_version", [], |r| r.get(0))
         .unwrap();
     assert_eq!(
-        version, 5,
-        "migrated on open (3: released_reserves, 4-5: the server's records)"
+        version, 6,
+        "migrated on open (3: released_reserves, 4-5: the server's records, 6: the cabinet's)"
     );
     assert_eq!(b.bonus_info("O-1").unwrap().state, DocumentState::Reserved);
 

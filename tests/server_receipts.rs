@@ -347,7 +347,7 @@ fn a_database_without_the_notes_is_upgraded() {
             .unwrap()
     };
     let conn = rusqlite::Connection::open(&db).unwrap();
-    assert_eq!(version(&conn), 5);
+    assert_eq!(version(&conn), 6);
     conn.execute_batch(
         "DROP TABLE api_gift_cards; DROP TABLE api_sale_notes; DROP INDEX sales_by_customer;
          PRAGMA user_version = 4;",
@@ -355,7 +355,7 @@ fn a_database_without_the_notes_is_upgraded() {
     .unwrap();
     drop(conn);
     let server = start_again(dir.path());
-    assert_eq!(version(&rusqlite::Connection::open(&db).unwrap()), 5);
+    assert_eq!(version(&rusqlite::Connection::open(&db).unwrap()), 6);
     let sale = retail(
         "S-2",
         1000,
@@ -376,7 +376,7 @@ fn a_database_without_the_notes_is_upgraded() {
     conn.pragma_update(None, "user_version", 2).unwrap();
     drop(conn);
     let server = start_again(dir.path());
-    assert_eq!(version(&rusqlite::Connection::open(&db).unwrap()), 5);
+    assert_eq!(version(&rusqlite::Connection::open(&db).unwrap()), 6);
     assert_eq!(server.gift_cards_of("S-2"), [("G".to_owned(), d("10"))]);
 }
 

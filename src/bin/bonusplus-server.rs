@@ -3,15 +3,15 @@
 
 use bonusplus_1c::backend::Backend;
 use bonusplus_1c::engine::BonusPolicy;
-use bonusplus_1c::server::{Level, Server, ServerConfig, ServerOptions};
+use bonusplus_1c::server::{cabinet, Level, Server, ServerConfig, ServerOptions};
 use std::path::PathBuf;
 
 const HELP: &str = "\
 bonusplus-server — the BonusPlus loyalty API over the built-in engine, for the tills of a shop
 
 USAGE:
-    bonusplus-server --data DIR [--listen ADDR:PORT] [--tls] [--api-key-file FILE] [--policy JSON]...
-                     [--levels NAME:FROM,...]
+    bonusplus-server --data DIR [--listen ADDR:PORT] [--tls] [--api-key-file FILE] [--admin-password-file FILE]
+                     [--policy JSON]... [--levels NAME:FROM,...]
 
 OPTIONS:
     --data DIR           data folder: bonusplus.db (the one store of customers, bonuses, sales,
@@ -28,6 +28,11 @@ OPTIONS:
     --api-key-file FILE  the API key, the first line of FILE (keep it 0600). Or set the
                          environment variable BONUSPLUS_API_KEY, or (systemd) LoadCredential=api-key.
                          The key is never taken on the command line: every user sees it in `ps`.
+    --admin-password-file FILE
+                         the owner's cabinet password (/cabinet in a browser), the first line of
+                         FILE; at least 8 characters. Or BONUSPLUS_ADMIN_PASSWORD, or a prompt
+                         when none is stored yet and the server runs in a terminal. Only its
+                         argon2 hash is kept (cabinet-password in the data folder, 0600).
     --policy JSON        a bonus policy (the add-in's Policy JSON); may repeat. A fresh data folder
                          without one gets {\"accrualPercent\":1,\"rate\":1}.
     --levels NAME:FROM,...
@@ -39,7 +44,9 @@ ENDPOINTS:
     The BonusPlus API the add-in's cloud mode uses (customer, customer/list, retail/calc, retail,
     retail/back, retail/bonusActivities, reserves, product/import, account), also under /api/;
     each needs Authorization: ApiKey <base64(key)>. GET /health needs no key:
-    200 {\"status\":\"ok\"}, 503 when the database cannot be read.
+    200 {\"status\":\"ok\"}, 503 when the database cannot be read. /cabinet: the owner's cabinet
+    (sign in with the owner's password; the API key does not open it, its session does not open
+    the API).
 
 LIMITS:
     A connection must send a request with the right key within 10 s of opening; at most 64 such
@@ -78,6 +85,7 @@ fn main() {
     let mut listen = "127.0.0.1:8080".to_owned();
     let mut data: Option<PathBuf> = None;
     let mut key_file: Option<PathBuf> = None;
+    let mut password_file: Option<PathBuf> = None;
     let mut tls = false;
     let mut policies = Vec::new();
     let mut levels = Vec::new();
@@ -91,6 +99,7 @@ fn main() {
             "--listen" => listen = value("--listen"),
             "--data" => data = Some(value("--data").into()),
             "--api-key-file" => key_file = Some(value("--api-key-file").into()),
+            "--admin-password-file" => password_file = Some(value("--admin-password-file").into()),
             "--tls" => tls = true,
             "--policy" => policies.push(value("--policy")),
             "--levels" => {
@@ -123,6 +132,19 @@ fn main() {
     };
     // Children and crash reports need not see it.
     std::env::remove_var("BONUSPLUS_API_KEY");
+    match cabinet::setup_owner_password(&data, password_file.as_deref()) {
+        Ok(cabinet::PasswordSetup::Set) => println!("cabinet: the owner's password is set"),
+        Ok(cabinet::PasswordSetup::Kept) => {}
+        Ok(cabinet::PasswordSetup::Missing) => {
+            println!(
+                "cabinet: no owner password yet (--admin-password-file): /cabinet stays closed"
+            )
+        }
+        Err(e) => {
+            eprintln!("bonusplus-server: {e}");
+            std::process::exit(2)
+        }
+    }
     let server = match Server::start_with(
         ServerConfig {
             listen,

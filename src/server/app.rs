@@ -29,10 +29,12 @@ pub(crate) fn router(state: Arc<State>, tracker: Arc<Tracker>) -> Router {
         tracker,
         health: Arc::new(Mutex::new(None)),
     };
+    let cabinet = super::cabinet::router(Arc::clone(&app.state), Arc::clone(&app.tracker));
     Router::new()
         .route("/health", get(health))
         .fallback(api)
         .with_state(app)
+        .merge(cabinet)
 }
 
 fn json(status: u16, body: String, close: bool) -> Response {

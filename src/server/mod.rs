@@ -30,6 +30,7 @@
 //! [`World`] says (tests and the probe try both).
 
 mod app;
+pub mod cabinet;
 mod conn;
 mod files;
 mod inspect;
@@ -126,6 +127,8 @@ pub(crate) struct State {
     pub backend: EmbeddedBackend,
     auth: String,
     limits: Limits,
+    /// Served over TLS (the cabinet's cookies are then Secure).
+    tls: bool,
     connections: AtomicU64,
     requests: AtomicU64,
     pub retail_posts: AtomicU64,
@@ -217,6 +220,7 @@ impl Server {
             backend,
             auth: format!("ApiKey {}", base64(key.as_bytes())),
             limits: options.limits,
+            tls: options.tls,
             connections: AtomicU64::new(0),
             requests: AtomicU64::new(0),
             retail_posts: AtomicU64::new(0),

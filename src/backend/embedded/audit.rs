@@ -73,7 +73,9 @@ const CHECKS: &[(&str, &str)] = &[
     (
         "ledger row without its sale or return",
         "SELECT l.id || ' ' || l.kind || ' ' || l.document_id FROM ledger l WHERE
-              (l.kind IN ('debit', 'accrual') AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.document_id = l.document_id))
+              (l.kind IN ('debit', 'accrual') AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.document_id = l.document_id)
+                AND NOT EXISTS (SELECT 1 FROM owner_adjustments a
+                                WHERE a.document_id = l.document_id AND a.customer_id = l.customer_id AND a.amount = l.amount))
            OR (l.kind IN ('reversal', 'restore') AND NOT EXISTS
                  (SELECT 1 FROM returns r WHERE r.return_id = l.return_id AND r.document_id = l.document_id))",
     ),

@@ -20,6 +20,9 @@ mod db;
 mod journal;
 mod ledger;
 mod network_fs;
+mod owner_export;
+mod owner_read;
+mod owner_write;
 mod policies;
 mod products;
 mod registration;
@@ -34,6 +37,10 @@ pub use api_store::{
     ApiLine, ApiPosition, ApiReceipt, ApiSale, BackOutcome, LegacyLine, ReserveOutcome,
 };
 pub use audit::AuditReport;
+pub use owner_read::{
+    OwnerCustomer, OwnerCustomerCard, OwnerDashboard, OwnerDay, OwnerDocument, OwnerExpiring,
+    OwnerLedgerRow, OwnerPolicyChange,
+};
 
 use super::{
     customer_not_found, Backend, BonusInfo, Clock, ConnectionInfo, Customer, CustomerData,

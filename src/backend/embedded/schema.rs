@@ -205,6 +205,8 @@ CREATE TABLE IF NOT EXISTS api_gift_cards (
 
 CREATE INDEX IF NOT EXISTS sales_by_customer ON sales(customer_id);
 "#,
+    // 6: the owner's cabinet (owner_write.rs): manual adjustments and the policy history.
+    super::owner_write::TABLES,
 ];
 
 /// The schema version this build writes.
