@@ -150,6 +150,23 @@ pub fn customer_data(json: &str, now: LocalDateTime) -> Result<CustomerData> {
 /// 1900-01-01T00:00:00 in local seconds.
 const EARLIEST_BIRTH: i64 = -2_208_988_800;
 
+/// RegisterCustomer's input: the normalized phone and the card (the `CardCode` parameter, else
+/// the data's `cardNumber`; empty when neither), with every key of `data` checked.
+pub fn registration(
+    phone: &str,
+    card: &str,
+    data: &CustomerData,
+    now: LocalDateTime,
+) -> Result<(String, String)> {
+    let phone = super::phone(phone)?;
+    let mut card = super::card(card)?;
+    check_customer_data(data, now)?;
+    if card.is_empty() {
+        card = super::card(data.card_number.as_deref().unwrap_or(""))?;
+    }
+    Ok((phone, card))
+}
+
 /// Checks every key of `data` before anything is written (a birth date from 1900 up to `now`).
 pub fn check_customer_data(data: &CustomerData, now: LocalDateTime) -> Result<()> {
     if let Some(c) = &data.card_number {

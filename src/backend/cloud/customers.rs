@@ -79,12 +79,7 @@ impl CloudBackend {
         card: &str,
         data: &CustomerData,
     ) -> Result<Registration> {
-        let phone = contract::phone(phone)?;
-        let mut card = contract::card(card)?;
-        contract::check_customer_data(data, self.now())?;
-        if card.is_empty() {
-            card = contract::card(data.card_number.as_deref().unwrap_or(""))?;
-        }
+        let (phone, card) = contract::registration(phone, card, data, self.now())?;
         let dl = self.deadline();
         if let Some(c) = self.get_customer(&dl, "phone", &phone)? {
             return self.then_deliver_waiting(

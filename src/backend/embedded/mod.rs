@@ -222,12 +222,7 @@ impl Backend for EmbeddedBackend {
         card: &str,
         data: &CustomerData,
     ) -> Result<Registration> {
-        let phone = contract::phone(phone)?;
-        let mut card = contract::card(card)?;
-        contract::check_customer_data(data, self.now())?;
-        if card.is_empty() {
-            card = contract::card(data.card_number.as_deref().unwrap_or(""))?;
-        }
+        let (phone, card) = contract::registration(phone, card, data, self.now())?;
         let conn = self.conn();
         let outcome = db::write(&conn, |tx| {
             registration::register(tx, &phone, &card, data, self.now(), &self.settings)
