@@ -1,46 +1,61 @@
 //! The owner's cabinet in headless Chromium (Debian's chromium + chromium-driver, over
-//! WebDriver), beside a till: the add-in in cloud mode against the same loyalty server. Signs in,
-//! finds the seed customer, sees the seed checkout in the ledger, adjusts the balance and sees
-//! the till get it, edits the policy and sees the till's next calculation follow it, and saves a
-//! screenshot of the dashboard under target/. Without chromedriver it is skipped with a message,
-//! except under CI=true, where it fails.
+//! WebDriver), beside a till: the add-in's library in our C++ host, in cloud mode against the
+//! same loyalty server. Signs in, finds the seed customer, sees the seed checkout in the ledger,
+//! adjusts the balance and sees the till's FindCard get it, edits the policy and sees the till's
+//! next Calculate follow it, and saves a screenshot of the dashboard under target/. Without
+//! chromedriver it is skipped with a message, except under CI=true, where it fails.
 
 #[path = "support/cabinet.rs"]
 mod cabinet_support;
+#[path = "support/host.rs"]
+mod host_support;
+#[path = "support/session.rs"]
+mod session;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
-use bonusplus_1c::backend::{ApiKey, Backend, CloudBackend, CloudConfig, CustomerData};
-use bonusplus_1c::engine::Order;
+use bonusplus_1c::backend::Backend;
 use cabinet_support::{server, KEY, PASSWORD};
-use rust_decimal::Decimal;
-use serde_json::json;
+use serde_json::{json, Value};
+use session::{Arg, Session};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::Duration;
 
 const PHONE: &str = "79001112233";
 
-fn d(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
+/// A till: the shipped add-in's test build in our C++ host, in cloud mode against the server.
+fn till(url: &str, dir: &Path) -> Session {
+    let host = host_support::build_host(Path::new(env!("CARGO_TARGET_TMPDIR")), false);
+    let mut bp = Session::start(&host, &host_support::addin_library(), "BonusPlus");
+    bp.set("DataDirectory", Arg::Str(dir.display().to_string()))
+        .unwrap();
+    bp.set("Mode", "cloud".into()).unwrap();
+    bp.set("ServerAddress", url.into()).unwrap();
+    bp.set("ApiKey", KEY.into()).unwrap();
+    bp.set("Timeout", Arg::Int(5)).unwrap();
+    bp.set("Store", "Магазин 1".into()).unwrap();
+    bp
 }
 
-fn till(url: &str, dir: &Path) -> CloudBackend {
-    CloudBackend::open(CloudConfig {
-        server_address: url.into(),
-        api_key: ApiKey::new(KEY),
-        timeout: Duration::from_secs(5),
-        store: "Магазин 1".into(),
-        cashier_code: String::new(),
-        data_dir: dir.to_path_buf(),
-    })
-    .unwrap()
+fn order(doc: &str, sum: u32, debit: u32) -> Arg {
+    json!({"documentId": doc, "phone": PHONE, "bonusDebit": debit,
+        "lines": [{"lineNo": 1, "product": "A", "name": "Кофе", "quantity": 1, "price": sum, "sum": sum}]})
+    .to_string()
+    .into()
 }
 
-fn order(doc: &str, sum: u32, debit: u32) -> Order {
-    serde_json::from_value(json!({"documentId": doc, "phone": PHONE, "bonusDebit": debit,
-        "lines": [{"lineNo": 1, "product": "A", "name": "Кофе", "quantity": 1, "price": sum, "sum": sum}]}))
-    .unwrap()
+/// The customer's available bonuses as the till's FindCard shows them.
+fn balance(till: &mut Session) -> Value {
+    let found = till
+        .call_json("FindCard", &["".into(), PHONE.into()])
+        .unwrap();
+    assert_eq!(found["found"], json!(true), "{found}");
+    found["customer"]["availableBonuses"].clone()
+}
+
+/// The first line's accrual in the till's calculation of `order`.
+fn accrual(till: &mut Session, order: Arg) -> Value {
+    let calc = till.call_json("Calculate", &[order]).unwrap();
+    calc["lines"][0]["bonusAccrual"].clone()
 }
 
 fn target_dir() -> PathBuf {
@@ -68,20 +83,17 @@ fn the_owner_runs_the_program_from_a_browser() {
         )
         .unwrap();
     // The seed checkout, from a till.
-    let till = till(&server.base_url(), &dir.path().join("till"));
-    let data = CustomerData {
-        first_name: Some("Анна".into()),
-        last_name: Some("Покупатель".into()),
-        ..Default::default()
-    };
-    till.register_customer(PHONE, "", &data).unwrap();
-    till.fix_sale(&order("ЧК-0001", 1500, 0)).unwrap();
-    let before = till
-        .find_customer("", PHONE)
-        .unwrap()
-        .unwrap()
-        .available_bonuses;
-    assert_eq!(before, d("150"));
+    let mut till = till(&server.base_url(), &dir.path().join("till"));
+    let data = json!({"firstName": "Анна", "lastName": "Покупатель"}).to_string();
+    let reg = till
+        .call_json("RegisterCustomer", &[PHONE.into(), "".into(), data.into()])
+        .unwrap();
+    assert_eq!(reg["created"], json!(true), "{reg}");
+    let sale = till
+        .call_json("FixSale", &[order("ЧК-0001", 1500, 0)])
+        .unwrap();
+    assert_eq!(sale["status"], json!("done"), "{sale}");
+    assert_eq!(balance(&mut till), json!(150));
 
     let base = server.base_url();
     let b = webdriver::Browser::start(&driver, "ru");
@@ -115,22 +127,15 @@ fn the_owner_runs_the_program_from_a_browser() {
     b.click("#adjust-save");
     b.wait_text("#balance", "175.00");
     b.wait_text("#ledger", "Извинение за очередь");
-    let after = till
-        .find_customer("", PHONE)
-        .unwrap()
-        .unwrap()
-        .available_bonuses;
-    assert_eq!(after, d("175"));
+    assert_eq!(balance(&mut till), json!(175));
 
     // The policy: accrual 10 % -> 20 %; the till's next calculation follows.
-    let calc = till.calculate(&order("ЧК-0002", 1000, 0)).unwrap();
-    assert_eq!(calc.lines[0].bonus_accrual, d("100"));
+    assert_eq!(accrual(&mut till, order("ЧК-0002", 1000, 0)), json!(100));
     b.goto(&format!("{base}cabinet/policy?index=0"));
     b.type_into("#f-accrualPercent", "20");
     b.click("#policy-save");
     b.wait_text("#history", "\"accrualPercent\":20");
-    let calc = till.calculate(&order("ЧК-0003", 1000, 0)).unwrap();
-    assert_eq!(calc.lines[0].bonus_accrual, d("200"));
+    assert_eq!(accrual(&mut till, order("ЧК-0003", 1000, 0)), json!(200));
 
     // The dashboard, as the owner sees it.
     b.goto(&format!("{base}cabinet/"));
