@@ -6,6 +6,8 @@
 mod backend_support;
 #[path = "support/cabinet.rs"]
 mod cabinet_support;
+#[path = "support/server_proc.rs"]
+mod server_proc;
 
 use backend_support::{d, line, order, sale, PHONE};
 use bonusplus_1c::backend::{Backend, CustomerData};
@@ -461,4 +463,98 @@ fn without_an_owner_password_the_cabinet_stays_closed() {
         0o600
     );
     b.login();
+}
+
+#[test]
+fn the_server_log_records_the_owners_changes_without_the_phone_or_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let key_file = dir.path().join("api-key");
+    std::fs::write(&key_file, format!("{KEY}\n")).unwrap();
+    let password_file = dir.path().join("owner-password");
+    std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+    let server = server_proc::spawn(
+        &dir.path().join("data"),
+        &key_file,
+        &[
+            "--listen",
+            "127.0.0.1:0",
+            "--admin-password-file",
+            password_file.to_str().unwrap(),
+        ],
+        false,
+    );
+    let (status, body) = server_proc::call(
+        &server_proc::agent(),
+        KEY,
+        "POST",
+        &format!("{}customer", server.url),
+        Some(&serde_json::json!({"phone": PHONE, "fn": "Анна"})),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let mut b = Browser::at(&server.url);
+    assert_eq!(b.login_with("not the password").status, 401);
+    b.login();
+    let csrf = b.csrf();
+    let form = |direction: &'static str, amount: &'static str| {
+        [
+            ("phone", PHONE),
+            ("direction", direction),
+            ("amount", amount),
+            ("reason", "Извинение за очередь"),
+        ]
+    };
+    for (direction, amount) in [("credit", "25"), ("debit", "5")] {
+        let mut pairs = vec![("csrf", csrf.as_str())];
+        pairs.extend(form(direction, amount));
+        let a = b.post("/cabinet/adjust", &pairs);
+        assert_eq!(a.status, 303, "{}", a.body);
+    }
+    // The policy form as the page offers it, with one change.
+    let page = b.get("/cabinet/policy");
+    let mut form: Vec<(&str, String)> = [
+        "organization",
+        "startDate",
+        "accrualPercent",
+        "accrualExcluded",
+        "rate",
+        "maxPaymentPercent",
+        "paymentExcluded",
+        "activationDelayDays",
+        "expiryDays",
+        "discountPercent",
+        "reserveDays",
+        "skipConfirmationAfterSeconds",
+    ]
+    .iter()
+    .map(|k| (*k, field(&page.body, k)))
+    .collect();
+    form[2].1 = "7".into();
+    form.push(("csrf", csrf.clone()));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let a = b.post("/cabinet/policy", &pairs);
+    assert_eq!(a.status, 303, "{}", a.body);
+
+    let wait_for = |needle: &str| {
+        for _ in 0..100 {
+            if server.log.lock().unwrap().contains(needle) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("{needle:?} not in the log:\n{}", server.log.lock().unwrap());
+    };
+    wait_for("cabinet: a wrong password");
+    let last4 = &PHONE[PHONE.len() - 4..];
+    wait_for(&format!(
+        "cabinet: a manual credit of 25 for the customer ...{last4}"
+    ));
+    wait_for(&format!(
+        "cabinet: a manual debit of 5 for the customer ...{last4}"
+    ));
+    wait_for("cabinet: a policy saved");
+    let log = server.log.lock().unwrap().clone();
+    for secret in [PHONE, PASSWORD, KEY, "not the password"] {
+        assert!(!log.contains(secret), "{secret:?} in the log:\n{log}");
+    }
 }

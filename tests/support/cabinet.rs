@@ -36,8 +36,13 @@ pub struct Browser {
 
 impl Browser {
     pub fn new(server: &Server) -> Browser {
+        Browser::at(&server.base_url())
+    }
+
+    /// A browser for the server at `base_url` (a server in another process).
+    pub fn at(base_url: &str) -> Browser {
         Browser {
-            base: server.base_url().trim_end_matches('/').to_string(),
+            base: base_url.trim_end_matches('/').to_string(),
             agent: ureq::Agent::config_builder()
                 .http_status_as_error(false)
                 .max_redirects(0)

@@ -198,6 +198,17 @@ fn adjust(cab: &Cabinet, ask: &Ask) -> Reply {
         .owner_adjust(phone, signed, ask.get("reason"))
     {
         Ok(_) => {
+            // The audit record is owner_adjustments; the server log says that it happened, with
+            // the phone cut to its last digits (the log is read by more people than the owner).
+            super::super::log(&format!(
+                "cabinet: a manual {} of {amount} for the customer ...{}",
+                if signed < Decimal::ZERO {
+                    "debit"
+                } else {
+                    "credit"
+                },
+                last_digits(phone)
+            ));
             let encoded: String = phone
                 .bytes()
                 .map(|b| {
@@ -213,6 +224,12 @@ fn adjust(cab: &Cabinet, ask: &Ask) -> Reply {
         Err(e) if e.code == ErrorCode::NotFound => failed(cab, ask, &e),
         Err(e) => customer(cab, ask, Some(text(ask, &e))),
     }
+}
+
+/// The last four digits of a phone, for the log.
+fn last_digits(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    digits[digits.len().saturating_sub(4)..].iter().collect()
 }
 
 fn policies(cab: &Cabinet, ask: &Ask, sent: bool, error: Option<String>) -> Reply {
@@ -257,7 +274,10 @@ fn save_policy(cab: &Cabinet, ask: &Ask) -> Reply {
             .map_err(|e| text(ask, &e))
     });
     match outcome {
-        Ok(()) => Reply::redirect("/cabinet/policies"),
+        Ok(()) => {
+            super::super::log("cabinet: a policy saved (its text is in the policy history)");
+            Reply::redirect("/cabinet/policies")
+        }
         // The form comes back as sent.
         Err(msg) => policies(cab, ask, true, Some(msg)),
     }
