@@ -8,9 +8,13 @@
 
 use crate::i18n::Lang;
 
+pub mod backend;
+pub mod cloud;
 pub mod common;
 pub mod contract;
+pub mod embedded;
 pub mod engine;
+pub mod outbox;
 
 /// A fixed text in both languages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,7 +74,16 @@ pub(crate) use texts;
 
 /// Every fixed text of the catalogue.
 pub fn all_texts() -> Vec<Text> {
-    [common::ALL, contract::ALL, engine::ALL].concat()
+    [
+        backend::ALL,
+        cloud::ALL,
+        common::ALL,
+        contract::ALL,
+        embedded::ALL,
+        engine::ALL,
+        outbox::ALL,
+    ]
+    .concat()
 }
 
 #[cfg(test)]
