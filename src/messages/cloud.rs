@@ -6,7 +6,6 @@ use std::fmt::Display;
 
 texts! {
     API_KEY_NOT_SET = "Не задан ключ API БонусПлюс (КлючAPI)", "No BonusPlus API key (ApiKey) is set";
-    ADDRESS_EXPECT_HTTPS = "ожидается https://…", "expected https://…";
     ADDRESS_BAD_HOST = "неверно указан хост", "malformed host";
     ADDRESS_PLAIN_HTTP_LOOPBACK_ONLY =
         "незащищённый http:// разрешён только для локального адреса",
@@ -35,7 +34,8 @@ texts! {
         "BonusPlus cannot be reached: no discount and no bonus payment; bonuses will be accrued when the service is back";
 }
 
-/// `shown`: the address cut to a readable length; `problem`: one of the `ADDRESS_…` texts.
+/// `shown`: the address cut to a readable length; `problem`: one of the `ADDRESS_…`
+/// texts (here and in [`super::common`]).
 pub fn bad_address(shown: &str, problem: Text) -> Msg {
     Msg::new(
         format!("Адрес сервера БонусПлюс «{shown}»: {}", problem.ru),

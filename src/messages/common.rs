@@ -7,4 +7,5 @@ texts! {
     EXPECT_NUMBER = "число", "a number";
     EXPECT_TEXT_LIST = "массив строк", "an array of strings";
     EXPECT_SWITCH = "true или false", "true or false";
+    ADDRESS_EXPECT_HTTPS = "ожидается https://…", "expected https://…";
 }

@@ -11,6 +11,7 @@ use crate::i18n::Lang;
 pub mod backend;
 pub mod cloud;
 pub mod common;
+pub mod component;
 pub mod contract;
 pub mod embedded;
 pub mod engine;
@@ -78,6 +79,7 @@ pub fn all_texts() -> Vec<Text> {
         backend::ALL,
         cloud::ALL,
         common::ALL,
+        component::ALL,
         contract::ALL,
         embedded::ALL,
         engine::ALL,

@@ -289,7 +289,7 @@ pub fn check_base_url(url: &str) -> Result<String, Error> {
     };
     let (scheme, rest) = url
         .split_once("://")
-        .ok_or_else(|| bad(messages::cloud::ADDRESS_EXPECT_HTTPS))?;
+        .ok_or_else(|| bad(messages::common::ADDRESS_EXPECT_HTTPS))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host_of(url);
     if authority.is_empty()
@@ -302,7 +302,7 @@ pub fn check_base_url(url: &str) -> Result<String, Error> {
         "https" => {}
         "http" if is_loopback(&host) => {}
         "http" => return Err(bad(messages::cloud::ADDRESS_PLAIN_HTTP_LOOPBACK_ONLY)),
-        _ => return Err(bad(messages::cloud::ADDRESS_EXPECT_HTTPS)),
+        _ => return Err(bad(messages::common::ADDRESS_EXPECT_HTTPS)),
     }
     Ok(if url.ends_with('/') {
         url.to_owned()
