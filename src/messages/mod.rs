@@ -16,6 +16,7 @@ pub mod contract;
 pub mod embedded;
 pub mod engine;
 pub mod outbox;
+pub mod scan;
 
 /// A fixed text in both languages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -84,6 +85,7 @@ pub fn all_texts() -> Vec<Text> {
         embedded::ALL,
         engine::ALL,
         outbox::ALL,
+        scan::ALL,
     ]
     .concat()
 }

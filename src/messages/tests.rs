@@ -40,12 +40,7 @@ fn every_fixed_text_has_both_languages_and_a_russian_of_its_own() {
 const OUTSIDE_THE_RULE: &[&str] = &["src/messages/", "src/server/cabinet/", "src/server/routes/"];
 
 /// Files not yet moved to the catalogue.
-const NOT_YET_MIGRATED: &[&str] = &[
-    "src/scan.rs",
-    "src/scan/",
-    "src/phone.rs",
-    "src/server/mod.rs",
-];
+const NOT_YET_MIGRATED: &[&str] = &["src/server/mod.rs"];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("src is readable") {
