@@ -17,6 +17,8 @@ pub mod embedded;
 pub mod engine;
 pub mod outbox;
 pub mod scan;
+#[cfg(feature = "server")]
+pub mod server;
 
 /// A fixed text in both languages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +88,8 @@ pub fn all_texts() -> Vec<Text> {
         engine::ALL,
         outbox::ALL,
         scan::ALL,
+        #[cfg(feature = "server")]
+        server::ALL,
     ]
     .concat()
 }
