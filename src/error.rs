@@ -1,6 +1,7 @@
 //! The one error type every backend and the component report, with the contract's codes.
 
 use crate::i18n::Lang;
+use crate::messages::Msg;
 use std::fmt;
 
 /// The error codes of the 1C-facing contract (`LastError.code`).
@@ -67,6 +68,17 @@ impl Error {
 
     pub fn invalid(ru: impl Into<String>, en: impl Into<String>) -> Error {
         Error::new(ErrorCode::InvalidArgument, ru, en)
+    }
+
+    /// An error with a message from the catalogue ([`crate::messages`]).
+    pub fn of(code: ErrorCode, message: impl Into<Msg>) -> Error {
+        let message = message.into();
+        Error::new(code, message.ru, message.en)
+    }
+
+    /// An `INVALID_ARGUMENT` with a message from the catalogue.
+    pub fn bad_input(message: impl Into<Msg>) -> Error {
+        Error::of(ErrorCode::InvalidArgument, message)
     }
 
     pub fn with_service_code(mut self, code: impl Into<String>) -> Error {

@@ -24,6 +24,7 @@ pub mod error;
 pub mod exports;
 pub mod i18n;
 pub mod log;
+pub mod messages;
 pub mod native;
 pub mod phone;
 pub mod scan;

@@ -1,6 +1,7 @@
 //! Russian phone numbers in the one form the contract returns: `7XXXXXXXXXX`.
 
 use crate::error::Error;
+use crate::messages;
 
 /// Normalizes a phone written in any common form (`+7 (900) 111-22-33`, `89001112233`,
 /// `9001112233`, `8-900-111-22-33`) to `79001112233`.
@@ -79,12 +80,7 @@ const SHOWN_CHARS: usize = 40;
 fn bad_phone(text: &str) -> Error {
     // Show at most a short prefix of what was passed: the message must stay readable.
     let shown: String = text.chars().take(SHOWN_CHARS).collect();
-    Error::invalid(
-        format!(
-            "Некорректный номер телефона: «{shown}». Ожидается 11 цифр, например +7 900 111-22-33"
-        ),
-        format!("Invalid phone number: \"{shown}\". Expected 11 digits, e.g. +7 900 111-22-33"),
-    )
+    Error::bad_input(messages::scan::bad_phone(&shown))
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ mod gs1;
 pub use card_mask::CardMask;
 
 use crate::error::Error;
+use crate::messages;
 use crate::phone::normalize_phone;
 use gs1::{ElementString, GS};
 use serde::Serialize;
@@ -36,18 +37,14 @@ const MAX_SCAN_CHARS: usize = 512;
 /// * any other code is a card, or a product when a mask is set (the mask then says what cards are).
 pub fn parse_scan(raw: &str, mask: &CardMask) -> Result<Scan, Error> {
     if raw.chars().count() > MAX_SCAN_CHARS {
-        return Err(Error::invalid(
-            format!("Слишком длинные данные сканера (больше {MAX_SCAN_CHARS} символов)"),
-            format!("Scanner data too long (over {MAX_SCAN_CHARS} characters)"),
-        ));
+        return Err(Error::bad_input(messages::scan::scan_too_long(
+            MAX_SCAN_CHARS,
+        )));
     }
     let text = clean(raw);
     let text = text.as_str();
     if text.is_empty() {
-        return Err(Error::invalid(
-            "Пустые данные сканера: код карты, товара или телефон не распознан",
-            "Empty scanner data: no card, product or phone found",
-        ));
+        return Err(Error::bad_input(messages::scan::SCAN_EMPTY));
     }
     if mask.is_set() && mask.matches(text) {
         return Ok(Scan::Card(text.to_owned()));
@@ -82,13 +79,10 @@ pub fn parse_scan(raw: &str, mask: &CardMask) -> Result<Scan, Error> {
     }
     let trade_item = match text.len() {
         8 | 13 if !gs1::check_digit_ok(text) => {
-            return Err(Error::invalid(
-                format!(
-                    "Неверная контрольная цифра штрихкода EAN-{}: {text}",
-                    text.len()
-                ),
-                format!("Wrong EAN-{} check digit: {text}", text.len()),
-            ))
+            return Err(Error::bad_input(messages::scan::ean_check_digit(
+                text.len(),
+                text,
+            )))
         }
         13 => gs1::is_trade_item_prefix13(text),
         8 => gs1::is_trade_item_prefix8(text),

@@ -19,6 +19,7 @@ pub use types::*;
 use crate::engine::{BonusPolicy, Calculation, Order};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
+use crate::messages;
 use rust_decimal::Decimal;
 
 /// The loyalty operations the 1C component needs. Implementations keep their own storage or
@@ -114,10 +115,9 @@ pub trait Backend: Send {
 
 /// No outbox item for this document (the built-in program has no outbox at all).
 pub(crate) fn no_outbox_item(document_id: &str) -> Error {
-    Error::new(
+    Error::of(
         ErrorCode::NotFound,
-        format!("В очереди отложенных нет документа {document_id}"),
-        format!("No outbox item for the document {document_id}"),
+        messages::backend::no_outbox_item(document_id),
     )
 }
 
@@ -126,18 +126,16 @@ pub(crate) fn no_outbox_item(document_id: &str) -> Error {
 /// `NOT_FOUND` is kept for unknown documents and reserves.
 pub(crate) fn customer_not_found(card: &str, phone: &str) -> Error {
     let who = if card.is_empty() { phone } else { card };
-    Error::new(
+    Error::of(
         ErrorCode::Rejected,
-        format!("Клиент не найден: {who}"),
-        format!("Customer not found: {who}"),
+        messages::backend::customer_not_found(who),
     )
     .with_service_code("CUSTOMER_NOT_FOUND")
 }
 
 fn embedded_only() -> Error {
-    Error::new(
+    Error::of(
         ErrorCode::NotConfigured,
-        "Политики бонусов задаются только во встроенном режиме (Режим = \"embedded\")",
-        "Bonus policies are set in embedded mode only (Mode = \"embedded\")",
+        messages::backend::POLICIES_EMBEDDED_ONLY,
     )
 }

@@ -1,6 +1,7 @@
 //! How SMS confirmation codes leave the add-in.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,10 +43,9 @@ impl SmsSender for LogFileSms {
 }
 
 fn log_error(e: &std::io::Error) -> Error {
-    Error::new(
+    Error::of(
         ErrorCode::NotConfigured,
-        format!("Не удалось записать код SMS в журнал: {e}"),
-        format!("Could not write the SMS code to the log: {e}"),
+        messages::backend::sms_log_failed(e),
     )
 }
 

@@ -3,6 +3,7 @@
 
 use crate::engine::LocalDateTime;
 use crate::error::{Error, Result};
+use crate::messages::{self, Text};
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -273,14 +274,11 @@ pub struct PendingError {
     pub service_code: Option<String>,
 }
 
-fn parse_json<T: DeserializeOwned>(json: &str, what_ru: &str, what_en: &str) -> Result<T> {
+fn parse_json<T: DeserializeOwned>(json: &str, what: Text) -> Result<T> {
     serde_json::from_str(json).map_err(|e| {
         // serde's message names the key and position; keep it short for the status line.
         let detail: String = e.to_string().chars().take(200).collect();
-        Error::invalid(
-            format!("Некорректный JSON {what_ru}: {detail}"),
-            format!("Invalid {what_en} JSON: {detail}"),
-        )
+        Error::bad_input(messages::backend::bad_json(what, &detail))
     })
 }
 
@@ -289,18 +287,18 @@ impl CustomerData {
         if json.trim().is_empty() {
             return Ok(CustomerData::default());
         }
-        parse_json(json, "данных клиента", "customer data")
+        parse_json(json, messages::backend::CUSTOMER_DATA)
     }
 }
 
 impl ReturnRequest {
     pub fn from_json(json: &str) -> Result<ReturnRequest> {
-        parse_json(json, "возврата", "return")
+        parse_json(json, messages::backend::RETURN)
     }
 }
 
 impl Products {
     pub fn from_json(json: &str) -> Result<Products> {
-        parse_json(json, "номенклатуры", "products")
+        parse_json(json, messages::backend::PRODUCTS)
     }
 }

@@ -2,22 +2,17 @@
 
 use crate::contract::Money;
 use crate::error::Error;
+use crate::messages::{self, Text};
 use crate::native::{Args, Param, Value};
 use rust_decimal::Decimal;
 use std::str::FromStr;
 
-fn wrong_type(name: &str, expected_ru: &str, expected_en: &str) -> Error {
-    Error::invalid(
-        format!("Параметр «{name}»: ожидается {expected_ru}"),
-        format!("Parameter \"{name}\": expected {expected_en}"),
-    )
+fn wrong_type(name: &str, expected: Text) -> Error {
+    Error::bad_input(messages::component::parameter_expected(name, expected))
 }
 
 fn unreadable(name: &str, e: impl std::fmt::Display) -> Error {
-    Error::invalid(
-        format!("Параметр «{name}» не удалось прочитать ({e})"),
-        format!("Parameter \"{name}\" could not be read ({e})"),
-    )
+    Error::bad_input(messages::component::parameter_unreadable(name, e))
 }
 
 /// A string parameter. `Undefined` (omitted) reads as `""` only when `optional`.
@@ -25,7 +20,7 @@ pub fn string(args: &Args<'_>, i: usize, name: &str, optional: bool) -> Result<S
     match args.get(i).map_err(|e| unreadable(name, e))? {
         Value::String(s) => Ok(s),
         Value::Empty | Value::Null if optional => Ok(String::new()),
-        _ => Err(wrong_type(name, "строка", "a string")),
+        _ => Err(wrong_type(name, messages::common::EXPECT_TEXT)),
     }
 }
 
@@ -41,7 +36,7 @@ pub fn with_string<R>(
     args.with_text(i, |param| match param {
         Param::Text(text) => f(text),
         Param::Other(Value::Empty | Value::Null) if optional => f(""),
-        Param::Other(_) => Err(wrong_type(name, "строка", "a string")),
+        Param::Other(_) => Err(wrong_type(name, messages::common::EXPECT_TEXT)),
     })
     .map_err(|e| unreadable(name, e))?
 }
@@ -58,7 +53,7 @@ pub fn with_utf16<R>(
     args.with_utf16(i, |param| match param {
         Ok(units) => f(units),
         Err(Param::Text(text)) => f(&text.encode_utf16().collect::<Vec<u16>>()),
-        Err(Param::Other(_)) => Err(wrong_type(name, "строка", "a string")),
+        Err(Param::Other(_)) => Err(wrong_type(name, messages::common::EXPECT_TEXT)),
     })
     .map_err(|e| unreadable(name, e))?
 }
@@ -67,10 +62,9 @@ pub fn with_utf16<R>(
 pub fn json(args: &Args<'_>, i: usize, name: &str) -> Result<String, Error> {
     let text = string(args, i, name, false)?;
     if text.trim().is_empty() {
-        return Err(Error::invalid(
-            format!("Параметр «{name}»: пустая строка, ожидается JSON"),
-            format!("Parameter \"{name}\": empty string, expected JSON"),
-        ));
+        return Err(Error::bad_input(messages::contract::empty_json_parameter(
+            name,
+        )));
     }
     Ok(text)
 }
@@ -84,7 +78,7 @@ pub fn amount(args: &Args<'_>, i: usize, name: &str) -> Result<Money, Error> {
         Value::String(s) => Decimal::from_str(s.trim()).ok(),
         _ => None,
     };
-    let value = parsed.ok_or_else(|| wrong_type(name, "число", "a number"))?;
+    let value = parsed.ok_or_else(|| wrong_type(name, messages::common::EXPECT_NUMBER))?;
     Money::new(value, name)
 }
 
@@ -92,11 +86,7 @@ pub fn amount(args: &Args<'_>, i: usize, name: &str) -> Result<Money, Error> {
 pub fn boolean(args: &Args<'_>, i: usize, name: &str) -> Result<bool, Error> {
     match args.get(i).map_err(|e| unreadable(name, e))? {
         Value::Bool(b) => Ok(b),
-        _ => Err(wrong_type(
-            name,
-            "Булево (Истина или Ложь)",
-            "a boolean (true or false)",
-        )),
+        _ => Err(wrong_type(name, messages::component::EXPECT_BOOLEAN)),
     }
 }
 
@@ -108,8 +98,8 @@ pub fn integer(value: &Value, name: &str) -> Result<i64, Error> {
         Value::String(s) => s
             .trim()
             .parse()
-            .map_err(|_| wrong_type(name, "целое число", "a whole number")),
-        _ => Err(wrong_type(name, "целое число", "a whole number")),
+            .map_err(|_| wrong_type(name, messages::component::EXPECT_WHOLE_NUMBER)),
+        _ => Err(wrong_type(name, messages::component::EXPECT_WHOLE_NUMBER)),
     }
 }
 
@@ -117,6 +107,6 @@ pub fn integer(value: &Value, name: &str) -> Result<i64, Error> {
 pub fn string_value(value: Value, name: &str) -> Result<String, Error> {
     match value {
         Value::String(s) => Ok(s),
-        _ => Err(wrong_type(name, "строка", "a string")),
+        _ => Err(wrong_type(name, messages::common::EXPECT_TEXT)),
     }
 }

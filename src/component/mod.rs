@@ -14,6 +14,7 @@ use crate::engine::BonusPolicy;
 use crate::error::{Error, ErrorCode};
 use crate::i18n::Lang;
 use crate::log::Log;
+use crate::messages;
 use crate::native::{param, AddIn, Args, Failure, Host, MethodDef, PropDef, ShortText, Value};
 use serde::Serialize;
 use settings::{Mode, Settings};
@@ -216,9 +217,8 @@ impl BonusPlus {
                 let card = contract::card(&args::string(args, 0, "CardCode", true)?)?;
                 let phone = contract::optional_phone(&args::string(args, 1, "Phone", true)?)?;
                 if card.is_empty() && phone.is_empty() {
-                    return Err(Error::invalid(
-                        "Укажите код карты или телефон покупателя",
-                        "Give the card code or the customer's phone",
+                    return Err(Error::bad_input(
+                        messages::component::CARD_CODE_OR_PHONE_REQUIRED,
                     ));
                 }
                 let found = self.backend()?.find_customer(&card, &phone)?;
@@ -298,10 +298,9 @@ impl BonusPlus {
                 let lang = self.lang;
                 let backend = self.backend()?;
                 let mut progress = |done: usize, total: usize| {
-                    host.set_status_line(&match lang {
-                        Lang::Ru => format!("БонусПлюс: выгрузка номенклатуры {done} из {total}"),
-                        Lang::En => format!("BonusPlus: uploading products {done} of {total}"),
-                    });
+                    host.set_status_line(
+                        messages::component::uploading_products(done, total).pick(lang),
+                    );
                 };
                 let uploaded = backend.upload_products(&products, &mut progress);
                 host.reset_status_line();
@@ -421,9 +420,11 @@ impl BonusPlus {
                 self.settings.offline_calculation = match value {
                     Value::Bool(b) => b,
                     _ => {
-                        return Err(Error::invalid(
-                            format!("Свойство «{}»: ожидается Булево", PROPS[prop as usize].ru),
-                            format!("Property \"{name}\": expected a boolean"),
+                        return Err(Error::bad_input(
+                            messages::component::property_expects_boolean(
+                                PROPS[prop as usize].ru,
+                                name,
+                            ),
                         ))
                     }
                 };
@@ -435,10 +436,10 @@ impl BonusPlus {
                     crate::scan::CardMask::parse(&args::string_value(value, name)?)?;
             }
             Prop::Version | Prop::LastError => {
-                return Err(Error::invalid(
-                    format!("Свойство «{}» только для чтения", PROPS[prop as usize].ru),
-                    format!("Property \"{name}\" is read-only"),
-                ))
+                return Err(Error::bad_input(messages::component::property_read_only(
+                    PROPS[prop as usize].ru,
+                    name,
+                )))
             }
         }
         Ok(())
@@ -454,10 +455,9 @@ impl Default for BonusPlus {
 /// The JSON string 1C gets, numbers in their shortest exact form (see json_text.rs).
 fn json_value<T: Serialize>(value: &T) -> Result<Value, Error> {
     json_text::to_json(value).map(Value::String).map_err(|e| {
-        Error::new(
+        Error::of(
             ErrorCode::Internal,
-            format!("Ошибка формирования JSON: {e}"),
-            format!("JSON encoding failed: {e}"),
+            messages::component::json_encoding_failed(e),
         )
     })
 }
@@ -531,21 +531,17 @@ impl AddIn for BonusPlus {
     }
 
     fn internal_error(&mut self, detail: &str) -> String {
-        let err = Error::new(
+        let err = Error::of(
             ErrorCode::Internal,
-            format!("Внутренняя ошибка компоненты BonusPlus: {detail}"),
-            format!("BonusPlus internal error: {detail}"),
+            messages::component::internal_error(detail),
         );
         self.log_line(&format!("INTERNAL {detail}"));
         self.fail(err).0
     }
 
     fn bad_value(&mut self, err: &crate::native::VariantError) -> String {
-        self.fail(Error::invalid(
-            format!("Значение не удалось прочитать: {err}"),
-            format!("The value could not be read: {err}"),
-        ))
-        .0
+        self.fail(Error::bad_input(messages::component::value_unreadable(err)))
+            .0
     }
 
     fn set_locale(&mut self, locale: &str) {

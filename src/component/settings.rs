@@ -1,6 +1,7 @@
 //! The component's settings (its writable properties), each validated when 1C sets it.
 
 use crate::error::{Error, ErrorCode};
+use crate::messages::{self, Text};
 use crate::scan::CardMask;
 use std::path::PathBuf;
 
@@ -23,19 +24,13 @@ impl Mode {
     }
 
     pub fn parse(text: &str) -> Result<Mode, Error> {
+        let named = |mode: Text, value: &str| value == mode.en || value == mode.ru;
         match text.trim().to_lowercase().as_str() {
-            "embedded" | "встроенный" => Ok(Mode::Embedded),
-            "cloud" | "облако" => Ok(Mode::Cloud),
-            _ => Err(Error::invalid(
-                format!(
-                    "Неизвестный режим «{}»: ожидается \"embedded\" или \"cloud\"",
-                    shorten(text)
-                ),
-                format!(
-                    "Unknown mode \"{}\": expected \"embedded\" or \"cloud\"",
-                    shorten(text)
-                ),
-            )),
+            t if named(messages::component::MODE_EMBEDDED, t) => Ok(Mode::Embedded),
+            t if named(messages::component::MODE_CLOUD, t) => Ok(Mode::Cloud),
+            _ => Err(Error::bad_input(messages::component::unknown_mode(
+                &shorten(text),
+            ))),
         }
     }
 }
@@ -84,33 +79,25 @@ fn shorten(text: &str) -> String {
 /// Returns it with a trailing slash, so paths can be appended.
 pub fn validate_server_address(text: &str) -> Result<String, Error> {
     let address = text.trim();
-    let bad = |ru: &str, en: &str| {
-        Error::invalid(
-            format!("Адрес сервера «{}»: {ru}", shorten(address)),
-            format!("Server address \"{}\": {en}", shorten(address)),
-        )
+    let bad = |problem: Text| {
+        Error::bad_input(messages::component::bad_server_address(
+            &shorten(address),
+            problem,
+        ))
     };
     let (scheme, rest) = address
         .split_once("://")
-        .ok_or_else(|| bad("ожидается https://…", "expected https://…"))?;
+        .ok_or_else(|| bad(messages::common::ADDRESS_EXPECT_HTTPS))?;
     let host_port = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host_of(host_port);
     if host.is_empty() || host_port.contains('@') || address.chars().any(char::is_whitespace) {
-        return Err(bad(
-            "не указан или неверно указан хост",
-            "missing or malformed host",
-        ));
+        return Err(bad(messages::component::ADDRESS_BAD_HOST));
     }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => {}
         "http" if is_loopback(&host) => {}
-        "http" => {
-            return Err(bad(
-                "незащищённый http:// разрешён только для локального адреса (127.0.0.1, localhost, [::1])",
-                "plain http:// is allowed only for a loopback host (127.0.0.1, localhost, [::1])",
-            ))
-        }
-        _ => return Err(bad("ожидается https://…", "expected https://…")),
+        "http" => return Err(bad(messages::component::ADDRESS_PLAIN_HTTP_LOOPBACK_ONLY)),
+        _ => return Err(bad(messages::common::ADDRESS_EXPECT_HTTPS)),
     }
     Ok(if address.ends_with('/') {
         address.to_owned()
@@ -140,10 +127,9 @@ pub fn validate_timeout(seconds: i64) -> Result<u32, Error> {
     if (1..=300).contains(&seconds) {
         Ok(seconds as u32)
     } else {
-        Err(Error::invalid(
-            format!("Таймаут {seconds} с вне допустимого диапазона 1…300"),
-            format!("Timeout {seconds} s is outside 1…300"),
-        ))
+        Err(Error::bad_input(messages::component::timeout_out_of_range(
+            seconds,
+        )))
     }
 }
 
@@ -154,10 +140,9 @@ impl Settings {
             return Ok(PathBuf::from(self.data_directory.trim()));
         }
         default_data_dir().ok_or_else(|| {
-            Error::new(
+            Error::of(
                 ErrorCode::NotConfigured,
-                "Не задан каталог данных (КаталогДанных), и каталог пользователя не определён",
-                "No data directory (DataDirectory) is set and the user's folder is unknown",
+                messages::component::DATA_DIR_UNKNOWN,
             )
         })
     }

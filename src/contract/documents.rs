@@ -8,6 +8,7 @@ use super::{
 use crate::backend::{CustomerData, Products, ReturnRequest};
 use crate::engine::{LocalDateTime, Order};
 use crate::error::{Error, Result};
+use crate::messages;
 use std::collections::HashSet;
 
 /// Lines of a Return (a Return names lines of one sale).
@@ -44,18 +45,10 @@ pub fn check_order(mut order: Order) -> Result<Order> {
 pub fn sale(json: &str) -> Result<Order> {
     let sale = order(json)?;
     if sale.document_id.is_empty() {
-        return Err(bad(
-            "documentId",
-            "нужен идентификатор документа продажи",
-            "the sale's document id is required",
-        ));
+        return Err(bad("documentId", messages::contract::SALE_ID_REQUIRED));
     }
     if sale.bonus_debit.is_none() {
-        return Err(bad(
-            "bonusDebit",
-            "в продаже обязательно число списанных бонусов (0, если не списывались)",
-            "a Sale needs the number of bonuses spent (0 when none)",
-        ));
+        return Err(bad("bonusDebit", messages::contract::SALE_DEBIT_REQUIRED));
     }
     Ok(sale)
 }
@@ -74,8 +67,7 @@ pub fn check_return(mut request: ReturnRequest) -> Result<ReturnRequest> {
     if request.lines.is_empty() || request.lines.len() > MAX_RETURN_LINES {
         return Err(bad(
             "lines",
-            format!("нужны строки (от 1 до {MAX_RETURN_LINES})"),
-            format!("1 to {MAX_RETURN_LINES} lines are required"),
+            messages::contract::return_lines_count(MAX_RETURN_LINES),
         ));
     }
     let mut seen = HashSet::with_capacity(request.lines.len());
@@ -83,8 +75,7 @@ pub fn check_return(mut request: ReturnRequest) -> Result<ReturnRequest> {
         if !seen.insert(line.line_no) {
             return Err(bad(
                 "lines",
-                format!("строка {} указана дважды", line.line_no),
-                format!("line {} is given twice", line.line_no),
+                messages::contract::return_line_twice(line.line_no),
             ));
         }
         line.quantity = quantity(line.quantity, "lines.quantity")?;
@@ -105,8 +96,7 @@ pub fn check_products(products: &mut Products) -> Result<()> {
     if products.items.len() > MAX_PRODUCTS {
         return Err(bad(
             "items",
-            format!("больше {MAX_PRODUCTS} элементов за один вызов"),
-            format!("more than {MAX_PRODUCTS} items in one call"),
+            messages::contract::too_many_products(MAX_PRODUCTS),
         ));
     }
     products.store = products.store.trim().to_owned();
@@ -116,11 +106,7 @@ pub fn check_products(products: &mut Products) -> Result<()> {
         let at = |key: &str| format!("items[{i}].{key}");
         item.id = item.id.trim().to_owned();
         if item.id.is_empty() {
-            return Err(bad(
-                &at("id"),
-                "нужен код номенклатуры",
-                "a product id is required",
-            ));
+            return Err(bad(&at("id"), messages::contract::PRODUCT_ID_REQUIRED));
         }
         text(&item.id, &at("id"), MAX_PRODUCT_ID_CHARS)?;
         item.parent_id = item.parent_id.trim().to_owned();
@@ -130,8 +116,7 @@ pub fn check_products(products: &mut Products) -> Result<()> {
         if !seen.insert(item.id.clone()) {
             return Err(bad(
                 &at("id"),
-                format!("код «{}» повторяется", shown(&item.id)),
-                format!("the id \"{}\" is repeated", shown(&item.id)),
+                messages::contract::product_id_repeated(&shown(&item.id)),
             ));
         }
     }
@@ -189,29 +174,17 @@ pub fn check_customer_data(data: &CustomerData, now: LocalDateTime) -> Result<()
     if let Some(email) = &data.email {
         let e = email.trim();
         if !e.is_empty() && (!e.contains('@') || e.contains(char::is_whitespace)) {
-            return Err(bad(
-                "email",
-                format!("некорректный адрес почты «{}»", shown(e)),
-                format!("invalid e-mail \"{}\"", shown(e)),
-            ));
+            return Err(bad("email", messages::contract::bad_email(&shown(e))));
         }
     }
     if let Some(g) = &data.gender {
         if !matches!(g.trim(), "" | "male" | "female") {
-            return Err(bad(
-                "gender",
-                "ожидается \"male\", \"female\" или \"\"",
-                "expected \"male\", \"female\" or \"\"",
-            ));
+            return Err(bad("gender", messages::contract::GENDER_EXPECTED));
         }
     }
     if let Some(b) = data.birth_date {
         if b.unix_seconds() < EARLIEST_BIRTH || b > now {
-            return Err(bad(
-                "birthDate",
-                "дата рождения не раньше 1900 года и не в будущем",
-                "a birth date from 1900 up to today",
-            ));
+            return Err(bad("birthDate", messages::contract::BIRTH_DATE_RANGE));
         }
     }
     Ok(())
@@ -220,10 +193,9 @@ pub fn check_customer_data(data: &CustomerData, now: LocalDateTime) -> Result<()
 /// A JSON parameter that must hold data: `""` is an error naming the parameter.
 pub fn non_empty_json<'a>(json: &'a str, name: &str) -> Result<&'a str> {
     if json.trim().is_empty() {
-        return Err(Error::invalid(
-            format!("Параметр «{name}»: пустая строка, ожидается JSON"),
-            format!("Parameter \"{name}\": empty string, expected JSON"),
-        ));
+        return Err(Error::bad_input(messages::contract::empty_json_parameter(
+            name,
+        )));
     }
     Ok(json)
 }

@@ -25,6 +25,7 @@ pub use money::{quantity, quantity_fault, Money, MAX_QUANTITY};
 
 use crate::engine::LocalDateTime;
 use crate::error::{Error, Result};
+use crate::messages::{self, Msg};
 
 /// Ids and codes: far above any 1C code, number or GUID.
 pub const MAX_ID_CHARS: usize = 200;
@@ -32,11 +33,8 @@ pub const MAX_ID_CHARS: usize = 200;
 pub const MAX_CARD_CHARS: usize = 64;
 
 /// An input error naming the field: `Поле «field»: …`.
-pub fn bad(field: &str, ru: impl std::fmt::Display, en: impl std::fmt::Display) -> Error {
-    Error::invalid(
-        format!("Поле «{field}»: {ru}"),
-        format!("Field \"{field}\": {en}"),
-    )
+pub fn bad(field: &str, what: impl Into<Msg>) -> Error {
+    Error::bad_input(messages::contract::field(field, what.into()))
 }
 
 /// A value for a message, cut to a readable length.
@@ -52,18 +50,10 @@ pub fn shown(text: &str) -> String {
 pub fn text(value: &str, field: &str, max_chars: usize) -> Result<()> {
     // Bytes bound chars from above: most strings never need counting.
     if value.len() > max_chars && value.chars().count() > max_chars {
-        return Err(bad(
-            field,
-            format!("текст длиннее {max_chars} символов"),
-            format!("the text is longer than {max_chars} characters"),
-        ));
+        return Err(bad(field, messages::contract::text_too_long(max_chars)));
     }
     if let Some(c) = value.chars().find(|c| c.is_control()) {
-        return Err(bad(
-            field,
-            format!("недопустимый управляющий символ U+{:04X}", u32::from(c)),
-            format!("a control character U+{:04X} is not allowed", u32::from(c)),
-        ));
+        return Err(bad(field, messages::contract::control_char(c)));
     }
     Ok(())
 }
@@ -72,11 +62,7 @@ pub fn text(value: &str, field: &str, max_chars: usize) -> Result<()> {
 pub fn document_id(raw: &str, field: &str) -> Result<String> {
     let id = raw.trim();
     if id.is_empty() {
-        return Err(bad(
-            field,
-            "нужен идентификатор документа",
-            "a document id is required",
-        ));
+        return Err(bad(field, messages::contract::DOCUMENT_ID_REQUIRED));
     }
     text(id, field, MAX_ID_CHARS)?;
     Ok(id.to_owned())
@@ -98,15 +84,13 @@ pub fn card(raw: &str) -> Result<String> {
     if card.len() > MAX_CARD_CHARS && card.chars().count() > MAX_CARD_CHARS {
         return Err(bad(
             "cardNumber",
-            format!("номер карты длиннее {MAX_CARD_CHARS} символов"),
-            format!("the card number is longer than {MAX_CARD_CHARS} characters"),
+            messages::contract::card_too_long(MAX_CARD_CHARS),
         ));
     }
     if card.chars().any(char::is_control) {
         return Err(bad(
             "cardNumber",
-            format!("недопустимый символ в номере карты «{}»", shown(card)),
-            format!("a control character in the card number \"{}\"", shown(card)),
+            messages::contract::card_control_char(&shown(card)),
         ));
     }
     Ok(card.to_owned())
@@ -116,11 +100,7 @@ pub fn card(raw: &str) -> Result<String> {
 pub fn required_card(raw: &str) -> Result<String> {
     let card = card(raw)?;
     if card.is_empty() {
-        return Err(bad(
-            "CardCode",
-            "не указан номер карты",
-            "no card number given",
-        ));
+        return Err(bad("CardCode", messages::contract::CARD_NOT_GIVEN));
     }
     Ok(card)
 }
@@ -148,11 +128,7 @@ pub const LAST_DATE: LocalDateTime = LocalDateTime::from_unix_seconds(4_133_980_
 /// the wrong policy or create bonuses that never activate.
 pub fn date(value: LocalDateTime, field: &str) -> Result<LocalDateTime> {
     if value < FIRST_DATE || value > LAST_DATE {
-        return Err(bad(
-            field,
-            format!("дата {value} вне допустимого диапазона (2000–2100)"),
-            format!("the date {value} is out of range (2000 to 2100)"),
-        ));
+        return Err(bad(field, messages::contract::date_out_of_range(value)));
     }
     Ok(value)
 }

@@ -3,6 +3,7 @@
 use super::bad;
 use crate::engine::money::{exceeds, has_at_most_decimals, MAX_MONEY};
 use crate::error::Result;
+use crate::messages::{self, Msg};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -29,33 +30,22 @@ impl Money {
             } else {
                 value.abs()
             })),
-            Some((ru, en)) => Err(bad(field, ru, en)),
+            Some(what) => Err(bad(field, what)),
         }
     }
 
     /// What is wrong with an amount (Russian, English), if anything: the rule itself, for callers
     /// that name the place their own way (an Order's `lines[2].sum`).
-    pub fn fault(value: Decimal) -> Option<(String, String)> {
+    pub fn fault(value: Decimal) -> Option<Msg> {
         if value.is_sign_negative() && !value.is_zero() {
-            return Some((
-                format!("сумма не может быть отрицательной, получено {value}"),
-                format!("the amount cannot be negative, got {value}"),
-            ));
+            return Some(messages::contract::amount_negative(value));
         }
         // Cheap check first: 1C amounts almost always arrive with a scale of at most 2.
         if value.scale() > 2 && !has_at_most_decimals(value, 2) {
-            return Some((
-                format!(
-                    "сумма должна быть не больше чем с 2 знаками после запятой, получено {value}"
-                ),
-                format!("the amount must have at most 2 decimals, got {value}"),
-            ));
+            return Some(messages::contract::amount_decimals(value));
         }
         if exceeds(value, MAX_MONEY_UNITS) {
-            return Some((
-                format!("сумма {value} больше допустимой ({MAX_MONEY})"),
-                format!("the amount {value} exceeds the limit ({MAX_MONEY})"),
-            ));
+            return Some(messages::contract::amount_over_limit(value, MAX_MONEY));
         }
         None
     }
@@ -80,25 +70,17 @@ impl From<Money> for Decimal {
 pub fn quantity(value: Decimal, field: &str) -> Result<Decimal> {
     match quantity_fault(value) {
         None => Ok(value),
-        Some((ru, en)) => Err(bad(field, ru, en)),
+        Some(what) => Err(bad(field, what)),
     }
 }
 
 /// What is wrong with a quantity (Russian, English), if anything.
-pub fn quantity_fault(value: Decimal) -> Option<(String, String)> {
+pub fn quantity_fault(value: Decimal) -> Option<Msg> {
     if value.is_sign_negative() || value.is_zero() {
-        return Some((
-            format!("количество должно быть больше нуля, получено {value}"),
-            format!("the quantity must be above zero, got {value}"),
-        ));
+        return Some(messages::contract::quantity_not_positive(value));
     }
     if exceeds(value, 1_000_000_000) || (value.scale() > 3 && !has_at_most_decimals(value, 3)) {
-        return Some((
-            format!(
-                "количество — не больше 10^9 и не больше 3 знаков после запятой, получено {value}"
-            ),
-            format!("the quantity must be at most 10^9 with at most 3 decimals, got {value}"),
-        ));
+        return Some(messages::contract::quantity_out_of_range(value));
     }
     None
 }

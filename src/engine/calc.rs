@@ -28,6 +28,7 @@ use super::order::Order;
 use super::policy::BonusPolicy;
 use crate::error::Error;
 use crate::i18n::Lang;
+use crate::messages;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -124,10 +125,9 @@ pub fn calculate_in(
     policy.validate()?;
     let discount_percent = account.discount_percent.unwrap_or(policy.discount_percent);
     if discount_percent < Decimal::ZERO || discount_percent > Decimal::ONE_HUNDRED {
-        return Err(Error::invalid(
-            format!("Скидка по карте discountPercent должна быть от 0 до 100, получено {discount_percent}"),
-            format!("The card's discountPercent must be between 0 and 100, got {discount_percent}"),
-        ));
+        return Err(Error::bad_input(messages::engine::card_discount_range(
+            discount_percent,
+        )));
     }
     let available = account.available_bonuses.max(Decimal::ZERO);
     let rate = policy.rate;
@@ -141,12 +141,7 @@ pub fn calculate_in(
         .iter()
         .map(|line| kopecks_of(line.sum))
         .collect::<Option<_>>()
-        .ok_or_else(|| {
-            Error::invalid(
-                "Заказ: сумма строки вне допустимого диапазона",
-                "Order: a line sum is out of range",
-            )
-        })?;
+        .ok_or_else(|| Error::bad_input(messages::engine::ORDER_LINE_SUM_RANGE))?;
     let document_kopecks: i64 = sums.iter().sum();
     let document_sum = money_of(document_kopecks);
 
@@ -455,11 +450,9 @@ pub fn bonuses_worth(money: Decimal, rate: Decimal, upper: Decimal) -> Decimal {
 /// modes (the cloud's answer gets the same note).
 pub fn message_capped(lang: Lang, requested: Decimal, allowed: Decimal) -> String {
     let (requested, allowed) = (requested.normalize(), allowed.normalize());
-    lang.pick(
-        &format!("Запрошено списание {requested} бонусов, списать можно не больше {allowed}: списано {allowed}"),
-        &format!("{requested} bonuses were requested; at most {allowed} can be applied, so {allowed} were applied"),
-    )
-    .to_string()
+    messages::engine::debit_capped(requested, allowed)
+        .pick(lang)
+        .to_string()
 }
 
 fn message_rate_rounding(
@@ -473,9 +466,7 @@ fn message_rate_rounding(
         applied.normalize(),
         money.normalize(),
     );
-    lang.pick(
-        &format!("Запрошено {requested} бонусов; по курсу это {money} руб., для чего достаточно {applied}: списано {applied}"),
-        &format!("{requested} bonuses were requested; at the rate they are worth {money}, which {applied} bonuses cover: {applied} were applied"),
-    )
-    .to_string()
+    messages::engine::debit_rate_rounding(requested, applied, money)
+        .pick(lang)
+        .to_string()
 }

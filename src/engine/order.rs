@@ -12,6 +12,7 @@ use super::money::MAX_MONEY;
 use super::time::LocalDateTime;
 use crate::contract::{quantity_fault, Money};
 use crate::error::Error;
+use crate::messages::{self, Msg, Text};
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
@@ -112,12 +113,10 @@ impl Order {
             }
             // Our own checks leave their bilingual error in `failure`; anything else is serde_json's
             // (syntax, end of input, not an object).
-            Err(e) => Err(failure.unwrap_or_else(|| {
-                Error::invalid(
-                    format!("Некорректный JSON заказа: {e}"),
-                    format!("Malformed order JSON: {e}"),
-                )
-            })),
+            Err(e) => {
+                Err(failure
+                    .unwrap_or_else(|| Error::bad_input(messages::engine::order_bad_json(e))))
+            }
         }
     }
 
@@ -129,18 +128,13 @@ impl Order {
     pub fn validate(&self) -> Result<(), Error> {
         let top = |key: &'static str| Place { key, line: None };
         if self.lines.is_empty() {
-            return Err(
-                top("lines").error("в заказе нет ни одной строки", "the order has no lines")
-            );
+            return Err(top("lines").error(messages::engine::ORDER_NO_LINES));
         }
         if self.lines.len() > MAX_LINES {
             return Err(too_many_lines());
         }
         if self.phone.trim().is_empty() && self.card_number.trim().is_empty() {
-            return Err(top("phone").error(
-                "укажите телефон (phone) или номер карты (cardNumber) покупателя",
-                "give the customer's phone or card number (cardNumber)",
-            ));
+            return Err(top("phone").error(messages::engine::ORDER_NO_CUSTOMER));
         }
         if let Some(debit) = self.bonus_debit {
             check_amount(top("bonusDebit"), debit)?;
@@ -153,10 +147,7 @@ impl Order {
             check_text(top("reserveId"), reserve, MAX_ID_CHARS)?;
         }
         if self.coupons.len() > MAX_COUPONS {
-            return Err(top("coupons").error(
-                format!("больше {MAX_COUPONS} купонов"),
-                format!("more than {MAX_COUPONS} coupons"),
-            ));
+            return Err(top("coupons").error(messages::engine::too_many_coupons(MAX_COUPONS)));
         }
         for coupon in &self.coupons {
             check_text(top("coupons"), coupon, MAX_ID_CHARS)?;
@@ -168,8 +159,8 @@ impl Order {
                 key,
                 line: Some((index, Some(line.line_no))),
             };
-            if let Some((ru, en)) = quantity_fault(line.quantity) {
-                return Err(at("quantity").error(ru, en));
+            if let Some(what) = quantity_fault(line.quantity) {
+                return Err(at("quantity").error(what));
             }
             check_text(at("product"), &line.product, MAX_ID_CHARS)?;
             check_text(at("category"), &line.category, MAX_ID_CHARS)?;
@@ -180,10 +171,12 @@ impl Order {
             document_sum += line.sum; // ≤ 100 000 × 10^12: cannot overflow
         }
         if document_sum > MAX_MONEY {
-            return Err(top("lines").error(
-                format!("сумма документа {document_sum} больше допустимой ({MAX_MONEY})"),
-                format!("the document sum {document_sum} exceeds the limit ({MAX_MONEY})"),
-            ));
+            return Err(
+                top("lines").error(messages::engine::document_sum_over_limit(
+                    document_sum,
+                    MAX_MONEY,
+                )),
+            );
         }
         if let Some((first, second)) = duplicate_line_no(&self.lines) {
             let line_no = self.lines[second].line_no;
@@ -191,10 +184,7 @@ impl Order {
                 key: "lineNo",
                 line: Some((second, Some(line_no))),
             }
-            .error(
-                format!("номер строки {line_no} повторяется (уже был в lines[{first}])"),
-                format!("line number {line_no} is repeated (already in lines[{first}])"),
-            ));
+            .error(messages::engine::line_no_repeated(line_no, first)));
         }
         Ok(())
     }
@@ -206,55 +196,31 @@ impl Order {
             line: None,
         };
         if self.gift_cards.len() > MAX_GIFT_CARDS {
-            return Err(at.error(
-                format!("больше {MAX_GIFT_CARDS} сертификатов"),
-                format!("more than {MAX_GIFT_CARDS} certificates"),
-            ));
+            return Err(at.error(messages::engine::too_many_gift_cards(MAX_GIFT_CARDS)));
         }
         let mut total = Decimal::ZERO;
         for (i, card) in self.gift_cards.iter().enumerate() {
             if card.id.trim().is_empty() {
-                return Err(at.error(
-                    format!("у сертификата {i} нет номера (id)"),
-                    format!("certificate {i} has no id"),
-                ));
+                return Err(at.error(messages::engine::gift_card_without_id(i)));
             }
             check_text(at, &card.id, MAX_ID_CHARS)?;
             if self.gift_cards[..i]
                 .iter()
                 .any(|other| other.id.trim() == card.id.trim())
             {
-                return Err(at.error(
-                    format!("сертификат {} указан дважды", card.id.trim()),
-                    format!("certificate {} is given twice", card.id.trim()),
-                ));
+                return Err(at.error(messages::engine::gift_card_twice(card.id.trim())));
             }
             check_amount(at, card.payment_sum)?;
             if card.payment_sum.is_zero() {
-                return Err(at.error(
-                    format!(
-                        "сумма оплаты сертификатом {} должна быть больше нуля",
-                        card.id.trim()
-                    ),
-                    format!(
-                        "the payment by certificate {} must be above zero",
-                        card.id.trim()
-                    ),
-                ));
+                return Err(at.error(messages::engine::gift_card_zero(card.id.trim())));
             }
             total += card.payment_sum;
         }
         if total > self.document_sum() {
-            return Err(at.error(
-                format!(
-                    "сертификатами оплачено {total}, больше суммы чека {}",
-                    self.document_sum()
-                ),
-                format!(
-                    "certificates pay {total}, more than the receipt's {}",
-                    self.document_sum()
-                ),
-            ));
+            return Err(at.error(messages::engine::gift_cards_over_receipt(
+                total,
+                self.document_sum(),
+            )));
         }
         Ok(())
     }
@@ -310,10 +276,7 @@ pub const MAX_COUPONS: usize = 1000;
 fn check_text(place: Place, text: &str, max_chars: usize) -> Result<(), Error> {
     // Bytes bound chars from above: most strings never need counting.
     if text.len() > max_chars && text.chars().count() > max_chars {
-        return Err(place.error(
-            format!("текст длиннее {max_chars} символов"),
-            format!("the text is longer than {max_chars} characters"),
-        ));
+        return Err(place.error(messages::contract::text_too_long(max_chars)));
     }
     Ok(())
 }
@@ -323,27 +286,21 @@ fn too_many_lines() -> Error {
         key: "lines",
         line: None,
     }
-    .error(
-        format!("слишком много строк: больше {MAX_LINES}"),
-        format!("too many lines: more than {MAX_LINES}"),
-    )
+    .error(messages::engine::too_many_lines(MAX_LINES))
 }
 
 /// A money (or bonus) amount: the boundary's [`Money`] rule, named by its place in the order.
 fn check_amount(at: Place, value: Decimal) -> Result<(), Error> {
     match Money::fault(value) {
         None => Ok(()),
-        Some((ru, en)) => Err(at.error(ru, en)),
+        Some(what) => Err(at.error(what)),
     }
 }
 
 fn control_free(at: Place, text: &str) -> Result<(), Error> {
     match text.chars().find(|c| c.is_control()) {
         None => Ok(()),
-        Some(c) => Err(at.error(
-            format!("недопустимый управляющий символ U+{:04X}", u32::from(c)),
-            format!("a control character U+{:04X} is not allowed", u32::from(c)),
-        )),
+        Some(c) => Err(at.error(messages::contract::control_char(c))),
     }
 }
 
@@ -378,30 +335,29 @@ struct Place {
 }
 
 impl Place {
-    fn error(self, ru: impl fmt::Display, en: impl fmt::Display) -> Error {
+    fn error(self, what: impl Into<Msg>) -> Error {
         let (ru_place, en_place) = match self.line {
             None => (self.key.to_string(), self.key.to_string()),
             Some((index, None)) => (
                 format!("lines[{index}].{}", self.key),
                 format!("lines[{index}].{}", self.key),
             ),
-            Some((index, Some(line_no))) => (
-                format!("lines[{index}].{} (строка {line_no})", self.key),
-                format!("lines[{index}].{} (lineNo {line_no})", self.key),
-            ),
+            Some((index, Some(line_no))) => {
+                messages::engine::order_line_place(index, self.key, line_no)
+            }
         };
-        Error::invalid(
-            format!("Заказ, {ru_place}: {ru}"),
-            format!("Order, {en_place}: {en}"),
-        )
+        Error::bad_input(messages::engine::order_at(
+            &ru_place,
+            &en_place,
+            what.into(),
+        ))
     }
 
-    fn wrong_type(self, value: &Value, ru_expected: &str, en_expected: &str) -> Error {
-        let shown = shorten(value);
-        self.error(
-            format!("ожидается {ru_expected}, получено {shown}"),
-            format!("expected {en_expected}, got {shown}"),
-        )
+    fn wrong_type(self, value: &Value, expected: Text) -> Error {
+        self.error(messages::engine::expected_got(
+            expected.into(),
+            &shorten(value),
+        ))
     }
 }
 
@@ -440,16 +396,10 @@ fn exact_decimal(text: &str) -> Option<Decimal> {
 
 fn take_decimal(at: Place, value: &Value) -> Result<Decimal, Error> {
     let Value::Number(number) = value else {
-        return Err(at.wrong_type(value, "число", "a number"));
+        return Err(at.wrong_type(value, messages::common::EXPECT_NUMBER));
     };
-    exact_decimal(number.as_str()).ok_or_else(|| {
-        at.error(
-            format!(
-                "число {number} не представимо точно (слишком велико или слишком много знаков)"
-            ),
-            format!("the number {number} cannot be held exactly (too large or too many decimals)"),
-        )
-    })
+    exact_decimal(number.as_str())
+        .ok_or_else(|| at.error(messages::engine::number_not_exact(number)))
 }
 
 fn take_optional_decimal(at: Place, value: &Value) -> Result<Option<Decimal>, Error> {
@@ -465,7 +415,7 @@ fn take_text(at: Place, value: Value) -> Result<String, Error> {
     match value {
         Value::String(text) => Ok(text),
         Value::Null => Ok(String::new()),
-        other => Err(at.wrong_type(&other, "строка", "a string")),
+        other => Err(at.wrong_type(&other, messages::common::EXPECT_TEXT)),
     }
 }
 
@@ -473,7 +423,7 @@ fn take_switch(at: Place, value: &Value, default: bool) -> Result<bool, Error> {
     match value {
         Value::Bool(b) => Ok(*b),
         Value::Null => Ok(default),
-        other => Err(at.wrong_type(other, "true или false", "true or false")),
+        other => Err(at.wrong_type(other, messages::common::EXPECT_SWITCH)),
     }
 }
 
@@ -481,18 +431,9 @@ fn take_date(at: Place, value: &Value) -> Result<Option<LocalDateTime>, Error> {
     match value {
         Value::Null => Ok(None),
         // "" and 1C's unfilled date (0001-01-01T00:00:00) are "not given" (now).
-        Value::String(text) => LocalDateTime::parse_optional(text).ok_or_else(|| {
-            at.wrong_type(
-                value,
-                "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",
-                "a date YYYY-MM-DDTHH:MM:SS",
-            )
-        }),
-        other => Err(at.wrong_type(
-            other,
-            "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",
-            "a date YYYY-MM-DDTHH:MM:SS",
-        )),
+        Value::String(text) => LocalDateTime::parse_optional(text)
+            .ok_or_else(|| at.wrong_type(value, messages::engine::EXPECT_ORDER_DATE)),
+        other => Err(at.wrong_type(other, messages::engine::EXPECT_ORDER_DATE)),
     }
 }
 
@@ -503,19 +444,16 @@ fn take_text_list(at: Place, value: Value) -> Result<Vec<String>, Error> {
             .into_iter()
             .map(|item| match item {
                 Value::String(text) => Ok(text),
-                other => Err(at.wrong_type(&other, "массив строк", "an array of strings")),
+                other => Err(at.wrong_type(&other, messages::common::EXPECT_TEXT_LIST)),
             })
             .collect(),
-        other => Err(at.wrong_type(&other, "массив строк", "an array of strings")),
+        other => Err(at.wrong_type(&other, messages::common::EXPECT_TEXT_LIST)),
     }
 }
 
 /// `[{"id":"…","paymentSum":500}]`; null is none.
 fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
-    let expected = (
-        "массив {\"id\": строка, \"paymentSum\": число}",
-        "an array of {\"id\": string, \"paymentSum\": number}",
-    );
+    let expected = messages::engine::EXPECT_GIFT_CARDS;
     match value {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) if items.len() <= MAX_GIFT_CARDS => items
@@ -530,14 +468,11 @@ fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
                     let payment_sum = take_decimal(at, &map["paymentSum"])?;
                     Ok(GiftCard { id, payment_sum })
                 }
-                other => Err(at.wrong_type(&other, expected.0, expected.1)),
+                other => Err(at.wrong_type(&other, expected)),
             })
             .collect(),
-        Value::Array(_) => Err(at.error(
-            format!("больше {MAX_GIFT_CARDS} сертификатов"),
-            format!("more than {MAX_GIFT_CARDS} certificates"),
-        )),
-        other => Err(at.wrong_type(&other, expected.0, expected.1)),
+        Value::Array(_) => Err(at.error(messages::engine::too_many_gift_cards(MAX_GIFT_CARDS))),
+        other => Err(at.wrong_type(&other, expected)),
     }
 }
 
@@ -548,11 +483,7 @@ fn take_line_no(at: Place, value: &Value) -> Result<u32, Error> {
             return Ok(line_no);
         }
     }
-    Err(at.wrong_type(
-        value,
-        "целое число от 0 до 4294967295",
-        "a whole number from 0 to 4294967295",
-    ))
+    Err(at.wrong_type(value, messages::engine::EXPECT_LINE_NO))
 }
 
 const ORDER_KEYS: [&str; 11] = [
@@ -616,21 +547,15 @@ fn abort<E: de::Error>(failure: &mut Option<Error>, error: Error) -> E {
 
 fn unknown_key(at: Place, key: &str) -> Error {
     let key: String = key.chars().take(40).collect();
-    at.error(
-        format!("неизвестный ключ \"{key}\""),
-        format!("unknown key \"{key}\""),
-    )
+    at.error(messages::engine::unknown_order_key(&key))
 }
 
 fn repeated_key(at: Place) -> Error {
-    at.error("ключ указан дважды", "the key is given twice")
+    at.error(messages::engine::ORDER_KEY_TWICE)
 }
 
 fn missing_key(at: Place) -> Error {
-    at.error(
-        "обязательный ключ отсутствует",
-        "the required key is missing",
-    )
+    at.error(messages::engine::ORDER_KEY_MISSING)
 }
 
 struct OrderSeed<'a> {

@@ -1,6 +1,7 @@
 //! The bonus policy of a loyalty program, and which policy applies to an organization at a date.
 use super::time::LocalDateTime;
 use crate::error::Error;
+use crate::messages::{self, Text};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -120,44 +121,33 @@ fn kind_matches(kind: Kind, value: &Value) -> bool {
     }
 }
 
-fn kind_description(kind: Kind) -> (&'static str, &'static str) {
+fn kind_description(kind: Kind) -> Text {
     match kind {
-        Kind::Text => ("строка", "a string"),
-        Kind::Date => (
-            "дата \"ГГГГ-ММ-ДДTЧЧ:ММ:СС\"",
-            "a date \"YYYY-MM-DDTHH:MM:SS\"",
-        ),
-        Kind::Number => ("число", "a number"),
-        Kind::NumberOrNull => ("число или null", "a number or null"),
-        Kind::Switch => ("true или false", "true or false"),
-        Kind::TextList => ("массив строк", "an array of strings"),
-        Kind::Count => ("целое число от 0", "a whole number from 0"),
-        Kind::CountOrNull => ("целое число от 0 или null", "a whole number from 0 or null"),
+        Kind::Text => messages::common::EXPECT_TEXT,
+        Kind::Date => messages::engine::EXPECT_POLICY_DATE,
+        Kind::Number => messages::common::EXPECT_NUMBER,
+        Kind::NumberOrNull => messages::engine::EXPECT_NUMBER_OR_NULL,
+        Kind::Switch => messages::common::EXPECT_SWITCH,
+        Kind::TextList => messages::common::EXPECT_TEXT_LIST,
+        Kind::Count => messages::engine::EXPECT_COUNT,
+        Kind::CountOrNull => messages::engine::EXPECT_COUNT_OR_NULL,
     }
 }
 
-fn out_of_range(key: &str, value: impl std::fmt::Display, ru_range: &str, en_range: &str) -> Error {
-    Error::invalid(
-        format!("Политика: {key} должен быть {ru_range}, получено {value}"),
-        format!("Policy: {key} must be {en_range}, got {value}"),
-    )
+fn out_of_range(key: &str, value: impl std::fmt::Display, range: Text) -> Error {
+    Error::bad_input(messages::engine::policy_out_of_range(key, value, range))
 }
 
 fn check_percent(key: &str, value: Decimal) -> Result<(), Error> {
     if value < Decimal::ZERO || value > Decimal::ONE_HUNDRED {
-        return Err(out_of_range(key, value, "от 0 до 100", "between 0 and 100"));
+        return Err(out_of_range(key, value, messages::engine::RANGE_PERCENT));
     }
     Ok(())
 }
 
 fn check_days(key: &str, value: u32) -> Result<(), Error> {
     if value > MAX_DAYS {
-        return Err(out_of_range(
-            key,
-            value,
-            "не больше 36500 дней",
-            "at most 36500 days",
-        ));
+        return Err(out_of_range(key, value, messages::engine::RANGE_DAYS));
     }
     Ok(())
 }
@@ -167,39 +157,25 @@ impl BonusPolicy {
     /// keys are all Policy keys of the right JSON type — a misspelt key would otherwise silently
     /// take its default — then [`BonusPolicy::validate`]. Missing keys take their defaults.
     pub fn from_json(json: &str) -> Result<BonusPolicy, Error> {
-        let value: Value = serde_json::from_str(json).map_err(|e| {
-            Error::invalid(
-                format!("Некорректный JSON политики: {e}"),
-                format!("Malformed policy JSON: {e}"),
-            )
-        })?;
+        let value: Value = serde_json::from_str(json)
+            .map_err(|e| Error::bad_input(messages::engine::policy_bad_json(e)))?;
         let Some(object) = value.as_object() else {
-            return Err(Error::invalid(
-                "Политика должна быть объектом JSON",
-                "The policy must be a JSON object",
-            ));
+            return Err(Error::bad_input(messages::engine::POLICY_NOT_OBJECT));
         };
         for (key, item) in object {
             let Some(&(_, kind)) = POLICY_KEYS.iter().find(|(name, _)| name == key) else {
-                return Err(Error::invalid(
-                    format!("Политика: неизвестный ключ \"{key}\""),
-                    format!("Policy: unknown key \"{key}\""),
-                ));
+                return Err(Error::bad_input(messages::engine::policy_unknown_key(key)));
             };
             if !kind_matches(kind, item) {
-                let (ru, en) = kind_description(kind);
-                return Err(Error::invalid(
-                    format!("Политика: {key} должен быть: {ru}, получено {item}"),
-                    format!("Policy: {key} must be {en}, got {item}"),
-                ));
+                return Err(Error::bad_input(messages::engine::policy_wrong_kind(
+                    key,
+                    kind_description(kind),
+                    item,
+                )));
             }
         }
-        let policy: BonusPolicy = serde_json::from_value(value).map_err(|e| {
-            Error::invalid(
-                format!("Некорректная политика: {e}"),
-                format!("Invalid policy: {e}"),
-            )
-        })?;
+        let policy: BonusPolicy = serde_json::from_value(value)
+            .map_err(|e| Error::bad_input(messages::engine::policy_invalid(e)))?;
         policy.validate()?;
         Ok(policy)
     }
@@ -219,8 +195,7 @@ impl BonusPolicy {
             return Err(out_of_range(
                 "rate",
                 self.rate,
-                "больше 0 (от 0.000001 до 1000000)",
-                "above 0 (0.000001 to 1000000)",
+                messages::engine::RANGE_RATE,
             ));
         }
         check_days("activationDelayDays", self.activation_delay_days)?;
@@ -232,8 +207,7 @@ impl BonusPolicy {
             return Err(out_of_range(
                 "startDate",
                 self.start_date,
-                "в годах 1..9999",
-                "within the years 1..9999",
+                messages::engine::RANGE_YEARS,
             ));
         }
         for (key, list) in [
@@ -241,10 +215,9 @@ impl BonusPolicy {
             ("paymentExcluded", &self.payment_excluded),
         ] {
             if let Some(position) = list.iter().position(|code| code.trim().is_empty()) {
-                return Err(Error::invalid(
-                    format!("Политика: {key}[{position}] — пустой код товара"),
-                    format!("Policy: {key}[{position}] is an empty product code"),
-                ));
+                return Err(Error::bad_input(messages::engine::policy_empty_code(
+                    key, position,
+                )));
             }
         }
         Ok(())

@@ -3,6 +3,7 @@
 //! included); every other character stands for itself.
 
 use crate::error::Error;
+use crate::messages::{self, Msg};
 
 /// Longest mask accepted: a handful of patterns, not a data dump.
 const MAX_MASK_CHARS: usize = 1000;
@@ -22,36 +23,22 @@ struct Pattern {
 impl CardMask {
     /// Parses the property's text; `""` (or only separators and spaces) is no mask.
     pub fn parse(text: &str) -> Result<CardMask, Error> {
-        let bad = |ru: String, en: String| {
-            Error::invalid(
-                format!("Маска карты: {ru}. Пример: 2*;46012345????"),
-                format!("Card mask: {en}. Example: 2*;46012345????"),
-            )
-        };
+        let bad = |problem: Msg| Error::bad_input(messages::scan::card_mask(problem));
         if text.chars().count() > MAX_MASK_CHARS {
-            return Err(bad(
-                format!("длиннее {MAX_MASK_CHARS} символов"),
-                format!("longer than {MAX_MASK_CHARS} characters"),
-            ));
+            return Err(bad(messages::scan::mask_too_long(MAX_MASK_CHARS)));
         }
         let mut patterns = Vec::new();
         for raw in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
             let shown: String = raw.chars().take(40).collect();
             if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-                return Err(bad(
-                    format!("шаблон «{shown}» содержит пробел или управляющий символ"),
-                    format!("pattern \"{shown}\" contains a space or a control character"),
-                ));
+                return Err(bad(messages::scan::mask_pattern_blank(&shown)));
             }
             let (body, any_tail) = match raw.strip_suffix('*') {
                 Some(body) => (body, true),
                 None => (raw, false),
             };
             if body.contains('*') {
-                return Err(bad(
-                    format!("в шаблоне «{shown}» «*» допустима только в конце"),
-                    format!("in pattern \"{shown}\" '*' is allowed only at the end"),
-                ));
+                return Err(bad(messages::scan::mask_star_not_last(&shown)));
             }
             let chars = body.chars().map(|c| (c != '?').then_some(c)).collect();
             patterns.push(Pattern { chars, any_tail });

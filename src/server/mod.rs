@@ -48,6 +48,7 @@ pub use world::World;
 use crate::backend::cloud::base64;
 use crate::backend::EmbeddedBackend;
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -152,10 +153,9 @@ pub struct Server {
 }
 
 fn setup_error(what: &str, e: impl std::fmt::Display) -> Error {
-    Error::new(
+    Error::of(
         ErrorCode::NotConfigured,
-        format!("Сервер: {what}: {e}"),
-        format!("Server: {what}: {e}"),
+        messages::server::setup_failed(what, e),
     )
 }
 
@@ -177,23 +177,15 @@ impl Server {
     pub fn start_with(config: ServerConfig, options: ServerOptions) -> Result<Server> {
         let key = config.api_key.trim();
         if key.is_empty() {
-            return Err(Error::new(
+            return Err(Error::of(
                 ErrorCode::NotConfigured,
-                "Серверу нужен ключ API (--api-key-file или BONUSPLUS_API_KEY)",
-                "The server needs an API key (--api-key-file or BONUSPLUS_API_KEY)",
+                messages::server::API_KEY_REQUIRED,
             ));
         }
         if !options.tls && !loopback_only(&config.listen)? {
-            return Err(Error::new(
+            return Err(Error::of(
                 ErrorCode::NotConfigured,
-                format!(
-                    "Без --tls сервер слушает только loopback (127.0.0.1): {} — для ЛВС нужен --tls",
-                    config.listen
-                ),
-                format!(
-                    "Without --tls the server listens on loopback only (127.0.0.1): {} needs --tls",
-                    config.listen
-                ),
+                messages::server::plain_http_loopback_only(&config.listen),
             ));
         }
         files::secure_dir(&config.data_dir)?;

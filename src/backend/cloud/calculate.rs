@@ -13,6 +13,7 @@ use crate::backend::Customer;
 use crate::engine::money::{round_money, MAX_MONEY};
 use crate::engine::{fit_to_total, Calculation, CalculationLine, Order};
 use crate::i18n::Lang;
+use crate::messages;
 use rust_decimal::Decimal;
 
 /// The `ext` of a line: `<documentId>-<lineNo>`.
@@ -92,10 +93,7 @@ impl CalcContext<'_> {
         }
         let first = self.request(order, phone, Decimal::ZERO)?;
         if customer.bonus_debit_denied {
-            let note = lang.pick(
-                "Этому покупателю списание бонусов запрещено",
-                "This customer may not spend bonuses",
-            );
+            let note = messages::cloud::BONUS_DEBIT_DENIED.pick(lang);
             let wanted = order.use_bonuses && order.bonus_debit != Some(Decimal::ZERO);
             let messages = if wanted {
                 vec![note.to_owned()]
@@ -254,12 +252,7 @@ pub fn offline(order: &Order, phone: &str, lang: Lang) -> Calculation {
         total_discount: Decimal::ZERO,
         to_pay: document_sum,
         bonus_accrual: Decimal::ZERO,
-        messages: vec![lang
-            .pick(
-                "Нет связи с БонусПлюс: скидки и списание бонусов не применены; бонусы будут начислены, когда сервис снова будет доступен",
-                "BonusPlus cannot be reached: no discount and no bonus payment; bonuses will be accrued when the service is back",
-            )
-            .to_owned()],
+        messages: vec![messages::cloud::CALCULATED_OFFLINE.pick(lang).to_owned()],
         lines,
         offline: true,
     }

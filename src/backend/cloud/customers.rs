@@ -9,6 +9,7 @@ use super::{no_api, CloudBackend};
 use crate::backend::{customer_not_found, Customer, CustomerData, Registration};
 use crate::contract;
 use crate::error::{Error, Result};
+use crate::messages;
 use serde_json::json;
 
 impl CloudBackend {
@@ -174,10 +175,7 @@ impl CloudBackend {
         }
         if !unsupported.is_empty() {
             let keys = unsupported.join(", ");
-            return Err(no_api(
-                &format!("Изменение полей {keys}"),
-                &format!("Changing {keys}"),
-            ));
+            return Err(no_api(messages::cloud::changing_fields(&keys)));
         }
         if let Some(name) = data
             .card_name
@@ -201,10 +199,7 @@ impl CloudBackend {
         if current.card_number == card {
             return self.then_deliver_waiting(&dl, Ok(current));
         }
-        Err(no_api(
-            "Привязка карты к существующему клиенту",
-            "Binding a card to an existing customer",
-        ))
+        Err(no_api(messages::cloud::BINDING_CARD_TO_EXISTING))
     }
 
     pub(super) fn send_sms_code(&self, phone: &str) -> Result<()> {

@@ -8,6 +8,7 @@ use super::api::{
 };
 use super::http::{Answer, Body, Client, Failure, Reach, Transport};
 use crate::error::{Error, ErrorCode};
+use crate::messages;
 use rust_decimal::Decimal;
 use serde::de::DeserializeOwned;
 use std::time::{Duration, Instant};
@@ -44,11 +45,7 @@ impl Deadline {
         let left = self.remaining();
         if left < MIN_REQUEST {
             return Err(Failure {
-                error: Error::new(
-                    ErrorCode::Network,
-                    "Время ожидания (Таймаут) истекло до запроса к БонусПлюс",
-                    "The Timeout ran out before the BonusPlus request",
-                ),
+                error: Error::of(ErrorCode::Network, messages::cloud::TIMEOUT_BEFORE_REQUEST),
                 reach: Reach::NotSent,
                 status: None,
             });

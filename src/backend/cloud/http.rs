@@ -3,6 +3,7 @@
 //! fail mapped onto the contract's codes plus whether the request may have reached the service.
 
 use crate::error::{Error, ErrorCode};
+use crate::messages::{self, Text};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
@@ -129,16 +130,9 @@ impl Answer {
     pub fn json<T: DeserializeOwned>(&self, what: &str) -> Result<T, Failure> {
         if self.body.trim().is_empty() {
             return Err(Failure::new(
-                Error::new(
+                Error::of(
                     ErrorCode::Server,
-                    format!(
-                        "Сервис БонусПлюс вернул пустой ответ ({what}, HTTP {})",
-                        self.status
-                    ),
-                    format!(
-                        "The BonusPlus service sent an empty answer ({what}, HTTP {})",
-                        self.status
-                    ),
+                    messages::cloud::empty_answer(what, self.status),
                 ),
                 Reach::Unknown,
                 Some(self.status),
@@ -153,10 +147,9 @@ impl Answer {
                 e.column()
             );
             Failure::new(
-                Error::new(
+                Error::of(
                     ErrorCode::Server,
-                    format!("Сервис БонусПлюс вернул нечитаемый ответ ({what}): {detail}"),
-                    format!("The BonusPlus service sent an unreadable answer ({what}): {detail}"),
+                    messages::cloud::unreadable_answer(what, &detail),
                 ),
                 Reach::Unknown,
                 Some(self.status),
@@ -287,35 +280,29 @@ impl fmt::Debug for Client {
 /// depth: the component checks it too). Returns it ending with `/`.
 pub fn check_base_url(url: &str) -> Result<String, Error> {
     let url = url.trim();
-    let bad = |ru: &str, en: &str| {
+    let bad = |problem: Text| {
         let shown: String = url.chars().take(80).collect();
-        Error::new(
+        Error::of(
             ErrorCode::NotConfigured,
-            format!("Адрес сервера БонусПлюс «{shown}»: {ru}"),
-            format!("BonusPlus server address \"{shown}\": {en}"),
+            messages::cloud::bad_address(&shown, problem),
         )
     };
     let (scheme, rest) = url
         .split_once("://")
-        .ok_or_else(|| bad("ожидается https://…", "expected https://…"))?;
+        .ok_or_else(|| bad(messages::common::ADDRESS_EXPECT_HTTPS))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = host_of(url);
     if authority.is_empty()
         || authority.contains('@')
         || url.chars().any(|c| c.is_whitespace() || c.is_control())
     {
-        return Err(bad("неверно указан хост", "malformed host"));
+        return Err(bad(messages::cloud::ADDRESS_BAD_HOST));
     }
     match scheme.to_ascii_lowercase().as_str() {
         "https" => {}
         "http" if is_loopback(&host) => {}
-        "http" => {
-            return Err(bad(
-                "незащищённый http:// разрешён только для локального адреса",
-                "plain http:// is allowed only to a loopback host",
-            ))
-        }
-        _ => return Err(bad("ожидается https://…", "expected https://…")),
+        "http" => return Err(bad(messages::cloud::ADDRESS_PLAIN_HTTP_LOOPBACK_ONLY)),
+        _ => return Err(bad(messages::common::ADDRESS_EXPECT_HTTPS)),
     }
     Ok(if url.ends_with('/') {
         url.to_owned()
@@ -367,10 +354,9 @@ impl Client {
     ) -> Result<Client, Error> {
         let base = check_base_url(base_url)?;
         if key.is_empty() {
-            return Err(Error::new(
+            return Err(Error::of(
                 ErrorCode::NotConfigured,
-                "Не задан ключ API БонусПлюс (КлючAPI)",
-                "No BonusPlus API key (ApiKey) is set",
+                messages::cloud::API_KEY_NOT_SET,
             ));
         }
         let loopback = is_loopback(&host_of(&base));
@@ -458,10 +444,9 @@ impl Client {
             }
             _ => {
                 return Err(Failure::new(
-                    Error::new(
+                    Error::of(
                         ErrorCode::Internal,
-                        format!("Внутренняя ошибка: неизвестный запрос {method}"),
-                        format!("Internal error: unknown request {method}"),
+                        messages::cloud::unknown_request(method),
                     ),
                     Reach::NotSent,
                     None,
@@ -556,11 +541,7 @@ fn transport_failure(e: ureq::Error, redactor: &Redactor) -> Failure {
     };
     if matches!(e, ureq::Error::Tls(m) if m == super::pinned_tls::PIN_MISMATCH) {
         return Failure::new(
-            Error::new(
-                ErrorCode::Network,
-                "Сертификат сервера бонусов не совпадает с заданным в СертификатСервера (отпечаток SHA-256): соединение отклонено",
-                "The loyalty server's certificate does not match ServerCertificate (SHA-256 fingerprint): connection refused",
-            ),
+            Error::of(ErrorCode::Network, messages::cloud::CERTIFICATE_MISMATCH),
             Reach::NotSent,
             None,
         );
@@ -568,16 +549,8 @@ fn transport_failure(e: ureq::Error, redactor: &Redactor) -> Failure {
     // ureq's messages name the failure and the host; cleaned all the same.
     let detail = redactor.clean(&e.to_string());
     let error = match code {
-        ErrorCode::Server => Error::new(
-            code,
-            format!("Сервис БонусПлюс ответил не по протоколу HTTP: {detail}"),
-            format!("The BonusPlus service sent a malformed HTTP answer: {detail}"),
-        ),
-        _ => Error::new(
-            code,
-            format!("Нет связи с сервисом БонусПлюс: {detail}"),
-            format!("Cannot reach the BonusPlus service: {detail}"),
-        ),
+        ErrorCode::Server => Error::of(code, messages::cloud::malformed_http(&detail)),
+        _ => Error::of(code, messages::cloud::unreachable(&detail)),
     };
     Failure::new(error, reach, None)
 }
@@ -612,42 +585,31 @@ fn status_failure(status: u16, text: &str, redactor: &Redactor) -> Failure {
         msg.clone()
     };
     let error = match status {
-        401 | 403 => Error::new(
+        401 | 403 => Error::of(
             ErrorCode::Auth,
-            format!("БонусПлюс отклонил ключ API (HTTP {status}): проверьте КлючAPI. {shown}"),
-            format!("BonusPlus refused the API key (HTTP {status}): check ApiKey. {shown}"),
+            messages::cloud::key_refused(status, &shown),
         ),
         412 => {
-            let e = Error::new(
-                ErrorCode::Rejected,
-                format!("БонусПлюс отказал: {shown}"),
-                format!("BonusPlus refused: {shown}"),
-            );
+            let e = Error::of(ErrorCode::Rejected, messages::cloud::refused(&shown));
             e.with_service_code(
                 service_code
                     .clone()
                     .unwrap_or_else(|| "HTTP_412".to_owned()),
             )
         }
-        404 => Error::new(
-            ErrorCode::NotFound,
-            format!("БонусПлюс: не найдено (HTTP 404). {shown}"),
-            format!("BonusPlus: not found (HTTP 404). {shown}"),
-        )
-        .with_service_code(
-            service_code
-                .clone()
-                .unwrap_or_else(|| "NOT_FOUND".to_owned()),
-        ),
-        500..=599 => Error::new(
+        404 => Error::of(ErrorCode::NotFound, messages::cloud::not_found(&shown))
+            .with_service_code(
+                service_code
+                    .clone()
+                    .unwrap_or_else(|| "NOT_FOUND".to_owned()),
+            ),
+        500..=599 => Error::of(
             ErrorCode::Server,
-            format!("Ошибка сервиса БонусПлюс (HTTP {status}): {shown}"),
-            format!("BonusPlus service error (HTTP {status}): {shown}"),
+            messages::cloud::service_error(status, &shown),
         ),
-        _ => Error::new(
+        _ => Error::of(
             ErrorCode::Rejected,
-            format!("БонусПлюс не принял запрос (HTTP {status}): {shown}"),
-            format!("BonusPlus did not accept the request (HTTP {status}): {shown}"),
+            messages::cloud::not_accepted(status, &shown),
         )
         .with_service_code(service_code.unwrap_or_else(|| format!("HTTP_{status}"))),
     };

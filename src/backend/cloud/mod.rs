@@ -49,6 +49,7 @@ use crate::contract;
 use crate::engine::{Calculation, Order};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
+use crate::messages::{self, Msg};
 use rust_decimal::Decimal;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -103,18 +104,13 @@ impl std::fmt::Debug for CloudBackend {
 }
 
 pub(super) fn internal(what: &str) -> Error {
-    Error::new(
-        ErrorCode::Internal,
-        format!("Повреждена запись отложенной операции: {what}"),
-        format!("A damaged outbox record: {what}"),
-    )
+    Error::of(ErrorCode::Internal, messages::outbox::damaged_record(what))
 }
 
-fn no_api(what_ru: &str, what_en: &str) -> Error {
-    Error::new(
+fn no_api(what: impl Into<Msg>) -> Error {
+    Error::of(
         ErrorCode::NotConfigured,
-        format!("{what_ru}: в API БонусПлюс нет такого метода; измените это в кабинете БонусПлюс"),
-        format!("{what_en}: the BonusPlus API has no method for this; change it in the BonusPlus cabinet"),
+        messages::cloud::no_api_method(what.into()),
     )
 }
 
@@ -250,28 +246,12 @@ fn pending_item(row: &outbox::Row) -> PendingItem {
     }
 }
 
-fn wrong_state(document_id: &str, state: State, wanted_ru: &str, wanted_en: &str) -> Error {
-    Error::invalid(
-        format!(
-            "Отложенный документ {document_id} в состоянии «{}», а нужно {wanted_ru}",
-            state.shown()
-        ),
-        format!(
-            "The outbox item {document_id} is {}; this needs {wanted_en}",
-            state.shown()
-        ),
-    )
-}
-
 impl Backend for CloudBackend {
     fn find_customer(&self, card: &str, phone: &str) -> Result<Option<Customer>> {
         let card = contract::card(card)?;
         let phone = contract::optional_phone(phone)?;
         if card.is_empty() && phone.is_empty() {
-            return Err(Error::invalid(
-                "Укажите номер карты или телефон",
-                "Give a card number or a phone",
-            ));
+            return Err(Error::bad_input(messages::cloud::CARD_OR_PHONE_REQUIRED));
         }
         let dl = self.deadline();
         let r = self
@@ -544,10 +524,9 @@ impl Backend for CloudBackend {
     fn bonus_info(&self, document_id: &str) -> Result<BonusInfo> {
         let document_id = &contract::document_id(document_id, "DocumentId")?;
         self.journal().bonus_info(document_id).ok_or_else(|| {
-            Error::new(
+            Error::of(
                 ErrorCode::NotFound,
-                format!("Документ {document_id} не рассчитывался этой компонентой"),
-                format!("The document {document_id} was not calculated by this add-in"),
+                messages::cloud::not_calculated_here(document_id),
             )
         })
     }
@@ -597,13 +576,7 @@ impl Backend for CloudBackend {
         let account: Value = answer.json("account")?;
         let mut warnings = Vec::new();
         if self.store.is_empty() {
-            warnings.push(
-                lang.pick(
-                    "Не задан Магазин: БонусПлюс не узнает, где прошли расчёты и продажи",
-                    "No Store is set: BonusPlus will not know where calculations and sales happen",
-                )
-                .to_owned(),
-            );
+            warnings.push(messages::cloud::NO_STORE_SET.pick(lang).to_owned());
         }
         self.then_deliver_waiting(
             &dl,
@@ -638,7 +611,10 @@ impl Backend for CloudBackend {
             "retried",
             &outbox::store::Change::default(),
         )? {
-            return Err(wrong_state(&row.key, row.state, "«failed»", "\"failed\""));
+            return Err(Error::bad_input(messages::outbox::retry_needs_failed(
+                &row.key,
+                row.state.shown(),
+            )));
         }
         self.pending_hint.store(true, Ordering::Relaxed);
         *self.pause_until.lock().unwrap_or_else(|p| p.into_inner()) = None;
@@ -653,11 +629,8 @@ impl Backend for CloudBackend {
     fn drop_pending(&self, document_id: &str) -> Result<()> {
         let row = self.pending_row(document_id)?;
         if !self.outbox.drop_row(row.seq)? {
-            return Err(wrong_state(
-                &row.key,
-                row.state,
-                "«queued» или «failed» (неподтверждённый сначала подтвердите: ПодтвердитьОтложенный)",
-                "\"queued\" or \"failed\" (settle an unconfirmed one with ConfirmPending first)",
+            return Err(Error::bad_input(
+                messages::outbox::drop_needs_queued_or_failed(&row.key, row.state.shown()),
             ));
         }
         Ok(())

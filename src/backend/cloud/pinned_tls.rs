@@ -5,6 +5,7 @@
 //! signatures against it (so holding the certificate without its key is not enough).
 
 use crate::error::{Error, ErrorCode};
+use crate::messages;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
@@ -34,10 +35,9 @@ impl CertPin {
             .filter(|c| !matches!(c, ':' | ' ' | '-'))
             .collect();
         let bad = || {
-            Error::new(
+            Error::of(
                 ErrorCode::InvalidArgument,
-                "СертификатСервера: ожидается отпечаток SHA-256 сертификата — 64 шестнадцатеричные цифры (двоеточия допускаются)",
-                "ServerCertificate: expected the certificate's SHA-256 fingerprint, 64 hex digits (colons allowed)",
+                messages::cloud::CERTIFICATE_PIN_FORMAT,
             )
         };
         if digits.len() != 64 || !digits.is_ascii() {

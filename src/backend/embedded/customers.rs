@@ -6,6 +6,7 @@ use super::units::from_cents;
 use crate::backend::{customer_not_found, Customer, CustomerData};
 use crate::engine::LocalDateTime;
 use crate::error::{Error, Result};
+use crate::messages;
 use rusqlite::{params, Connection, OptionalExtension, Row};
 use rust_decimal::Decimal;
 use std::str::FromStr;
@@ -104,10 +105,7 @@ pub(crate) fn ensure_card_free(conn: &Connection, card: &str, owner: Option<i64>
     }
     if let Some(other) = by_card(conn, card)? {
         if Some(other.id) != owner {
-            return Err(Error::invalid(
-                format!("Карта {card} уже привязана к другому клиенту"),
-                format!("Card {card} already belongs to another customer"),
-            ));
+            return Err(Error::bad_input(messages::embedded::card_taken(card)));
         }
     }
     Ok(())

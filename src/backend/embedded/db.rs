@@ -2,6 +2,7 @@
 
 use super::{schema, Durability};
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 use std::path::Path;
 use std::time::Duration;
@@ -21,10 +22,9 @@ fn open_unlocated(path: &Path, durability: Durability) -> Result<Connection> {
         .query_row("PRAGMA journal_mode=WAL", [], |r| r.get(0))
         .map_err(db_error)?;
     if !mode.eq_ignore_ascii_case("wal") {
-        return Err(Error::new(
+        return Err(Error::of(
             ErrorCode::NotConfigured,
-            format!("База бонусов не поддерживает режим WAL (режим {mode}): нужен локальный диск"),
-            format!("The bonus database cannot use WAL (got {mode}): it needs a local disk"),
+            messages::embedded::no_wal(mode),
         ));
     }
     let synchronous = match durability {
@@ -74,24 +74,19 @@ pub(crate) fn read<T>(
 /// The data folder cannot hold the database (read-only, full, missing, no permission): the
 /// 1C administrator has to act, so NOT_CONFIGURED; the path is added by [`locate`].
 fn unusable_storage() -> Error {
-    Error::new(ErrorCode::NotConfigured, STORAGE_RU, STORAGE_EN)
+    Error::of(
+        ErrorCode::NotConfigured,
+        messages::embedded::STORAGE_UNWRITABLE,
+    )
 }
-
-const STORAGE_RU: &str = "База бонусов недоступна для записи: каталог данных только для чтения, переполнен или отсутствует";
-const STORAGE_EN: &str =
-    "The bonus database cannot be written: the data folder is read-only, full or missing";
 
 /// Names the file and what to do in a storage failure.
 fn locate(mut e: Error, path: &Path) -> Error {
-    if e.code == ErrorCode::NotConfigured && e.message_en == STORAGE_EN {
-        e.message_ru = format!(
-            "{STORAGE_RU} ({}). Укажите в свойстве КаталогДанных папку на локальном диске, доступную пользователю 1С на запись, и проверьте свободное место",
-            path.display()
-        );
-        e.message_en = format!(
-            "{STORAGE_EN} ({}). Set DataDirectory to a folder on a local disk the 1C user can write to, and check the free space",
-            path.display()
-        );
+    if e.code == ErrorCode::NotConfigured
+        && e.message_en == messages::embedded::STORAGE_UNWRITABLE.en
+    {
+        (e.message_ru, e.message_en) =
+            messages::embedded::storage_unwritable_at(path.display()).pair();
     }
     e
 }
@@ -120,22 +115,14 @@ pub(crate) fn db_error(e: rusqlite::Error) -> Error {
     let error = if storage {
         unusable_storage()
     } else {
-        Error::new(
-            ErrorCode::Server,
-            "Ошибка базы бонусов (подробности в журнале компоненты)",
-            "Bonus database error (details in the add-in's log)",
-        )
+        Error::of(ErrorCode::Server, messages::embedded::DATABASE_ERROR)
     };
     error.with_detail(e.to_string())
 }
 
 /// Stored data that does not parse: a bug or a damaged file.
 pub(crate) fn corrupt(what: &str) -> Error {
-    Error::new(
-        ErrorCode::Internal,
-        format!("Повреждённые данные в базе бонусов: {what}"),
-        format!("Damaged data in the bonus database: {what}"),
-    )
+    Error::of(ErrorCode::Internal, messages::embedded::damaged_data(what))
 }
 
 pub(crate) trait SqlResult<T> {

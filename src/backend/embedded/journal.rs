@@ -6,6 +6,7 @@ use super::units::{engine_cents, from_cents};
 use crate::backend::{BonusInfo, DocumentState};
 use crate::engine::Calculation;
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use rusqlite::{params, Connection, OptionalExtension};
 
 pub(crate) fn state(conn: &Connection, document_id: &str) -> Result<Option<DocumentState>> {
@@ -248,10 +249,9 @@ pub(crate) fn info(conn: &Connection, doc: &str) -> Result<BonusInfo> {
         bonus_accrual,
     )) = row
     else {
-        return Err(Error::new(
+        return Err(Error::of(
             ErrorCode::NotFound,
-            format!("Документ {doc} не рассчитывался, не резервировался и не фиксировался"),
-            format!("Document {doc} was never calculated, reserved or fixed here"),
+            messages::embedded::document_unknown(doc),
         ));
     };
     let customer = customer_id

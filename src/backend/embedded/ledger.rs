@@ -12,6 +12,7 @@
 use super::db::SqlResult;
 use super::units::from_cents;
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// A customer's bonus position at one moment, in hundredths.
@@ -162,16 +163,9 @@ pub(crate) fn spend(
     let credits = open_credits(conn, customer_id, now, true)?;
     let left = consume(conn, &credits, amount)?;
     if left > 0 {
-        return Err(Error::new(
+        return Err(Error::of(
             ErrorCode::Internal,
-            format!(
-                "Внутренняя ошибка: бонусов на счёте не хватило для списания {}",
-                from_cents(amount)
-            ),
-            format!(
-                "Internal error: the ledger could not cover a spend of {}",
-                from_cents(amount)
-            ),
+            messages::embedded::ledger_short(from_cents(amount)),
         ));
     }
     insert_debit(

@@ -51,6 +51,7 @@ use crate::contract;
 use crate::engine::{BonusPolicy, Calculation, LocalDateTime, Order};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
+use crate::messages;
 use rusqlite::{Connection, Transaction};
 use rust_decimal::Decimal;
 use std::path::{Path, PathBuf};
@@ -132,24 +133,16 @@ impl EmbeddedBackend {
     /// Opens (creating if needed) the database in `data_dir` and brings its schema up to date.
     pub fn open_with(data_dir: &Path, options: EmbeddedOptions) -> Result<EmbeddedBackend> {
         if data_dir.as_os_str().is_empty() {
-            return Err(Error::new(
+            return Err(Error::of(
                 ErrorCode::NotConfigured,
-                "Не задан каталог данных (КаталогДанных) для встроенной базы бонусов",
-                "No data directory (DataDirectory) for the built-in bonus database",
+                messages::embedded::DATA_DIR_NOT_SET,
             ));
         }
         network_fs::refuse_network_folder(data_dir)?;
         std::fs::create_dir_all(data_dir).map_err(|e| {
-            Error::new(
+            Error::of(
                 ErrorCode::NotConfigured,
-                format!(
-                    "Не удалось создать каталог данных {} ({e}). Укажите в свойстве КаталогДанных папку на локальном диске, доступную пользователю 1С на запись",
-                    data_dir.display()
-                ),
-                format!(
-                    "Could not create the data directory {} ({e}). Set DataDirectory to a folder on a local disk the 1C user can write to",
-                    data_dir.display()
-                ),
+                messages::embedded::data_dir_not_created(data_dir.display(), e),
             )
         })?;
         let path = data_dir.join(Self::FILE_NAME);
@@ -339,10 +332,9 @@ impl Backend for EmbeddedBackend {
     fn fix_sale(&self, sale: &Order) -> Result<SaleResult> {
         let sale = contract::check_order(sale.clone())?;
         if !sale.gift_cards.is_empty() {
-            return Err(Error::new(
+            return Err(Error::of(
                 ErrorCode::NotConfigured,
-                "Встроенная программа лояльности пока не принимает подарочные сертификаты (giftCards)",
-                "The built-in loyalty program does not take gift certificates (giftCards) yet",
+                messages::embedded::GIFT_CARDS_NOT_TAKEN,
             ));
         }
         let conn = self.conn();

@@ -4,6 +4,7 @@
 //! the loyalty server instead (cloud mode with ServerAddress/ServerCertificate).
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use std::path::Path;
 
 /// Linux `statfs` f_type values of network file systems (linux/magic.h and the CIFS/SMB client).
@@ -104,16 +105,9 @@ fn probe_kind(_dir: &Path) -> Option<&'static str> {
 pub(crate) fn refuse_network_folder(dir: &Path) -> Result<()> {
     match network_share(dir) {
         None => Ok(()),
-        Some(kind) => Err(Error::new(
+        Some(kind) => Err(Error::of(
             ErrorCode::NotConfigured,
-            format!(
-                "Каталог данных {} находится на сетевом диске ({kind}): встроенная база бонусов работает только на локальном диске одного компьютера. Укажите локальный КаталогДанных, а для нескольких ПК используйте сервер бонусов (Режим \"cloud\", АдресСервера)",
-                dir.display()
-            ),
-            format!(
-                "The data directory {} is on a network file system ({kind}): the built-in bonus database works on one computer's local disk only. Set a local DataDirectory; for several PCs use the loyalty server (Mode \"cloud\", ServerAddress)",
-                dir.display()
-            ),
+            messages::embedded::data_dir_on_network(dir.display(), kind),
         )),
     }
 }

@@ -6,6 +6,7 @@ use super::db::{self, corrupt, SqlResult};
 use super::{customers, ledger, policies, units, EmbeddedBackend};
 use crate::engine::BonusPolicy;
 use crate::error::{Error, Result};
+use crate::messages;
 use rusqlite::{params, OptionalExtension};
 use rust_decimal::Decimal;
 
@@ -34,9 +35,8 @@ impl EmbeddedBackend {
     pub fn owner_adjust(&self, phone: &str, amount: Decimal, reason: &str) -> Result<String> {
         let reason = reason.trim();
         if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(Error::invalid(
-                "Укажите причину корректировки (до 500 символов)",
-                "Give the reason for the adjustment (up to 500 characters)",
+            return Err(Error::bad_input(
+                messages::embedded::ADJUSTMENT_REASON_REQUIRED,
             ));
         }
         let magnitude = crate::contract::Money::new(amount.abs(), "amount")?.kopecks();
@@ -46,10 +46,7 @@ impl EmbeddedBackend {
             magnitude
         };
         if cents == 0 {
-            return Err(Error::invalid(
-                "Сумма корректировки не может быть нулевой",
-                "The adjustment amount cannot be zero",
-            ));
+            return Err(Error::bad_input(messages::embedded::ADJUSTMENT_ZERO));
         }
         let now = self.now().unix_seconds();
         let conn = self.conn();
@@ -78,15 +75,10 @@ impl EmbeddedBackend {
             } else {
                 let spendable = ledger::balances(tx, customer.id, now, &[])?.spendable();
                 if -cents > spendable {
-                    return Err(Error::invalid(
-                        format!(
-                            "Списать можно не больше {} бонусов",
-                            units::from_cents(spendable.max(0))
-                        ),
-                        format!(
-                            "At most {} bonuses can be debited",
-                            units::from_cents(spendable.max(0))
-                        ),
+                    return Err(Error::bad_input(
+                        messages::embedded::adjustment_over_spendable(units::from_cents(
+                            spendable.max(0),
+                        )),
                     ));
                 }
                 ledger::spend(tx, customer.id, &document_id, -cents, now)?;

@@ -3,6 +3,7 @@
 use super::db::{corrupt, SqlResult};
 use crate::engine::{select_policy, BonusPolicy, LocalDateTime};
 use crate::error::{Error, Result};
+use crate::messages;
 use rusqlite::{params, Connection};
 
 pub(crate) fn all(conn: &Connection) -> Result<Vec<BonusPolicy>> {
@@ -40,10 +41,7 @@ pub(crate) fn reserve_cutoff(conn: &Connection, now: i64) -> Result<Option<i64>>
 /// Adds the policy or replaces the one with the same organization and start date.
 pub(crate) fn put(conn: &Connection, policy: &BonusPolicy) -> Result<()> {
     if policy.organization.chars().count() > 200 {
-        return Err(Error::invalid(
-            "Поле «organization»: не длиннее 200 символов",
-            "Field \"organization\": at most 200 characters",
-        ));
+        return Err(Error::bad_input(messages::embedded::ORGANIZATION_TOO_LONG));
     }
     policy.validate()?;
     let json = serde_json::to_string(policy).map_err(|_| corrupt("policy"))?;

@@ -9,6 +9,7 @@ use super::{codes, customers, policies, Settings};
 use crate::backend::{CustomerData, Registration};
 use crate::engine::LocalDateTime;
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use rusqlite::Connection;
 
 pub(crate) enum Outcome {
@@ -68,19 +69,8 @@ pub(crate) fn register(
 }
 
 pub(crate) fn code_required(wait_seconds: Option<i64>) -> Error {
-    let (ru_tail, en_tail) = match wait_seconds {
-        Some(w) => (
-            format!(" Без кода можно продолжить через {} с.", w.max(0)),
-            format!(
-                " Registration without the code is possible in {} s.",
-                w.max(0)
-            ),
-        ),
-        None => (String::new(), String::new()),
-    };
-    Error::new(
+    Error::of(
         ErrorCode::SmsRequired,
-        format!("Подтвердите телефон кодом из SMS (ПроверитьКод), затем повторите регистрацию.{ru_tail}"),
-        format!("Confirm the phone with the SMS code (CheckCode), then register again.{en_tail}"),
+        messages::embedded::code_required(wait_seconds),
     )
 }

@@ -6,6 +6,7 @@ use super::{codes, customers, journal, ledger, policies, Settings};
 use crate::backend::{customer_not_found, DocumentState};
 use crate::engine::LocalDateTime;
 use crate::error::{Error, Result};
+use crate::messages;
 use rusqlite::{params, Connection};
 
 /// Holds `amount` for the document (replacing an earlier reserve of it). Reserves carry no
@@ -25,9 +26,8 @@ pub(crate) fn reserve(
         journal::state(conn, doc)?,
         Some(DocumentState::Fixed | DocumentState::Returned)
     ) {
-        return Err(Error::invalid(
-            format!("Документ {doc} уже зафиксирован: резерв не нужен"),
-            format!("Document {doc} is already fixed: nothing to reserve"),
+        return Err(Error::bad_input(
+            messages::embedded::already_fixed_no_reserve(doc),
         ));
     }
     let policy = policies::applying(conn, "", now)?;

@@ -12,6 +12,7 @@ use crate::backend::{DeliveryStatus, ReturnRequest, ReturnResult};
 use crate::contract::Money;
 use crate::engine::LocalDateTime;
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// The lines of a Return the boundary checked ([`contract::check_return`]), in hundredths /
@@ -42,10 +43,7 @@ struct LineState {
 }
 
 fn too_much(line_no: u32) -> Error {
-    Error::invalid(
-        format!("Возврат строки {line_no} больше проданного (с учётом прежних возвратов)"),
-        format!("Return of line {line_no} exceeds what was sold (previous returns included)"),
-    )
+    Error::bad_input(messages::embedded::return_over_sold(line_no))
 }
 
 pub(crate) fn return_sale(
@@ -65,9 +63,8 @@ pub(crate) fn return_sale(
         .db()?;
     if let Some((earlier_doc, json)) = earlier {
         if earlier_doc != doc {
-            return Err(Error::invalid(
-                format!("Возврат {rid} уже оформлен по другой продаже ({earlier_doc})"),
-                format!("Return {rid} was already made against another sale ({earlier_doc})"),
+            return Err(Error::bad_input(
+                messages::embedded::return_of_another_sale(rid, &earlier_doc),
             ));
         }
         return serde_json::from_str(&json).map_err(|_| corrupt("return result"));
@@ -79,10 +76,9 @@ pub(crate) fn return_sale(
         .optional()
         .db()?;
     let Some((customer_id, credit_id, restore_on_return)) = sale else {
-        return Err(Error::new(
+        return Err(Error::of(
             ErrorCode::NotFound,
-            format!("Продажа {doc} не найдена"),
-            format!("Sale {doc} not found"),
+            messages::embedded::sale_not_found(doc),
         ));
     };
     let expiry_days: Option<i64> = conn
@@ -119,10 +115,9 @@ pub(crate) fn return_sale(
             .optional()
             .db()?;
         let Some(st) = st else {
-            return Err(Error::invalid(
-                format!("В продаже {doc} нет строки {line_no}"),
-                format!("Sale {doc} has no line {line_no}"),
-            ));
+            return Err(Error::bad_input(messages::embedded::sale_has_no_line(
+                doc, line_no,
+            )));
         };
         let new_quantity = st.returned_quantity + quantity;
         let new_sum = st.returned_sum + sum;

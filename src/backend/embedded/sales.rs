@@ -13,6 +13,7 @@ use crate::engine::{
 };
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
+use crate::messages;
 use rusqlite::{params, Connection, OptionalExtension};
 use rust_decimal::Decimal;
 
@@ -48,10 +49,9 @@ fn sms_confirmed(
 }
 
 pub(crate) fn sms_required() -> Error {
-    Error::new(
+    Error::of(
         ErrorCode::SmsRequired,
-        "Для списания бонусов подтвердите телефон кодом из SMS (ОтправитьКод, затем ПроверитьКод)",
-        "Spending bonuses needs the SMS code first (SendCode, then CheckCode)",
+        messages::embedded::SMS_CODE_TO_SPEND,
     )
 }
 
@@ -78,11 +78,9 @@ pub(crate) fn calculate(
     if wants_bonuses && !sms_confirmed(conn, &policy, &customer.phone, now.unix_seconds(), s)? {
         order.bonus_debit = Some(Decimal::ZERO);
         note = Some(
-            lang.pick(
-                "Бонусы не списаны: нужно подтверждение кодом из SMS (ОтправитьКод, ПроверитьКод)",
-                "No bonuses were applied: the SMS code must be confirmed first (SendCode, CheckCode)",
-            )
-            .to_string(),
+            messages::embedded::NO_BONUSES_WITHOUT_SMS_CODE
+                .pick(lang)
+                .to_string(),
         );
     }
     let account = account(&customer, balances.spendable());
@@ -152,16 +150,14 @@ pub(crate) fn fix_sale(
             && journal::state(conn, &r)?.is_none()
             && !super::reserves::was_released(conn, &r)?
         {
-            return Err(Error::new(
+            return Err(Error::of(
                 ErrorCode::NotFound,
-                format!("Резерв {r} не найден"),
-                format!("Reserve {r} not found"),
+                messages::embedded::reserve_not_found(&r),
             ));
         }
         if owner.is_some_and(|o| o != customer.id) {
-            return Err(Error::invalid(
-                format!("Резерв {r} принадлежит другому клиенту"),
-                format!("Reserve {r} belongs to another customer"),
+            return Err(Error::bad_input(
+                messages::embedded::reserve_of_another_customer(&r),
             ));
         }
         consumed.push(r);
@@ -282,18 +278,9 @@ pub(crate) fn fix_sale(
 }
 
 pub(crate) fn insufficient(asked: i64, allowed: i64) -> Error {
-    Error::new(
+    Error::of(
         ErrorCode::InsufficientBonuses,
-        format!(
-            "Недостаточно бонусов: запрошено {}, можно списать {}",
-            from_cents(asked),
-            from_cents(allowed)
-        ),
-        format!(
-            "Not enough bonuses: asked {}, at most {} can be spent",
-            from_cents(asked),
-            from_cents(allowed)
-        ),
+        messages::embedded::insufficient_bonuses(from_cents(asked), from_cents(allowed)),
     )
 }
 

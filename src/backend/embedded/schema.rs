@@ -7,6 +7,7 @@
 
 use super::db::{self, SqlResult};
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use rusqlite::Connection;
 
 const MIGRATIONS: &[&str] = &[
@@ -223,12 +224,9 @@ pub(crate) fn migrate(conn: &Connection) -> Result<()> {
         // Read again under the write lock: another process may have migrated meanwhile.
         let current: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).db()?;
         if current > VERSION {
-            return Err(Error::new(
+            return Err(Error::of(
                 ErrorCode::NotConfigured,
-                format!(
-                    "База бонусов создана более новой версией компоненты (схема {current}, поддерживается {VERSION})"
-                ),
-                format!("The bonus database was made by a newer add-in (schema {current}, this one knows {VERSION})"),
+                messages::embedded::schema_too_new(current, VERSION),
             ));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {

@@ -2,6 +2,7 @@
 //! thousandths. Integer SUMs in SQL are exact; Decimal lives only at the edges.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use rust_decimal::prelude::ToPrimitive;
 use rust_decimal::Decimal;
 
@@ -36,13 +37,8 @@ pub(crate) fn from_cents(c: i64) -> Decimal {
 pub(crate) fn input_millis(x: Decimal, field: &str) -> Result<i64> {
     match millis(x) {
         Some(v) if v > 0 => Ok(v),
-        _ => Err(Error::invalid(
-            format!(
-                "Поле «{field}»: ожидается положительное количество (до 3 знаков), получено {x}"
-            ),
-            format!(
-                "Field \"{field}\": expected a positive quantity with at most 3 decimals, got {x}"
-            ),
+        _ => Err(Error::bad_input(
+            messages::embedded::positive_quantity_expected(field, x),
         )),
     }
 }
@@ -50,10 +46,9 @@ pub(crate) fn input_millis(x: Decimal, field: &str) -> Result<i64> {
 /// An amount the engine computed, in kopecks; anything else is a bug.
 pub(crate) fn engine_cents(x: Decimal, what: &str) -> Result<i64> {
     cents(x).ok_or_else(|| {
-        Error::new(
+        Error::of(
             ErrorCode::Internal,
-            format!("Внутренняя ошибка: сумма «{what}» = {x} не в копейках"),
-            format!("Internal error: amount \"{what}\" = {x} is not in kopecks"),
+            messages::embedded::not_in_kopecks(what, x),
         )
     })
 }

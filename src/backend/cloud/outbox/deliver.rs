@@ -17,6 +17,7 @@ use crate::backend::{
 use crate::engine::{Calculation, Order};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
+use crate::messages;
 use rust_decimal::Decimal;
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -47,18 +48,9 @@ fn stored_error(e: &Error) -> StoredError {
 /// The service's refusal of a row, as 1C gets it.
 fn refused(row: &Row) -> Error {
     let e = &row.last_error;
-    let err = Error::new(
+    let err = Error::of(
         ErrorCode::Rejected,
-        format!(
-            "БонусПлюс отказал в проведении ({}): {}",
-            row.key, e.message
-        ),
-        format!(
-            "BonusPlus refused {} ({}): {}",
-            row.kind.as_str(),
-            row.key,
-            e.message
-        ),
+        messages::outbox::refused_posting(&row.key, row.kind.as_str(), &e.message),
     );
     if e.service_code.is_empty() {
         err
@@ -430,10 +422,9 @@ impl CloudBackend {
                     }
                 }
                 State::Failed => {
-                    let e = Error::new(
+                    let e = Error::of(
                         ErrorCode::NotFound,
-                        format!("Продажа {} не была проведена в БонусПлюс", plan.document_id),
-                        format!("The sale {} was not posted to BonusPlus", plan.document_id),
+                        messages::outbox::sale_not_posted(&plan.document_id),
                     );
                     self.outbox
                         .not_sent(row.seq, State::Failed, None, &stored_error(&e))?;
@@ -516,17 +507,8 @@ impl CloudBackend {
 
     pub(in crate::backend::cloud) fn confirm_row(&self, row: &Row, posted: bool) -> Result<()> {
         if !matches!(row.state, State::Unconfirmed | State::Sending) {
-            return Err(Error::invalid(
-                format!(
-                    "Отложенный документ {} не ждёт подтверждения (состояние «{}»)",
-                    row.key,
-                    row.state.shown()
-                ),
-                format!(
-                    "The outbox item {} is not waiting for confirmation (it is {})",
-                    row.key,
-                    row.state.shown()
-                ),
+            return Err(Error::bad_input(
+                messages::outbox::not_waiting_confirmation(&row.key, row.state.shown()),
             ));
         }
         let uncertain = [State::Unconfirmed, State::Sending];
@@ -536,16 +518,9 @@ impl CloudBackend {
                 .saturating_sub(row.sent.elapsed())
                 .as_secs()
                 + 1;
-            return Err(Error::invalid(
-                format!(
-                    "Запрос по документу {} мог ещё не дойти до БонусПлюс: повторите через {wait} с",
-                    row.key
-                ),
-                format!(
-                    "The request for {} may still be reaching BonusPlus: try again in {wait} s",
-                    row.key
-                ),
-            ));
+            return Err(Error::bad_input(messages::outbox::may_still_be_reaching(
+                &row.key, wait,
+            )));
         }
         let moved = match row.kind {
             Kind::Sale => {
@@ -620,10 +595,7 @@ impl CloudBackend {
             }
         };
         if !moved {
-            return Err(Error::invalid(
-                format!("Отложенный документ {} изменился, повторите", row.key),
-                format!("The outbox item {} changed meanwhile; try again", row.key),
-            ));
+            return Err(Error::bad_input(messages::outbox::item_changed(&row.key)));
         }
         self.pending_hint.store(true, Ordering::Relaxed);
         Ok(())

@@ -11,6 +11,7 @@
 //! No wall-clock lease is involved, so a clock step or a second process cannot double a send.
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::messages;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -188,11 +189,7 @@ pub struct Store {
 }
 
 fn db_error(e: rusqlite::Error) -> Error {
-    Error::new(
-        ErrorCode::Server,
-        format!("Ошибка файла отложенных продаж: {e}"),
-        format!("Outbox file error: {e}"),
-    )
+    Error::of(ErrorCode::Server, messages::outbox::file_error(e))
 }
 
 pub fn now() -> i64 {
@@ -279,25 +276,22 @@ const BUSY_WAIT: Duration = Duration::from_millis(500);
 impl Store {
     pub fn open(dir: &Path) -> Result<Store> {
         if dir.as_os_str().is_empty() {
-            return Err(Error::new(
+            return Err(Error::of(
                 ErrorCode::NotConfigured,
-                "Не задан каталог данных (КаталогДанных) для отложенных продаж",
-                "No data directory (DataDirectory) for the outbox",
+                messages::outbox::DATA_DIR_NOT_SET,
             ));
         }
         std::fs::create_dir_all(dir).map_err(|e| {
-            Error::new(
+            Error::of(
                 ErrorCode::NotConfigured,
-                format!("Не удалось создать каталог данных {}: {e}", dir.display()),
-                format!("Could not create the data directory {}: {e}", dir.display()),
+                messages::outbox::data_dir_not_created(dir.display(), e),
             )
         })?;
         let path = dir.join(FILE_NAME);
         let conn = Connection::open(&path).map_err(|e| {
-            Error::new(
+            Error::of(
                 ErrorCode::NotConfigured,
-                format!("Не удалось открыть {}: {e}", path.display()),
-                format!("Could not open {}: {e}", path.display()),
+                messages::outbox::cannot_open(path.display(), e),
             )
         })?;
         conn.busy_timeout(BUSY_WAIT).map_err(db_error)?;
