@@ -217,6 +217,85 @@ fn five_wrong_passwords_lock_the_sign_in() {
     assert_eq!(b.get("/cabinet/").location, "/cabinet/login");
 }
 
+/// One HTTP/1.1 exchange on a new connection from `source` (a loopback address of this machine):
+/// the status, the `Set-Cookie` pairs and the body.
+fn exchange_from(
+    source: std::net::Ipv4Addr,
+    server: &bonusplus_1c::server::Server,
+    request: &str,
+) -> (u16, Vec<(String, String)>, String) {
+    use socket2::{Domain, Socket, Type};
+    use std::io::{Read, Write};
+    let socket = Socket::new(Domain::IPV4, Type::STREAM, None).unwrap();
+    socket
+        .bind(&std::net::SocketAddr::from((source, 0)).into())
+        .unwrap();
+    socket.connect(&server.addr().into()).unwrap();
+    let mut stream: std::net::TcpStream = socket.into();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap_or((&answer, ""));
+    let status = head.split(' ').nth(1).unwrap_or("0").parse().unwrap_or(0);
+    let cookies = head
+        .lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .filter_map(|c| c.split(';').next()?.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    (status, cookies, body.to_string())
+}
+
+/// A sign-in from `source`: the login page, then its form with `password`; the answer's status.
+fn sign_in_from(
+    source: std::net::Ipv4Addr,
+    server: &bonusplus_1c::server::Server,
+    password: &str,
+) -> u16 {
+    let (status, cookies, page) = exchange_from(
+        source,
+        server,
+        "GET /cabinet/login HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n",
+    );
+    assert_eq!(status, 200, "{page}");
+    let token = field(&page, "csrf");
+    let login_cookie = cookies
+        .iter()
+        .find(|(k, _)| k == "bp_login")
+        .map(|(_, v)| v.clone())
+        .expect("the login cookie");
+    let form = format!(
+        "csrf={}&password={}",
+        cabinet_support::enc(&token),
+        cabinet_support::enc(password)
+    );
+    let request = format!(
+        "POST /cabinet/login HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\
+         Cookie: bp_login={login_cookie}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
+        form.len()
+    );
+    exchange_from(source, server, &request).0
+}
+
+#[test]
+fn the_lockout_is_per_address_so_a_strangers_guesses_do_not_lock_the_owner_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server(dir.path());
+    let stranger = std::net::Ipv4Addr::new(127, 0, 0, 2);
+    let owner = std::net::Ipv4Addr::new(127, 0, 0, 1);
+    for i in 0..5 {
+        assert_eq!(sign_in_from(stranger, &server, "guess"), 401, "guess {i}");
+    }
+    assert_eq!(sign_in_from(stranger, &server, PASSWORD), 429);
+    // The owner, at another address, signs in; the stranger stays locked out.
+    assert_eq!(sign_in_from(owner, &server, PASSWORD), 303);
+    assert_eq!(sign_in_from(stranger, &server, PASSWORD), 429);
+}
+
 #[test]
 fn hostile_names_stay_text() {
     let dir = tempfile::tempdir().unwrap();

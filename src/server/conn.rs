@@ -28,6 +28,13 @@ pub(crate) struct Conn {
     evict: Notify,
 }
 
+impl Conn {
+    /// The address the connection came from.
+    pub(crate) fn client(&self) -> IpAddr {
+        self.client
+    }
+}
+
 /// The request extension that lets the API handler mark its connection trusted.
 #[derive(Clone)]
 pub(crate) struct ConnHandle(pub Arc<Conn>);

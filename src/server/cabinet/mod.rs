@@ -11,6 +11,7 @@ mod chart;
 mod csv;
 mod form;
 mod lang;
+mod lockout;
 mod pages;
 mod password;
 mod policy_form;
@@ -18,8 +19,8 @@ mod reply;
 mod sessions;
 mod setup;
 
+pub use lockout::{LOCKOUT, MAX_FAILURES};
 pub use password::{is_set as owner_password_is_set, set_owner_password, MIN_LEN};
-pub use sessions::{LOCKOUT, MAX_FAILURES};
 pub use setup::{setup_owner_password, PasswordSetup, ENV_VAR as ADMIN_PASSWORD_ENV};
 
 use super::conn::{ConnHandle, Tracker};
@@ -29,9 +30,11 @@ use axum::http::{header, Method};
 use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
+use lockout::{Gate, Lockout};
 use reply::Reply;
-use sessions::{Gate, Sessions};
+use sessions::Sessions;
 use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -43,6 +46,7 @@ pub(crate) struct Cabinet {
     state: Arc<State>,
     tracker: Arc<Tracker>,
     sessions: Sessions,
+    lockout: Lockout,
     templates: minijinja::Environment<'static>,
     data_dir: PathBuf,
     secure: bool,
@@ -61,6 +65,7 @@ pub(crate) fn router(state: Arc<State>, tracker: Arc<Tracker>) -> Router {
         state,
         tracker,
         sessions: Sessions::default(),
+        lockout: Lockout::default(),
         templates: pages::templates(),
         data_dir,
         secure: tls,
@@ -114,6 +119,13 @@ async fn handle(Shared(cab): Shared<Arc<Cabinet>>, req: axum::extract::Request) 
     if !post && req.method() != Method::GET && req.method() != Method::HEAD {
         return Reply::status(405, "Method Not Allowed").into_response(&cab);
     }
+    // The client's address, for the per-address lockout (every request arrives on a connection).
+    let client = req
+        .extensions()
+        .get::<ConnHandle>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |ConnHandle(conn)| {
+            conn.client()
+        });
     let session_id = form::cookie(&cookies, SESSION_COOKIE).map(str::to_string);
     let session = session_id.as_deref().and_then(|id| cab.sessions.get(id));
     if session.is_some() {
@@ -148,7 +160,7 @@ async fn handle(Shared(cab): Shared<Arc<Cabinet>>, req: axum::extract::Request) 
         if session.is_some() {
             return Reply::redirect("/cabinet/").into_response(&cab);
         }
-        return login(&cab, &ask, form::cookie(&cookies, LOGIN_COOKIE))
+        return login(&cab, &ask, client, form::cookie(&cookies, LOGIN_COOKIE))
             .await
             .into_response(&cab);
     }
@@ -181,7 +193,7 @@ async fn handle(Shared(cab): Shared<Arc<Cabinet>>, req: axum::extract::Request) 
     }
 }
 
-async fn login(cab: &Arc<Cabinet>, ask: &Ask, login_cookie: Option<&str>) -> Reply {
+async fn login(cab: &Arc<Cabinet>, ask: &Ask, client: IpAddr, login_cookie: Option<&str>) -> Reply {
     if !ask.post {
         let token = sessions::token();
         return Reply::html(200, pages::login(cab, ask, &token, None))
@@ -201,7 +213,7 @@ async fn login(cab: &Arc<Cabinet>, ask: &Ask, login_cookie: Option<&str>) -> Rep
     {
         return retry(403, "csrf");
     }
-    if cab.sessions.gate() == Gate::Locked {
+    if cab.lockout.gate(client) == Gate::Locked {
         return retry(429, "locked");
     }
     let (dir, password) = (cab.data_dir.clone(), ask.get("password").to_string());
@@ -209,15 +221,16 @@ async fn login(cab: &Arc<Cabinet>, ask: &Ask, login_cookie: Option<&str>) -> Rep
         .await
         .unwrap_or(false);
     if !ok {
-        cab.sessions.failed();
-        super::log("cabinet: a wrong password");
-        let key = if cab.sessions.gate() == Gate::Locked {
+        cab.lockout.failed(client);
+        super::log(&format!("cabinet: a wrong password from {client}"));
+        let key = if cab.lockout.gate(client) == Gate::Locked {
             "locked"
         } else {
             "wrong_password"
         };
         return retry(401, key);
     }
+    cab.lockout.succeeded(client);
     match cab.sessions.create() {
         Some((id, _)) => Reply::redirect("/cabinet/")
             .cookie(format!("{SESSION_COOKIE}={id}"))

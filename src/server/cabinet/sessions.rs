@@ -1,13 +1,10 @@
-//! Cabinet sessions (random tokens held in memory: a restart signs everyone out), their CSRF
-//! tokens, and the sign-in lockout: after [`MAX_FAILURES`] wrong passwords in a row no sign-in is
-//! accepted (not even the right password) for [`LOCKOUT`].
+//! Cabinet sessions (random tokens held in memory: a restart signs everyone out) and their CSRF
+//! tokens. The sign-in lockout is in `lockout.rs`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-pub const MAX_FAILURES: u32 = 5;
-pub const LOCKOUT: Duration = Duration::from_secs(15 * 60);
 /// A session lasts this long after sign-in.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
 const MAX_SESSIONS: usize = 64;
@@ -31,8 +28,6 @@ pub struct Session {
 #[derive(Default)]
 struct Inner {
     sessions: HashMap<String, Session>,
-    failures: u32,
-    locked_until: Option<Instant>,
 }
 
 #[derive(Default)]
@@ -40,37 +35,9 @@ pub struct Sessions {
     inner: Mutex<Inner>,
 }
 
-/// What a sign-in attempt may do now.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Gate {
-    Open,
-    Locked,
-}
-
 impl Sessions {
     fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn gate(&self) -> Gate {
-        let mut inner = self.lock();
-        match inner.locked_until {
-            Some(until) if Instant::now() < until => Gate::Locked,
-            Some(_) => {
-                inner.locked_until = None;
-                inner.failures = 0;
-                Gate::Open
-            }
-            None => Gate::Open,
-        }
-    }
-
-    pub fn failed(&self) {
-        let mut inner = self.lock();
-        inner.failures += 1;
-        if inner.failures >= MAX_FAILURES {
-            inner.locked_until = Some(Instant::now() + LOCKOUT);
-        }
     }
 
     /// A successful sign-in: a new session (its token and CSRF token).
@@ -80,7 +47,6 @@ impl Sessions {
             return None;
         }
         let mut inner = self.lock();
-        inner.failures = 0;
         let now = Instant::now();
         inner.sessions.retain(|_, s| s.expires > now);
         if inner.sessions.len() >= MAX_SESSIONS {
