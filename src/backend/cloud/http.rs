@@ -1,122 +1,19 @@
 //! The HTTP side of the cloud client: one ureq `Agent` (connections kept alive), the
-//! `Authorization: ApiKey <base64>` header, the per-request timeout, and every way a request can
-//! fail mapped onto the contract's codes plus whether the request may have reached the service.
+//! `Authorization` header, the per-request timeout, the base URL's rules, and the answers. The key
+//! and its redaction are in `secret.rs`; how a request fails is in `failure.rs`.
 
+use super::failure::{status_failure, transport_failure};
+pub use super::failure::{Failure, Reach};
+pub use super::secret::{base64, ApiKey, Redactor};
 use crate::error::{Error, ErrorCode};
 use crate::messages::{self, Text};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::fmt;
-use std::io::ErrorKind;
 use std::time::Duration;
 
 /// The largest answer read from the service; anything bigger is not a BonusPlus answer.
 const MAX_ANSWER_BYTES: u64 = 8 * 1024 * 1024;
-
-/// The API key. Its `Debug` and `Display` print `***`: it must never reach a log or a message.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    pub fn new(key: impl Into<String>) -> ApiKey {
-        ApiKey(key.into())
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.trim().is_empty()
-    }
-
-    /// The `Authorization` header value: `ApiKey <standard base64 of the UTF-8 key>`.
-    pub(crate) fn header_value(&self) -> String {
-        format!("ApiKey {}", base64(self.0.trim().as_bytes()))
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl fmt::Display for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-/// Standard Base64 with `=` padding (RFC 4648 §4), as PHP `base64_encode` produces. Twenty lines
-/// do not justify a dependency.
-pub fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-/// Whether a failed request may have reached the service (what the outbox must know).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Reach {
-    /// Nothing was sent: connection refused, DNS, TLS handshake, connect timeout, bad address.
-    NotSent,
-    /// Sent (or partly sent) and then the answer was lost, cut or unreadable: the service may
-    /// have acted on it.
-    Unknown,
-    /// The service answered with an error status: it did not act (4xx) or says it failed (5xx).
-    Answered,
-}
-
-/// A failed request: the contract error plus how far the request got.
-#[derive(Clone, Debug)]
-pub struct Failure {
-    pub error: Error,
-    pub reach: Reach,
-    /// The HTTP status when the service answered.
-    pub status: Option<u16>,
-}
-
-impl Failure {
-    fn new(error: Error, reach: Reach, status: Option<u16>) -> Failure {
-        Failure {
-            error,
-            reach,
-            status,
-        }
-    }
-
-    /// The service's business code (`CUSTOMER_NOT_FOUND`, …) of a 412, if any.
-    pub fn service_code(&self) -> Option<&str> {
-        self.error.service_code.as_deref()
-    }
-
-    /// 404, or 412 with a `*_NOT_FOUND` code: what the API says for "no such thing".
-    pub fn is_not_found(&self) -> bool {
-        self.status == Some(404)
-            || (self.status == Some(412)
-                && self
-                    .service_code()
-                    .is_some_and(|c| c.ends_with("NOT_FOUND")))
-    }
-}
-
-impl From<Failure> for Error {
-    fn from(f: Failure) -> Error {
-        f.error
-    }
-}
 
 /// A successful answer: the status (2xx) and the body text (empty for 204).
 #[derive(Debug)]
@@ -156,89 +53,6 @@ impl Answer {
             )
         })
     }
-}
-
-/// Cleans text that came from the service (or from the transport, which may quote it) before it
-/// reaches a message, LastError, the log or a file: the key, its Base64 and any `Authorization`
-/// header or `ApiKey …` token are blanked, control characters dropped, the length bounded.
-#[derive(Clone, Default)]
-pub struct Redactor {
-    secrets: Vec<String>,
-}
-
-impl fmt::Debug for Redactor {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Redactor(***)")
-    }
-}
-
-/// The longest service text kept in a message.
-const MAX_SERVICE_TEXT: usize = 300;
-
-impl Redactor {
-    pub fn for_key(key: &ApiKey) -> Redactor {
-        let raw = key.0.trim().to_owned();
-        let b64 = base64(raw.as_bytes());
-        let mut secrets = vec![raw, b64.trim_end_matches('=').to_owned(), b64];
-        secrets.retain(|s| !s.is_empty());
-        // Longest first, so a secret containing another is blanked whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Redactor { secrets }
-    }
-
-    pub fn clean(&self, text: &str) -> String {
-        let mut out: String = text
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), "***");
-            }
-        }
-        out = blank_after(&out, "authorization", |c| c == '"' || c == ',' || c == '}');
-        for scheme in ["apikey", "basic", "bearer"] {
-            out = blank_after(&out, scheme, |c| c.is_whitespace() || c == '"' || c == ',');
-        }
-        if out.chars().count() > MAX_SERVICE_TEXT {
-            out = out
-                .chars()
-                .take(MAX_SERVICE_TEXT)
-                .chain("…".chars())
-                .collect();
-        }
-        out
-    }
-}
-
-/// Replaces the value after every case-insensitive `word` (skipping `:`/`=`/spaces, and for an
-/// auth scheme the one token after it) with `***`, up to a character `stop` accepts.
-fn blank_after(text: &str, word: &str, stop: impl Fn(char) -> bool) -> String {
-    let lower = text.to_lowercase();
-    if lower.len() != text.len() || !lower.contains(word) {
-        // Lowercasing changed byte offsets (rare non-ASCII case pairs): blank conservatively.
-        if lower.contains(word) {
-            return "***".to_owned();
-        }
-        return text.to_owned();
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = 0;
-    while let Some(found) = lower[rest..].find(word) {
-        let start = rest + found + word.len();
-        out.push_str(&text[rest..start]);
-        let tail = &text[start..];
-        let lead = tail.len() - tail.trim_start_matches([' ', ':', '=', '"', '\\']).len();
-        out.push_str(&tail[..lead]);
-        let value = &tail[lead..];
-        let end = value.find(|c: char| stop(c)).unwrap_or(value.len());
-        if end > 0 {
-            out.push_str("***");
-        }
-        rest = start + lead + end;
-    }
-    out.push_str(&text[rest..]);
-    out
 }
 
 /// The HTTP client of one backend: one Agent, one base URL, one key.
@@ -515,131 +329,9 @@ fn json_bytes(v: &serde_json::Value) -> Vec<u8> {
     serde_json::to_vec(v).unwrap_or_default()
 }
 
-/// A transport error: NETWORK (or SERVER for a malformed HTTP answer), with how far it got.
-fn transport_failure(e: ureq::Error, redactor: &Redactor) -> Failure {
-    use ureq::Timeout;
-    let (reach, code) = match &e {
-        ureq::Error::HostNotFound
-        | ureq::Error::ConnectionFailed
-        | ureq::Error::BadUri(_)
-        | ureq::Error::Tls(_)
-        | ureq::Error::InvalidProxyUrl => (Reach::NotSent, ErrorCode::Network),
-        ureq::Error::Timeout(Timeout::Resolve | Timeout::Connect) => {
-            (Reach::NotSent, ErrorCode::Network)
-        }
-        ureq::Error::Timeout(_) => (Reach::Unknown, ErrorCode::Network),
-        ureq::Error::Io(io) => match io.kind() {
-            ErrorKind::ConnectionRefused
-            | ErrorKind::AddrNotAvailable
-            | ErrorKind::NetworkUnreachable
-            | ErrorKind::HostUnreachable
-            | ErrorKind::AddrInUse => (Reach::NotSent, ErrorCode::Network),
-            _ => (Reach::Unknown, ErrorCode::Network),
-        },
-        ureq::Error::Protocol(_) => (Reach::Unknown, ErrorCode::Server),
-        _ => (Reach::Unknown, ErrorCode::Network),
-    };
-    if matches!(e, ureq::Error::Tls(m) if m == super::pinned_tls::PIN_MISMATCH) {
-        return Failure::new(
-            Error::of(ErrorCode::Network, messages::cloud::CERTIFICATE_MISMATCH),
-            Reach::NotSent,
-            None,
-        );
-    }
-    // ureq's messages name the failure and the host; cleaned all the same.
-    let detail = redactor.clean(&e.to_string());
-    let error = match code {
-        ErrorCode::Server => Error::of(code, messages::cloud::malformed_http(&detail)),
-        _ => Error::of(code, messages::cloud::unreachable(&detail)),
-    };
-    Failure::new(error, reach, None)
-}
-
-/// The lenient error body: `{code,msg}`, then `{Message}`, then the raw text.
-#[derive(serde::Deserialize, Default)]
-#[serde(default)]
-struct ErrorBody {
-    code: Option<String>,
-    msg: Option<String>,
-    #[serde(rename = "Message")]
-    message: Option<String>,
-}
-
-fn status_failure(status: u16, text: &str, redactor: &Redactor) -> Failure {
-    let parsed: ErrorBody = serde_json::from_str(text).unwrap_or_default();
-    let msg = redactor.clean(
-        parsed
-            .msg
-            .as_deref()
-            .or(parsed.message.as_deref())
-            .unwrap_or(text),
-    );
-    let service_code = parsed.code.filter(|c| {
-        !c.is_empty()
-            && c.len() <= 100
-            && c.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
-    });
-    let shown = if msg.is_empty() {
-        format!("HTTP {status}")
-    } else {
-        msg.clone()
-    };
-    let error = match status {
-        401 | 403 => Error::of(
-            ErrorCode::Auth,
-            messages::cloud::key_refused(status, &shown),
-        ),
-        412 => {
-            let e = Error::of(ErrorCode::Rejected, messages::cloud::refused(&shown));
-            e.with_service_code(
-                service_code
-                    .clone()
-                    .unwrap_or_else(|| "HTTP_412".to_owned()),
-            )
-        }
-        404 => Error::of(ErrorCode::NotFound, messages::cloud::not_found(&shown))
-            .with_service_code(
-                service_code
-                    .clone()
-                    .unwrap_or_else(|| "NOT_FOUND".to_owned()),
-            ),
-        500..=599 => Error::of(
-            ErrorCode::Server,
-            messages::cloud::service_error(status, &shown),
-        ),
-        _ => Error::of(
-            ErrorCode::Rejected,
-            messages::cloud::not_accepted(status, &shown),
-        )
-        .with_service_code(service_code.unwrap_or_else(|| format!("HTTP_{status}"))),
-    };
-    let mut f = Failure::new(error, Reach::Answered, Some(status));
-    if status >= 500 {
-        // A 5xx says the service failed while handling it; whether it acted first is unknown.
-        f.reach = Reach::Unknown;
-    }
-    f
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base64_matches_rfc4648_vectors() {
-        for (input, output) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(input.as_bytes()), output);
-        }
-        assert_eq!(base64("ключ".as_bytes()), "0LrQu9GO0Yc=");
-    }
 
     #[test]
     fn the_key_never_prints() {
@@ -675,54 +367,5 @@ mod tests {
                 "{bad}"
             );
         }
-    }
-
-    #[test]
-    fn error_bodies_are_read_leniently() {
-        let f = status_failure(
-            412,
-            r#"{"code":"CUSTOMER_NOT_FOUND","msg":"Клиент не найден"}"#,
-            &Redactor::default(),
-        );
-        assert_eq!(f.error.code, ErrorCode::Rejected);
-        assert_eq!(f.service_code(), Some("CUSTOMER_NOT_FOUND"));
-        assert!(f.is_not_found());
-        assert!(f.error.message_ru.contains("Клиент не найден"));
-        let f = status_failure(
-            500,
-            r#"{"Message":"An error has occurred."}"#,
-            &Redactor::default(),
-        );
-        assert_eq!(f.error.code, ErrorCode::Server);
-        assert!(f.error.message_en.contains("An error has occurred."));
-        let f = status_failure(401, "<html>no</html>", &Redactor::default());
-        assert_eq!(f.error.code, ErrorCode::Auth);
-        assert!(status_failure(404, "", &Redactor::default()).is_not_found());
-    }
-
-    #[test]
-    fn service_text_never_carries_the_key() {
-        let key = ApiKey::new("s3cr3t-key");
-        let r = Redactor::for_key(&key);
-        let b64 = base64(b"s3cr3t-key");
-        let echoes = [
-            format!("Unauthorized. Request headers: Authorization: ApiKey {b64}, Host: x"),
-            format!(r#"{{"headers":{{"Authorization":"ApiKey {b64}"}}}}"#),
-            "key s3cr3t-key refused".to_string(),
-            format!("token {} trimmed", b64.trim_end_matches('=')),
-            format!("authorization=basic {b64}\r\nnext"),
-        ];
-        for echo in &echoes {
-            let clean = r.clean(echo);
-            assert!(
-                !clean.contains("s3cr3t") && !clean.contains(b64.trim_end_matches('=')),
-                "{echo} -> {clean}"
-            );
-        }
-        let f = status_failure(401, &echoes[0], &r);
-        assert!(!f.error.message_ru.contains(b64.trim_end_matches('=')));
-        assert!(!f.error.message_en.contains(b64.trim_end_matches('=')));
-        assert!(r.clean(&"x".repeat(10_000)).chars().count() <= MAX_SERVICE_TEXT + 1);
-        assert_eq!(r.clean("Клиент не найден"), "Клиент не найден");
     }
 }

@@ -23,10 +23,12 @@ pub mod api;
 mod calculate;
 mod customers;
 mod endpoints;
+mod failure;
 pub mod http;
 mod journal;
 mod outbox;
 mod pinned_tls;
+mod secret;
 
 pub use http::{base64, ApiKey, Redactor, Transport};
 pub use outbox::settle::QUIET_PERIOD;
