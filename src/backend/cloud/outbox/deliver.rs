@@ -2,29 +2,28 @@
 //! process that claimed it from `queued`, the outcome decides its next state, an uncertain row is
 //! settled only by the service's own record of the receipt, and all of it stays inside the call's
 //! [`Deadline`] — the backlog goes out in slices, never in one long call.
+//!
+//! This file holds the sale's delivery and what the other parts share; a return's is in
+//! `returns.rs`, the operator's settlement in `operator.rs`, the backlog's slices in `backlog.rs`.
 
-use super::plan::{LineState, ReturnPlan, SalePlan};
+use super::plan::{ReturnPlan, SalePlan};
 use super::settle::{self, after_send, Evidence, Hints, SendOutcome, Settlement};
-use super::store::{owner_token, Change, Kind, Outcome, Row, State, StoredError};
-use crate::backend::cloud::api::BackRequest;
+use super::store::{owner_token, Outcome, Row, State, StoredError};
 use crate::backend::cloud::endpoints::Deadline;
 use crate::backend::cloud::http::{Failure, Reach};
 use crate::backend::cloud::journal::to_json;
-use crate::backend::cloud::{internal, CloudBackend, DELIVERY_PAUSE};
-use crate::backend::{
-    customer_not_found, DeliveryStatus, DocumentState, PendingReport, ReturnResult, SaleResult,
-};
+use crate::backend::cloud::{internal, CloudBackend};
+use crate::backend::{customer_not_found, DeliveryStatus, DocumentState, ReturnResult, SaleResult};
 use crate::engine::{Calculation, Order};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
 use crate::messages;
 use rust_decimal::Decimal;
-use std::collections::HashSet;
 use std::sync::atomic::Ordering;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How a failed request is classified for the outbox.
-fn outcome_of(f: &Failure) -> SendOutcome {
+pub(super) fn outcome_of(f: &Failure) -> SendOutcome {
     match f.reach {
         Reach::NotSent => SendOutcome::NotSent,
         Reach::Unknown => SendOutcome::Uncertain,
@@ -37,7 +36,7 @@ fn outcome_of(f: &Failure) -> SendOutcome {
     }
 }
 
-fn stored_error(e: &Error) -> StoredError {
+pub(super) fn stored_error(e: &Error) -> StoredError {
     StoredError {
         code: e.code.as_str().to_owned(),
         message: e.message_en.clone(),
@@ -46,7 +45,7 @@ fn stored_error(e: &Error) -> StoredError {
 }
 
 /// The service's refusal of a row, as 1C gets it.
-fn refused(row: &Row) -> Error {
+pub(super) fn refused(row: &Row) -> Error {
     let e = &row.last_error;
     let err = Error::of(
         ErrorCode::Rejected,
@@ -59,7 +58,7 @@ fn refused(row: &Row) -> Error {
     }
 }
 
-fn sale_parts(row: &Row) -> Result<(SalePlan, Order, SaleResult)> {
+pub(super) fn sale_parts(row: &Row) -> Result<(SalePlan, Order, SaleResult)> {
     let (plan, sale): (SalePlan, Order) =
         serde_json::from_str(&row.plan).map_err(|_| internal("plan"))?;
     let mut estimate: SaleResult =
@@ -73,7 +72,7 @@ fn sale_parts(row: &Row) -> Result<(SalePlan, Order, SaleResult)> {
 impl CloudBackend {
     /// The least budget a sale or return request is started with: a request started with less
     /// would likely end uncertain.
-    fn send_budget(&self) -> Duration {
+    pub(super) fn send_budget(&self) -> Duration {
         (self.timeout / 2).max(Duration::from_millis(200))
     }
 
@@ -108,7 +107,7 @@ impl CloudBackend {
         r
     }
 
-    fn deliver_sale(&self, dl: &Deadline, seq: i64) -> Result<SaleResult> {
+    pub(super) fn deliver_sale(&self, dl: &Deadline, seq: i64) -> Result<SaleResult> {
         let row = self.outbox.by_seq(seq)?.ok_or_else(|| internal("row"))?;
         let (plan, sale, estimate) = sale_parts(&row)?;
         match row.state {
@@ -183,7 +182,7 @@ impl CloudBackend {
 
     /// A posted sale: the order it spent shows fixed, and its reserve is released (whether the
     /// service consumed it or kept it, none stays held).
-    fn after_posted(&self, dl: &Deadline, seq: i64, document_id: &str, plan: &SalePlan) {
+    pub(super) fn after_posted(&self, dl: &Deadline, seq: i64, document_id: &str, plan: &SalePlan) {
         if let Some(reserve) = plan.request.reserve_id.as_deref() {
             self.journal().reserve_spent(reserve, document_id);
         }
@@ -192,7 +191,7 @@ impl CloudBackend {
         }
     }
 
-    fn run_cleanup(&self, dl: &Deadline, row: &Row) {
+    pub(super) fn run_cleanup(&self, dl: &Deadline, row: &Row) {
         if row.cleanup.is_empty() || !dl.has(Duration::from_millis(200)) {
             return;
         }
@@ -356,7 +355,7 @@ impl CloudBackend {
         Ok(estimate)
     }
 
-    fn note_reach(&self, kind: SendOutcome) {
+    pub(super) fn note_reach(&self, kind: SendOutcome) {
         self.unreachable
             .store(kind == SendOutcome::NotSent, Ordering::Relaxed);
     }
@@ -394,264 +393,5 @@ impl CloudBackend {
             }
         }
         r
-    }
-
-    fn deliver_return(&self, dl: &Deadline, seq: i64) -> Result<ReturnResult> {
-        let row = self.outbox.by_seq(seq)?.ok_or_else(|| internal("row"))?;
-        let mut plan: ReturnPlan = serde_json::from_str(&row.plan).map_err(|_| internal("plan"))?;
-        let mut estimate: ReturnResult =
-            serde_json::from_str(&row.result).map_err(|_| internal("result"))?;
-        match row.state {
-            State::Done => return Ok(estimate),
-            State::Failed => return Err(refused(&row)),
-            // No receipt list shows a return line: an uncertain one waits for the operator.
-            State::Sending | State::Unconfirmed => {
-                estimate.status = DeliveryStatus::Queued;
-                return Ok(estimate);
-            }
-            State::Queued => estimate.status = DeliveryStatus::Queued,
-        }
-        // A return waits for its sale.
-        if let Some(sale) = self.outbox.get(Kind::Sale, &plan.document_id)? {
-            match sale.state {
-                State::Done => {
-                    if plan.phone.is_empty() {
-                        if let Ok((sp, _, _)) = sale_parts(&sale) {
-                            plan.phone = sp.request.phone;
-                        }
-                    }
-                }
-                State::Failed => {
-                    let e = Error::of(
-                        ErrorCode::NotFound,
-                        messages::outbox::sale_not_posted(&plan.document_id),
-                    );
-                    self.outbox
-                        .not_sent(row.seq, State::Failed, None, &stored_error(&e))?;
-                    return Err(e);
-                }
-                _ => return Ok(estimate),
-            }
-        }
-        while let Some(i) = plan.lines.iter().position(|l| l.state != LineState::Done) {
-            if !dl.has(self.send_budget()) {
-                self.outbox.save_plan(row.seq, &to_json(&plan), None)?;
-                return Ok(estimate);
-            }
-            plan.lines[i].state = LineState::Sending;
-            let owner = owner_token();
-            if !self.outbox.claim_send(row.seq, &owner, &to_json(&plan))? {
-                return Ok(estimate);
-            }
-            let request = BackRequest {
-                ext: plan.lines[i].ext.clone(),
-                sum: plan.lines[i].sum,
-            };
-            let (state, error) = match self.api.back(dl, &request) {
-                Ok(r) => {
-                    plan.lines[i].state = LineState::Done;
-                    plan.lines[i].remote_id = match &r.returned_purchase_id {
-                        Some(serde_json::Value::Number(n)) => n.to_string(),
-                        Some(serde_json::Value::String(s)) => s.clone(),
-                        _ => String::new(),
-                    };
-                    if plan.lines.iter().all(|l| l.state == LineState::Done) {
-                        (State::Done, None)
-                    } else {
-                        (State::Queued, None)
-                    }
-                }
-                Err(f) => {
-                    let kind = outcome_of(&f);
-                    self.note_reach(kind);
-                    plan.lines[i].state = match kind {
-                        SendOutcome::Uncertain => LineState::Unconfirmed,
-                        _ => LineState::Queued,
-                    };
-                    (after_send(kind), Some(f.error))
-                }
-            };
-            if state == State::Done {
-                estimate.status = DeliveryStatus::Done;
-                if !plan.phone.is_empty() {
-                    if let Ok(Some(c)) = self.get_customer(dl, "phone", &plan.phone) {
-                        estimate.customer = c.to_customer(&plan.phone);
-                    }
-                }
-            }
-            let plan_json = to_json(&plan);
-            let result = to_json(&estimate);
-            self.outbox.finish(
-                row.seq,
-                &owner,
-                &Outcome {
-                    state,
-                    plan: Some(&plan_json),
-                    result: Some(&result),
-                    remote_id: None,
-                    error: error.as_ref().map(stored_error).unwrap_or_default(),
-                    cleanup: None,
-                },
-            )?;
-            match (state, error) {
-                (State::Done, _) => return Ok(estimate),
-                (State::Queued, None) => continue,
-                (State::Failed, Some(e)) if !plan.reported_queued => return Err(e),
-                _ => return Ok(estimate),
-            }
-        }
-        Ok(estimate)
-    }
-
-    // ---- the operator ----
-
-    pub(in crate::backend::cloud) fn confirm_row(&self, row: &Row, posted: bool) -> Result<()> {
-        if !matches!(row.state, State::Unconfirmed | State::Sending) {
-            return Err(Error::bad_input(
-                messages::outbox::not_waiting_confirmation(&row.key, row.state.shown()),
-            ));
-        }
-        let uncertain = [State::Unconfirmed, State::Sending];
-        if !posted && !settle::may_requeue(row.state, row.sent.elapsed(), self.quiet_period) {
-            let wait = self
-                .quiet_period
-                .saturating_sub(row.sent.elapsed())
-                .as_secs()
-                + 1;
-            return Err(Error::bad_input(messages::outbox::may_still_be_reaching(
-                &row.key, wait,
-            )));
-        }
-        let moved = match row.kind {
-            Kind::Sale => {
-                let (plan, _, mut estimate) = sale_parts(row)?;
-                if posted {
-                    estimate.status = DeliveryStatus::Done;
-                    let result = to_json(&estimate);
-                    let cleanup = plan.request.reserve_id.clone().unwrap_or_default();
-                    let change = Change {
-                        plan: None,
-                        result: Some(&result),
-                        cleanup: Some(&cleanup),
-                    };
-                    let moved = self.outbox.operator_move(
-                        row.seq,
-                        &uncertain,
-                        State::Done,
-                        "confirmed posted",
-                        &change,
-                    )?;
-                    if moved {
-                        let dl = self.deadline();
-                        self.after_posted(&dl, row.seq, &row.key, &plan);
-                    }
-                    moved
-                } else {
-                    self.outbox.operator_move(
-                        row.seq,
-                        &uncertain,
-                        State::Queued,
-                        "confirmed not posted",
-                        &Change::default(),
-                    )?
-                }
-            }
-            Kind::Return => {
-                let mut plan: ReturnPlan =
-                    serde_json::from_str(&row.plan).map_err(|_| internal("plan"))?;
-                if let Some(line) = plan.uncertain_line() {
-                    line.state = if posted {
-                        LineState::Done
-                    } else {
-                        LineState::Queued
-                    };
-                }
-                let all_done = plan.lines.iter().all(|l| l.state == LineState::Done);
-                let (to, result) = if all_done {
-                    let mut estimate: ReturnResult =
-                        serde_json::from_str(&row.result).map_err(|_| internal("result"))?;
-                    estimate.status = DeliveryStatus::Done;
-                    (State::Done, Some(to_json(&estimate)))
-                } else {
-                    (State::Queued, None)
-                };
-                let plan_json = to_json(&plan);
-                let action = if posted {
-                    "confirmed posted"
-                } else {
-                    "confirmed not posted"
-                };
-                self.outbox.operator_move(
-                    row.seq,
-                    &uncertain,
-                    to,
-                    action,
-                    &Change {
-                        plan: Some(&plan_json),
-                        result: result.as_deref(),
-                        cleanup: None,
-                    },
-                )?
-            }
-        };
-        if !moved {
-            return Err(Error::bad_input(messages::outbox::item_changed(&row.key)));
-        }
-        self.pending_hint.store(true, Ordering::Relaxed);
-        Ok(())
-    }
-
-    // ---- the backlog ----
-
-    /// Delivers and settles what waits, oldest first, for as long as the call's budget allows,
-    /// then carries out owed follow-ups. Stops early when the service cannot be reached.
-    pub(in crate::backend::cloud) fn deliver_slice(&self, dl: &Deadline) -> Result<PendingReport> {
-        let mut sent = 0;
-        let mut waiting_sales: HashSet<String> = HashSet::new();
-        for row in self.outbox.open_rows()? {
-            if row.kind == Kind::Sale && row.state != State::Done {
-                waiting_sales.insert(row.key.clone());
-            }
-            if row.state == State::Failed {
-                continue;
-            }
-            if !dl.has(self.send_budget()) {
-                break;
-            }
-            self.unreachable.store(false, Ordering::Relaxed);
-            let delivered = match row.kind {
-                Kind::Sale => {
-                    let done = matches!(self.deliver_sale(dl, row.seq),
-                        Ok(r) if r.status == DeliveryStatus::Done);
-                    if done {
-                        waiting_sales.remove(&row.key);
-                    }
-                    done
-                }
-                Kind::Return => {
-                    let doc = serde_json::from_str::<ReturnPlan>(&row.plan)
-                        .map(|p| p.document_id)
-                        .unwrap_or_default();
-                    !waiting_sales.contains(&doc)
-                        && matches!(self.deliver_return(dl, row.seq),
-                            Ok(r) if r.status == DeliveryStatus::Done)
-                }
-            };
-            if delivered {
-                sent += 1;
-            } else if self.unreachable.swap(false, Ordering::Relaxed) {
-                // The service is unreachable: the rest would only wait for the same failure.
-                break;
-            }
-        }
-        for row in self.outbox.cleanups()? {
-            self.run_cleanup(dl, &row);
-        }
-        let left = self.outbox.pending_count()?;
-        let failed = self.outbox.failed_count()?;
-        self.pending_hint.store(left > 0, Ordering::Relaxed);
-        *self.pause_until.lock().unwrap_or_else(|p| p.into_inner()) =
-            (left > 0).then(|| Instant::now() + DELIVERY_PAUSE);
-        Ok(PendingReport { sent, left, failed })
     }
 }

@@ -1,4 +1,4 @@
-//! The durable outbox and the document journal of the cloud backend: one SQLite file
+//! The durable outbox of the cloud backend (and, in `cache.rs`, its journal): one SQLite file
 //! (`outbox.db`) in the data directory, WAL, one `BEGIN IMMEDIATE` transaction per state change,
 //! shared safely by every process that uses the same directory.
 //!
@@ -15,203 +15,19 @@ use crate::messages;
 use rusqlite::{params, Connection, OptionalExtension, Transaction, TransactionBehavior};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 pub const FILE_NAME: &str = "outbox.db";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Sale,
-    Return,
-}
-
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Sale => "sale",
-            Kind::Return => "return",
-        }
-    }
-    fn parse(s: &str) -> Kind {
-        if s == "return" {
-            Kind::Return
-        } else {
-            Kind::Sale
-        }
-    }
-}
-
-/// Where an outbox row is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum State {
-    /// Stored, not sent, or known not to have reached the service: may be sent.
-    Queued,
-    /// A request is on the wire (or its owner died while it was): treated as unconfirmed.
-    Sending,
-    /// The request may have reached the service and nothing proves either way yet.
-    Unconfirmed,
-    /// Delivered; `result` holds the final answer.
-    Done,
-    /// The service refused it; not sent again unless 1C or an operator asks.
-    Failed,
-}
-
-impl State {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Queued => "queued",
-            State::Sending => "sending",
-            State::Unconfirmed => "unconfirmed",
-            State::Done => "done",
-            State::Failed => "failed",
-        }
-    }
-    fn parse(s: &str) -> State {
-        match s {
-            "sending" => State::Sending,
-            "unconfirmed" => State::Unconfirmed,
-            "done" => State::Done,
-            "failed" => State::Failed,
-            _ => State::Queued,
-        }
-    }
-    /// The state 1C sees in PendingItems: an in-flight request is as uncertain as a lost one.
-    pub fn shown(self) -> &'static str {
-        match self {
-            State::Sending => State::Unconfirmed.as_str(),
-            other => other.as_str(),
-        }
-    }
-}
-
-/// One outbox row. `plan` and `result` are JSON owned by the backend.
-#[derive(Clone, Debug)]
-pub struct Row {
-    pub seq: i64,
-    pub kind: Kind,
-    pub key: String,
-    pub state: State,
-    pub plan: String,
-    pub result: String,
-    pub attempts: i64,
-    /// Wall-clock seconds of the row's creation.
-    pub created_at: i64,
-    /// When the last request left (wall seconds, and the system's monotonic clock where known).
-    pub sent: SendStamp,
-    pub last_error: StoredError,
-    /// A follow-up owed after delivery (the reserve to release), `""` when none.
-    pub cleanup: String,
-}
-
-/// The last error of a row, as PendingItems shows it (already sanitised).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct StoredError {
-    pub code: String,
-    pub message: String,
-    pub service_code: String,
-}
-
-/// When a request was sent: wall seconds, plus the system-wide monotonic clock (milliseconds since
-/// boot) and the boot it belongs to, so elapsed time survives a wall-clock step on the same boot.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SendStamp {
-    pub wall: i64,
-    pub boot: String,
-    pub mono_ms: i64,
-}
-
-impl SendStamp {
-    pub fn now() -> SendStamp {
-        let (boot, mono_ms) = monotonic();
-        SendStamp {
-            wall: now(),
-            boot,
-            mono_ms,
-        }
-    }
-
-    /// Time since this stamp, measured by the monotonic clock when both stamps come from the same
-    /// boot, else by the wall clock (never negative).
-    pub fn elapsed(&self) -> Duration {
-        let current = SendStamp::now();
-        let ms = if !self.boot.is_empty() && self.boot == current.boot {
-            current.mono_ms - self.mono_ms
-        } else {
-            (current.wall - self.wall).saturating_mul(1000)
-        };
-        Duration::from_millis(ms.max(0) as u64)
-    }
-}
-
-/// The system's boot identity and milliseconds since boot (CLOCK_BOOTTIME counts suspend too).
-#[cfg(target_os = "linux")]
-fn monotonic() -> (String, i64) {
-    let boot = std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default();
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: `ts` is a valid, writable timespec for the duration of the call.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
-    if rc != 0 || boot.is_empty() {
-        return (String::new(), 0);
-    }
-    (
-        boot,
-        // time_t and c_long are i64 on every 64-bit Linux; `as` keeps 32-bit targets building.
-        #[allow(clippy::unnecessary_cast)]
-        {
-            ts.tv_sec as i64 * 1000 + ts.tv_nsec as i64 / 1_000_000
-        },
-    )
-}
-
-/// Elsewhere only the wall clock is stored (see `SendStamp::elapsed`).
-#[cfg(not(target_os = "linux"))]
-fn monotonic() -> (String, i64) {
-    (String::new(), 0)
-}
-
-/// A dropped or operator-settled row, kept for audit.
-#[derive(Clone, Debug)]
-pub struct AuditEntry {
-    pub kind: Kind,
-    pub key: String,
-    pub action: String,
-    pub state_before: String,
-}
+pub use super::row::{now, owner_token, AuditEntry, Kind, Row, SendStamp, State, StoredError};
 
 pub struct Store {
     conn: Mutex<Connection>,
     path: PathBuf,
 }
 
-fn db_error(e: rusqlite::Error) -> Error {
+pub(super) fn db_error(e: rusqlite::Error) -> Error {
     Error::of(ErrorCode::Server, messages::outbox::file_error(e))
-}
-
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
-/// A fresh owner token: unique per claim across processes (pid, time, a process-wide counter).
-pub fn owner_token() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    format!(
-        "{}-{nanos:x}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
 }
 
 const SCHEMA: &str = "
@@ -329,11 +145,14 @@ impl Store {
         &self.path
     }
 
-    fn conn(&self) -> MutexGuard<'_, Connection> {
+    pub(super) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn write<T>(&self, work: impl FnOnce(&Transaction) -> rusqlite::Result<T>) -> Result<T> {
+    pub(super) fn write<T>(
+        &self,
+        work: impl FnOnce(&Transaction) -> rusqlite::Result<T>,
+    ) -> Result<T> {
         let conn = self.conn();
         let tx =
             Transaction::new_unchecked(&conn, TransactionBehavior::Immediate).map_err(db_error)?;
@@ -684,66 +503,6 @@ impl Store {
             |r| r.get::<_, i64>(0),
         )
         .map(|n| n as usize)
-        .map_err(db_error)
-    }
-
-    // The journal (BonusInfo) and the last customer seen per phone.
-
-    pub fn put_journal(
-        &self,
-        doc: &str,
-        state: &str,
-        info: &str,
-        calculation: Option<&str>,
-    ) -> Result<()> {
-        let t = now();
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO journal (document_id, state, info, calculation, updated_at)
-                 VALUES (?1, ?2, ?3, COALESCE(?4, ''), ?5)
-                 ON CONFLICT (document_id) DO UPDATE SET state = excluded.state, info = excluded.info,
-                     calculation = COALESCE(?4, journal.calculation), updated_at = excluded.updated_at",
-                params![doc, state, info, calculation, t],
-            )
-            .map(|_| ())
-        })
-    }
-
-    /// `(state, info JSON, calculation JSON)` of a document.
-    pub fn journal(&self, doc: &str) -> Result<Option<(String, String, String)>> {
-        let conn = self.conn();
-        conn.query_row(
-            "SELECT state, info, calculation FROM journal WHERE document_id = ?1",
-            params![doc],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()
-        .map_err(db_error)
-    }
-
-    pub fn put_customer(&self, phone: &str, card: &str, customer: &str) -> Result<()> {
-        let t = now();
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO customers (phone, card, customer, updated_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (phone) DO UPDATE SET card = excluded.card, customer = excluded.customer,
-                     updated_at = excluded.updated_at",
-                params![phone, card, customer, t],
-            )
-            .map(|_| ())
-        })
-    }
-
-    /// The last customer seen with this phone or card (JSON).
-    pub fn customer(&self, phone: &str, card: &str) -> Result<Option<String>> {
-        let conn = self.conn();
-        conn.query_row(
-            "SELECT customer FROM customers WHERE (?1 <> '' AND phone = ?1) OR (?2 <> '' AND card = ?2)
-             ORDER BY updated_at DESC LIMIT 1",
-            params![phone, card],
-            |r| r.get(0),
-        )
-        .optional()
         .map_err(db_error)
     }
 }
