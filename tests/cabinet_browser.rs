@@ -25,13 +25,8 @@ const PHONE: &str = "79001112233";
 /// A till: the shipped add-in's test build in our C++ host, in cloud mode against the server.
 fn till(url: &str, dir: &Path) -> Session {
     let host = host_support::build_host(Path::new(env!("CARGO_TARGET_TMPDIR")), false);
-    let mut bp = Session::start(&host, &host_support::addin_library(), "BonusPlus");
-    bp.set("DataDirectory", Arg::Str(dir.display().to_string()))
-        .unwrap();
-    bp.set("Mode", "cloud".into()).unwrap();
-    bp.set("ServerAddress", url.into()).unwrap();
-    bp.set("ApiKey", KEY.into()).unwrap();
-    bp.set("Timeout", Arg::Int(5)).unwrap();
+    let library = host_support::addin_library();
+    let mut bp = Session::start_cloud(&host, &library, dir, url, KEY);
     bp.set("Store", "Магазин 1".into()).unwrap();
     bp
 }

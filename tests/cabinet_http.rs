@@ -17,6 +17,22 @@ use rust_decimal::Decimal;
 
 const HOSTILE: &str = "<script>alert(1)</script>";
 
+/// The policy form's text fields (the switches are checkboxes).
+const POLICY_TEXT_FIELDS: [&str; 12] = [
+    "organization",
+    "startDate",
+    "accrualPercent",
+    "accrualExcluded",
+    "rate",
+    "maxPaymentPercent",
+    "paymentExcluded",
+    "activationDelayDays",
+    "expiryDays",
+    "discountPercent",
+    "reserveDays",
+    "skipConfirmationAfterSeconds",
+];
+
 fn api_key_header() -> String {
     use bonusplus_1c::backend::cloud::base64;
     format!("ApiKey {}", base64(KEY.as_bytes()))
@@ -421,20 +437,7 @@ fn a_policy_edited_in_the_cabinet_drives_the_next_calculation_and_is_in_the_hist
     let page = b.get("/cabinet/policy?index=0");
     let csrf = field(&page.body, "csrf");
     // Every key of the Policy is on the form; the text ones are sent back as shown.
-    let texts = [
-        "organization",
-        "startDate",
-        "accrualPercent",
-        "accrualExcluded",
-        "rate",
-        "maxPaymentPercent",
-        "paymentExcluded",
-        "activationDelayDays",
-        "expiryDays",
-        "discountPercent",
-        "reserveDays",
-        "skipConfirmationAfterSeconds",
-    ];
+    let texts = POLICY_TEXT_FIELDS;
     for key in [
         "noAccrualWhenPaidWithBonuses",
         "restoreOnReturn",
@@ -591,23 +594,10 @@ fn the_server_log_records_the_owners_changes_without_the_phone_or_the_password()
     }
     // The policy form as the page offers it, with one change.
     let page = b.get("/cabinet/policy");
-    let mut form: Vec<(&str, String)> = [
-        "organization",
-        "startDate",
-        "accrualPercent",
-        "accrualExcluded",
-        "rate",
-        "maxPaymentPercent",
-        "paymentExcluded",
-        "activationDelayDays",
-        "expiryDays",
-        "discountPercent",
-        "reserveDays",
-        "skipConfirmationAfterSeconds",
-    ]
-    .iter()
-    .map(|k| (*k, field(&page.body, k)))
-    .collect();
+    let mut form: Vec<(&str, String)> = POLICY_TEXT_FIELDS
+        .iter()
+        .map(|k| (*k, field(&page.body, k)))
+        .collect();
     form[2].1 = "7".into();
     form.push(("csrf", csrf.clone()));
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();

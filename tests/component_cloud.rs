@@ -36,13 +36,8 @@ fn start_server(dir: &Path, listen: &str) -> Server {
 
 fn cloud_session(client_dir: &Path, url: &str) -> Session {
     let host = host_support::build_host(Path::new(env!("CARGO_TARGET_TMPDIR")), false);
-    let mut bp = Session::start(&host, &host_support::addin_library(), "BonusPlus");
-    bp.set("DataDirectory", Arg::Str(client_dir.display().to_string()))
-        .unwrap();
-    bp.set("Mode", "cloud".into()).unwrap();
-    bp.set("ServerAddress", url.into()).unwrap();
-    bp.set("ApiKey", KEY.into()).unwrap();
-    bp.set("Timeout", Arg::Int(5)).unwrap();
+    let library = host_support::addin_library();
+    let mut bp = Session::start_cloud(&host, &library, client_dir, url, KEY);
     bp.set("Store", "Магазин на Ленина".into()).unwrap();
     bp.set("CashierCode", "7".into()).unwrap();
     bp

@@ -135,6 +135,25 @@ impl Session {
         }
     }
 
+    /// The component in cloud mode: its data in `data_dir`, the service at `url` with `key`,
+    /// Timeout 5 s. The caller sets what else its till needs (Store, CashierCode, ...).
+    pub fn start_cloud(
+        host: &Path,
+        library: &Path,
+        data_dir: &Path,
+        url: &str,
+        key: &str,
+    ) -> Session {
+        let mut bp = Session::start(host, library, "BonusPlus");
+        bp.set("DataDirectory", Arg::Str(data_dir.display().to_string()))
+            .unwrap();
+        bp.set("Mode", "cloud".into()).unwrap();
+        bp.set("ServerAddress", url.into()).unwrap();
+        bp.set("ApiKey", key.into()).unwrap();
+        bp.set("Timeout", Arg::Int(5)).unwrap();
+        bp
+    }
+
     fn request(&mut self, fields: &[String]) -> Result<Option<Arg>, String> {
         writeln!(self.stdin, "{}", fields.join("\t")).expect("write to host");
         self.stdin.flush().expect("flush");
