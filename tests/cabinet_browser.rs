@@ -53,6 +53,48 @@ fn accrual(till: &mut Session, order: Arg) -> Value {
     calc["lines"][0]["bonusAccrual"].clone()
 }
 
+const REGULAR: &str = "79005550000";
+
+/// A regular customer's last quarter, written into the server's store before it starts, under a
+/// clock set day by day (the ledger dates a movement by when it is posted): a sale every third day,
+/// every fourth one partly paid with bonuses, so the dashboard's chart has a quarter to draw.
+fn seed_a_quarter(server_dir: &Path) {
+    use bonusplus_1c::backend::{EmbeddedBackend, EmbeddedOptions, ManualClock};
+    use bonusplus_1c::engine::BonusPolicy;
+    std::fs::create_dir_all(server_dir).unwrap();
+    let today = bonusplus_1c::backend::Clock::now(&bonusplus_1c::backend::SystemClock);
+    let clock = ManualClock::new(today);
+    clock.advance_days(-88);
+    let shop = EmbeddedBackend::open_with(
+        server_dir,
+        EmbeddedOptions {
+            clock: std::sync::Arc::new(clock.clone()),
+            ..EmbeddedOptions::default()
+        },
+    )
+    .unwrap();
+    shop.set_policy(
+        BonusPolicy::from_json(r#"{"accrualPercent":10,"rate":1,"expiryDays":60}"#).unwrap(),
+    )
+    .unwrap();
+    let data = bonusplus_1c::backend::CustomerData {
+        first_name: Some("Пётр".into()),
+        last_name: Some("Постоянный".into()),
+        ..Default::default()
+    };
+    shop.register_customer(REGULAR, "", &data).unwrap();
+    for k in 0..29u32 {
+        clock.advance_days(3);
+        let sum = 600 + (k * 370) % 1900;
+        let debit = if k % 4 == 3 { 40 } else { 0 };
+        let sale: bonusplus_1c::engine::Order = serde_json::from_value(json!({
+            "documentId": format!("ИСТ-{k:03}"), "phone": REGULAR, "bonusDebit": debit,
+            "lines": [{"lineNo": 1, "product": "A", "name": "Кофе", "quantity": 1, "price": sum, "sum": sum}]}))
+        .unwrap();
+        shop.fix_sale(&sale).unwrap();
+    }
+}
+
 fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -69,6 +111,7 @@ fn the_owner_runs_the_program_from_a_browser() {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
+    seed_a_quarter(&dir.path().join("server"));
     let server = server(&dir.path().join("server"));
     server
         .backend()
@@ -100,7 +143,7 @@ fn the_owner_runs_the_program_from_a_browser() {
     );
     b.type_into("#password", PASSWORD);
     b.click("#sign-in");
-    b.wait_text("#customers", "1");
+    b.wait_text("#customers", "2");
 
     // Find the seed customer by part of the name, open the card, see the checkout in the ledger.
     b.goto(&format!("{base}cabinet/customers"));
@@ -134,7 +177,22 @@ fn the_owner_runs_the_program_from_a_browser() {
 
     // The dashboard, as the owner sees it.
     b.goto(&format!("{base}cabinet/"));
-    b.wait_text("#active", "175.00");
+    // The dashboard's active bonuses are what the two customers' cards show at the till.
+    let regular_balance = {
+        let found = till
+            .call_json("FindCard", &["".into(), REGULAR.into()])
+            .unwrap();
+        found["customer"]["availableBonuses"].to_string()
+    };
+    let active = rust_decimal::Decimal::from_str_exact(&regular_balance).unwrap()
+        + rust_decimal::Decimal::from(175);
+    b.wait_text("#customers", "2");
+    b.wait_text("#active", &format!("{active:.2}"));
+    let drawn = b.script("return document.querySelectorAll('svg.chart rect').length;");
+    assert!(
+        drawn.as_u64().unwrap_or(0) > 30,
+        "{drawn} bars: the quarter's accruals and spending, and today's"
+    );
     let png = b.screenshot();
     assert!(png.starts_with(b"\x89PNG"), "a PNG");
     let shot = target_dir().join("cabinet-dashboard.png");
