@@ -21,6 +21,7 @@ pub mod calc;
 pub mod distribute;
 pub mod fiscal;
 pub mod money;
+mod number_text;
 pub mod order;
 pub mod policy;
 pub mod time;
