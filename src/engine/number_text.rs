@@ -40,27 +40,28 @@ impl DecimalText {
             text.push(b'0');
             return text;
         }
-        // A 96-bit mantissa is mostly far below 2^64: the divisions stay 64-bit when they can.
-        while scale > 0 {
-            let rest = match u64::try_from(mantissa) {
-                Ok(small) if small % 10 == 0 => u128::from(small / 10),
-                Ok(_) => break,
-                Err(_) if mantissa % 10 == 0 => mantissa / 10,
-                Err(_) => break,
-            };
-            mantissa = rest;
-            scale -= 1;
-        }
-        let mut written = 0;
-        while mantissa > u128::from(u64::MAX) {
-            text.digit((mantissa % 10) as u8, &mut written, scale);
-            mantissa /= 10;
-        }
-        let mut small = mantissa as u64;
-        // At least `scale + 1` digits: a fraction below one reads `0.…`.
-        while small > 0 || written <= scale {
-            text.digit((small % 10) as u8, &mut written, scale);
-            small /= 10;
+        // A 96-bit mantissa is mostly far below 2^64: then every division is a 64-bit one.
+        match u64::try_from(mantissa) {
+            Ok(mut small) => {
+                while scale > 0 && small % 10 == 0 {
+                    small /= 10;
+                    scale -= 1;
+                }
+                text.digits(small, 0, scale);
+            }
+            Err(_) => {
+                while scale > 0 && mantissa % 10 == 0 {
+                    mantissa /= 10;
+                    scale -= 1;
+                }
+                let mut written = 0;
+                while mantissa > u128::from(u64::MAX) {
+                    text.digit((mantissa % 10) as u8, written, scale);
+                    mantissa /= 10;
+                    written += 1;
+                }
+                text.digits(mantissa as u64, written, scale);
+            }
         }
         if value.is_sign_negative() {
             text.push(b'-');
@@ -68,15 +69,27 @@ impl DecimalText {
         text
     }
 
-    /// The next digit to the left, after the point once `scale` digits are written.
-    fn digit(&mut self, d: u8, written: &mut u32, scale: u32) {
-        if *written == scale && scale > 0 {
+    /// The digits of `small` to the left of the `written` already there, with the point after
+    /// `scale` digits in all; at least `scale + 1` digits, so a fraction below one reads `0.…`.
+    #[inline(always)]
+    fn digits(&mut self, mut small: u64, mut written: u32, scale: u32) {
+        while small > 0 || written <= scale {
+            self.digit((small % 10) as u8, written, scale);
+            small /= 10;
+            written += 1;
+        }
+    }
+
+    /// One digit to the left, after the point once `scale` digits are written.
+    #[inline(always)]
+    fn digit(&mut self, d: u8, written: u32, scale: u32) {
+        if written == scale && scale > 0 {
             self.push(b'.');
         }
         self.push(b'0' + d);
-        *written += 1;
     }
 
+    #[inline(always)]
     fn push(&mut self, byte: u8) {
         self.start -= 1;
         self.bytes[self.start] = byte;
