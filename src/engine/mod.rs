@@ -20,6 +20,7 @@
 pub mod calc;
 pub mod distribute;
 pub mod fiscal;
+mod json_field;
 pub mod money;
 mod number_text;
 pub mod order;

@@ -8,6 +8,7 @@
 //!
 //! The derived serde implementations stay lenient (unknown keys ignored) for data the add-in
 //! stored itself; they serialize amounts as JSON numbers.
+use super::json_field::Field;
 use super::money::MAX_MONEY;
 use super::time::LocalDateTime;
 use crate::contract::{quantity_fault, Money};
@@ -97,6 +98,16 @@ impl Order {
     /// Parses and validates the contract's Order JSON. Errors are `INVALID_ARGUMENT` and name
     /// the field and the line (Russian and English messages).
     pub fn from_json(json: &str) -> Result<Order, Error> {
+        let order = Order::read_json(json)?;
+        order.validate()?;
+        order.check_characters()?;
+        Ok(order)
+    }
+
+    /// [`Order::from_json`] up to the value checks: the keys and their JSON types only. For the
+    /// boundary (`contract::check_order`), which runs [`Order::validate`] and
+    /// [`Order::check_characters`] itself, first, so that they run once.
+    pub(crate) fn read_json(json: &str) -> Result<Order, Error> {
         let mut failure: Option<Error> = None;
         let mut deserializer = serde_json::Deserializer::from_str(json);
         let parsed = OrderSeed {
@@ -105,11 +116,7 @@ impl Order {
         .deserialize(&mut deserializer)
         .and_then(|order| deserializer.end().map(|()| order));
         match parsed {
-            Ok(order) => {
-                order.validate()?;
-                order.check_characters()?;
-                Ok(order)
-            }
+            Ok(order) => Ok(order),
             // Our own checks leave their bilingual error in `failure`; anything else is serde_json's
             // (syntax, end of input, not an object).
             Err(e) => Err(failure.unwrap_or_else(|| {
@@ -396,6 +403,11 @@ impl Place {
         )
     }
 
+    /// [`Place::wrong_type`] for a value read as a [`Field`] (copied into a `Value` to be shown).
+    fn wrong_field(self, value: &Field, ru_expected: &str, en_expected: &str) -> Error {
+        self.wrong_type(&value.clone().into_value(), ru_expected, en_expected)
+    }
+
     fn wrong_type(self, value: &Value, ru_expected: &str, en_expected: &str) -> Error {
         let shown = shorten(value);
         self.error(
@@ -438,11 +450,14 @@ fn exact_decimal(text: &str) -> Option<Decimal> {
     }
 }
 
-fn take_decimal(at: Place, value: &Value) -> Result<Decimal, Error> {
-    let Value::Number(number) = value else {
-        return Err(at.wrong_type(value, "число", "a number"));
+fn take_decimal(at: Place, value: &Field) -> Result<Decimal, Error> {
+    let number = match value {
+        Field::Unsigned(n) => return Ok(Decimal::from(*n)),
+        Field::Signed(n) => return Ok(Decimal::from(*n)),
+        Field::Number(text) => text,
+        other => return Err(at.wrong_field(other, "число", "a number")),
     };
-    exact_decimal(number.as_str()).ok_or_else(|| {
+    exact_decimal(number).ok_or_else(|| {
         at.error(
             format!(
                 "число {number} не представимо точно (слишком велико или слишком много знаков)"
@@ -452,8 +467,8 @@ fn take_decimal(at: Place, value: &Value) -> Result<Decimal, Error> {
     })
 }
 
-fn take_optional_decimal(at: Place, value: &Value) -> Result<Option<Decimal>, Error> {
-    if value.is_null() {
+fn take_optional_decimal(at: Place, value: &Field) -> Result<Option<Decimal>, Error> {
+    if *value == Field::Null {
         Ok(None)
     } else {
         take_decimal(at, value).map(Some)
@@ -461,34 +476,34 @@ fn take_optional_decimal(at: Place, value: &Value) -> Result<Option<Decimal>, Er
 }
 
 /// `null` counts as the empty string (1C writes `Неопределено` as null).
-fn take_text(at: Place, value: Value) -> Result<String, Error> {
+fn take_text(at: Place, value: Field) -> Result<String, Error> {
     match value {
-        Value::String(text) => Ok(text),
-        Value::Null => Ok(String::new()),
-        other => Err(at.wrong_type(&other, "строка", "a string")),
+        Field::Text(text) => Ok(text),
+        Field::Null => Ok(String::new()),
+        other => Err(at.wrong_field(&other, "строка", "a string")),
     }
 }
 
-fn take_switch(at: Place, value: &Value, default: bool) -> Result<bool, Error> {
+fn take_switch(at: Place, value: &Field, default: bool) -> Result<bool, Error> {
     match value {
-        Value::Bool(b) => Ok(*b),
-        Value::Null => Ok(default),
-        other => Err(at.wrong_type(other, "true или false", "true or false")),
+        Field::Bool(b) => Ok(*b),
+        Field::Null => Ok(default),
+        other => Err(at.wrong_field(other, "true или false", "true or false")),
     }
 }
 
-fn take_date(at: Place, value: &Value) -> Result<Option<LocalDateTime>, Error> {
+fn take_date(at: Place, value: &Field) -> Result<Option<LocalDateTime>, Error> {
     match value {
-        Value::Null => Ok(None),
+        Field::Null => Ok(None),
         // "" and 1C's unfilled date (0001-01-01T00:00:00) are "not given" (now).
-        Value::String(text) => LocalDateTime::parse_optional(text).ok_or_else(|| {
-            at.wrong_type(
+        Field::Text(text) => LocalDateTime::parse_optional(text).ok_or_else(|| {
+            at.wrong_field(
                 value,
                 "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",
                 "a date YYYY-MM-DDTHH:MM:SS",
             )
         }),
-        other => Err(at.wrong_type(
+        other => Err(at.wrong_field(
             other,
             "дата ГГГГ-ММ-ДДTЧЧ:ММ:СС",
             "a date YYYY-MM-DDTHH:MM:SS",
@@ -496,8 +511,8 @@ fn take_date(at: Place, value: &Value) -> Result<Option<LocalDateTime>, Error> {
     }
 }
 
-fn take_text_list(at: Place, value: Value) -> Result<Vec<String>, Error> {
-    match value {
+fn take_text_list(at: Place, value: Field) -> Result<Vec<String>, Error> {
+    match value.into_value() {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) => items
             .into_iter()
@@ -511,12 +526,12 @@ fn take_text_list(at: Place, value: Value) -> Result<Vec<String>, Error> {
 }
 
 /// `[{"id":"…","paymentSum":500}]`; null is none.
-fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
+fn take_gift_cards(at: Place, value: Field) -> Result<Vec<GiftCard>, Error> {
     let expected = (
         "массив {\"id\": строка, \"paymentSum\": число}",
         "an array of {\"id\": string, \"paymentSum\": number}",
     );
-    match value {
+    match value.into_value() {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) if items.len() <= MAX_GIFT_CARDS => items
             .into_iter()
@@ -526,8 +541,12 @@ fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
                         && map.contains_key("id")
                         && map.contains_key("paymentSum") =>
                 {
-                    let id = take_text(at, map.remove("id").unwrap_or(Value::Null))?;
-                    let payment_sum = take_decimal(at, &map["paymentSum"])?;
+                    let id = take_text(
+                        at,
+                        Field::from_value(map.remove("id").unwrap_or(Value::Null)),
+                    )?;
+                    let payment_sum =
+                        take_decimal(at, &Field::from_value(map["paymentSum"].clone()))?;
                     Ok(GiftCard { id, payment_sum })
                 }
                 other => Err(at.wrong_type(&other, expected.0, expected.1)),
@@ -541,15 +560,15 @@ fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
     }
 }
 
-fn take_line_no(at: Place, value: &Value) -> Result<u32, Error> {
-    let number = take_decimal(at, value)?;
+fn take_line_no(at: Place, value: Field) -> Result<u32, Error> {
+    let number = take_decimal(at, &value)?;
     if number.fract().is_zero() {
         if let Some(line_no) = number.to_u32() {
             return Ok(line_no);
         }
     }
-    Err(at.wrong_type(
-        value,
+    Err(at.wrong_field(
+        &value,
         "целое число от 0 до 4294967295",
         "a whole number from 0 to 4294967295",
     ))
@@ -696,7 +715,7 @@ impl<'de> Visitor<'de> for OrderSeed<'_> {
                 })?;
                 continue;
             }
-            let value: Value = map.next_value()?;
+            let value: Field = map.next_value()?;
             let taken = match at.key {
                 "documentId" => take_text(at, value).map(|v| order.document_id = v),
                 "phone" => take_text(at, value).map(|v| order.phone = v),
@@ -708,7 +727,7 @@ impl<'de> Visitor<'de> for OrderSeed<'_> {
                 "coupons" => take_text_list(at, value).map(|v| order.coupons = v),
                 "giftCards" => take_gift_cards(at, value).map(|v| order.gift_cards = v),
                 _ => match value {
-                    Value::Null => Ok(()),
+                    Field::Null => Ok(()),
                     other => take_text(at, other).map(|v| order.reserve_id = Some(v)),
                 },
             };
@@ -816,16 +835,16 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
             if std::mem::replace(&mut seen[key_index], true) {
                 return Err(abort(failure, repeated_key(at)));
             }
-            let value: Value = map.next_value()?;
-            let zero_if_null = |v: &Value| {
-                if v.is_null() {
+            let value: Field = map.next_value()?;
+            let zero_if_null = |v: &Field| {
+                if *v == Field::Null {
                     Ok(Decimal::ZERO)
                 } else {
                     take_decimal(at, v)
                 }
             };
             let taken = match at.key {
-                "lineNo" => take_line_no(at, &value).map(|v| {
+                "lineNo" => take_line_no(at, value).map(|v| {
                     line.line_no = v;
                     line_no = Some(v);
                 }),
@@ -878,7 +897,7 @@ mod tests {
             key: "lineNo",
             line: Some((0, None)),
         };
-        let n = |s: &str| take_line_no(at, &serde_json::from_str::<Value>(s).unwrap());
+        let n = |s: &str| take_line_no(at, serde_json::from_str::<Field>(s).unwrap());
         assert_eq!(n("7").unwrap(), 7);
         assert_eq!(n("7.0").unwrap(), 7);
         assert_eq!(n("4294967295").unwrap(), u32::MAX);
