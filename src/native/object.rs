@@ -24,6 +24,9 @@ const MAX_NAME_UNITS: usize = 1024;
 
 struct State {
     addin: Box<dyn AddIn>,
+    /// `fixed_prop` of every readable property, asked once at creation: reading one of these
+    /// is a bounds check and a copy, with no call into the component.
+    fixed: Box<[Option<&'static widestring::U16Str>]>,
     host: Host,
     /// Where string parameters are decoded (`Args::with_text`), kept between calls.
     text: RefCell<String>,
@@ -41,6 +44,12 @@ pub(crate) struct ComponentObject {
 impl ComponentObject {
     /// Allocates an object and returns its `IComponentBase*`.
     pub(crate) fn create(addin: Box<dyn AddIn>) -> *mut c_void {
+        let fixed = addin
+            .props()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| addin.fixed_prop(i).filter(|_| p.readable))
+            .collect();
         let obj = Box::new(ComponentObject {
             vptrs: [
                 &INIT_DONE_VTBL as *const _ as *const c_void,
@@ -50,6 +59,7 @@ impl ComponentObject {
             ],
             state: Some(State {
                 addin,
+                fixed,
                 host: Host::default(),
                 text: RefCell::new(String::new()),
             }),
@@ -396,14 +406,18 @@ unsafe extern "system" fn get_prop_name(this: Ext, num: c_long, alias: c_long) -
 
 unsafe extern "system" fn get_prop_val(this: Ext, num: c_long, var: *mut TVariant) -> bool {
     guarded(this, 1, false, |s| {
+        if var.is_null() {
+            return false;
+        }
+        let i = usize::try_from(num).ok();
+        if let Some(&Some(text)) = i.and_then(|i| s.fixed.get(i)) {
+            return store_result(s, var, &Value::StaticText(text));
+        }
         let Some(i) = index(num, s.addin.props().len()) else {
             return false;
         };
-        if var.is_null() || !s.addin.props()[i].readable {
+        if !s.addin.props()[i].readable {
             return false;
-        }
-        if let Some(text) = s.addin.fixed_prop(i) {
-            return store_result(s, var, &Value::StaticText(text));
         }
         let host = s.host;
         match s.addin.get_prop(i, &host) {
