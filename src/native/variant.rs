@@ -52,6 +52,8 @@ impl Value {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ShortText {
     len: u8,
+    /// Every byte is ASCII: stored as UTF-16 by widening each byte, with no decoding.
+    ascii: bool,
     bytes: [u8; ShortText::CAPACITY],
 }
 
@@ -65,23 +67,27 @@ impl ShortText {
         bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
         Some(ShortText {
             len: s.len() as u8,
+            ascii: s.is_ascii(),
             bytes,
         })
     }
 
     /// `None` unless `bytes` are ASCII and fit.
+    #[inline]
     pub fn ascii(bytes: &[u8]) -> Option<ShortText> {
         if !bytes.is_ascii() {
             return None;
         }
         let mut text = ShortText {
             len: u8::try_from(bytes.len()).ok()?,
+            ascii: true,
             bytes: [0; ShortText::CAPACITY],
         };
         text.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
         Some(text)
     }
 
+    #[inline]
     pub fn as_str(&self) -> &str {
         // SAFETY: `new` and `ascii` copied exactly `len` bytes of a `&str` or of ASCII: UTF-8.
         unsafe { std::str::from_utf8_unchecked(&self.bytes[..usize::from(self.len)]) }
@@ -347,7 +353,7 @@ pub unsafe fn store(
     // Strings, the usual result, go straight into the slot once the host's block is theirs.
     let wide = match value {
         Value::String(s) => Some(alloc_text(s, mem)?),
-        Value::ShortText(t) => Some(alloc_text(t.as_str(), mem)?),
+        Value::ShortText(t) => Some(alloc_short(t, mem)?),
         Value::StaticText(units) => Some(alloc_static(units, mem)?),
         _ => None,
     };
@@ -370,6 +376,19 @@ pub unsafe fn store(
 fn alloc_text(s: &str, mem: Option<&MemoryManager>) -> Result<(*mut WChar, u32), VariantError> {
     mem.ok_or(VariantError::NoMemory)?
         .alloc_wstr(s)
+        .ok_or(VariantError::NoMemory)
+}
+
+#[inline]
+fn alloc_short(
+    text: &ShortText,
+    mem: Option<&MemoryManager>,
+) -> Result<(*mut WChar, u32), VariantError> {
+    if !text.ascii {
+        return alloc_text(text.as_str(), mem);
+    }
+    mem.ok_or(VariantError::NoMemory)?
+        .alloc_ascii(text.as_str().as_bytes())
         .ok_or(VariantError::NoMemory)
 }
 
@@ -449,7 +468,7 @@ fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, Varian
             v.vt = vt::PWSTR;
         }
         Value::ShortText(t) => {
-            let (ptr, len) = alloc_text(t.as_str(), mem)?;
+            let (ptr, len) = alloc_short(t, mem)?;
             v.u.ws = super::types::WStrVal { ptr, len };
             v.vt = vt::PWSTR;
         }
