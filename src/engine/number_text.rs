@@ -15,6 +15,18 @@ use std::fmt;
 /// The struct name serde_json gives an exact number (see the module's comment).
 const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
+/// "00", "01", … "99".
+const PAIRS: [u8; 200] = {
+    let mut table = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        table[2 * i] = b'0' + (i / 10) as u8;
+        table[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    table
+};
+
 /// Sign, 29 digits of a 96-bit mantissa or "0." and 28 decimals, and the point: 31 bytes at most.
 const CAPACITY: usize = 32;
 
@@ -47,7 +59,8 @@ impl DecimalText {
                     small /= 10;
                     scale -= 1;
                 }
-                text.digits(small, 0, scale);
+                text.pairs(small);
+                text.place_point(scale as usize);
             }
             Err(_) => {
                 while scale > 0 && mantissa % 10 == 0 {
@@ -67,6 +80,49 @@ impl DecimalText {
             text.push(b'-');
         }
         text
+    }
+
+    /// The digits of `n`, two at a time.
+    #[inline(always)]
+    fn pairs(&mut self, mut n: u64) {
+        while n >= 100 {
+            let pair = (n % 100) as usize * 2;
+            n /= 100;
+            self.start -= 2;
+            self.bytes[self.start..self.start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if n >= 10 {
+            let pair = n as usize * 2;
+            self.start -= 2;
+            self.bytes[self.start..self.start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
+            self.push(b'0' + n as u8);
+        }
+    }
+
+    /// Puts the point before the last `scale` of the digits written, with `0.` and zeros in
+    /// front when there are no more digits than that.
+    #[inline(always)]
+    fn place_point(&mut self, scale: usize) {
+        if scale == 0 {
+            return;
+        }
+        let written = CAPACITY - self.start;
+        if written <= scale {
+            for _ in written..scale {
+                self.push(b'0');
+            }
+            self.push(b'.');
+            self.push(b'0');
+            return;
+        }
+        let point = CAPACITY - scale;
+        // A few bytes: moved in place (`copy_within` would call `memmove`).
+        for i in self.start..point {
+            self.bytes[i - 1] = self.bytes[i];
+        }
+        self.start -= 1;
+        self.bytes[point - 1] = b'.';
     }
 
     /// The digits of `small` to the left of the `written` already there, with the point after
