@@ -32,7 +32,10 @@ impl Write for Pieces {
     #[inline]
     fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
         if bytes.len() <= 16 {
-            self.0.reserve(bytes.len());
+            // Only the rare growth calls out; `reserve` itself is not inlined.
+            if self.0.capacity() - self.0.len() < bytes.len() {
+                self.0.reserve(bytes.len());
+            }
             for &byte in bytes {
                 self.0.push(byte);
             }
