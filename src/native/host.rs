@@ -89,9 +89,7 @@ impl MemoryManager {
         let (p, len) = self.alloc_wide(n)?;
         // SAFETY: `p` points to `n + 1` freshly allocated u16 slots, ours until handed over.
         let (text, nul) = unsafe { std::slice::from_raw_parts_mut(p, n + 1) }.split_at_mut(n);
-        for (unit, &byte) in text.iter_mut().zip(bytes) {
-            *unit = u16::from(byte);
-        }
+        super::ascii::widen(bytes, text);
         nul[0] = 0;
         Some((p, len))
     }

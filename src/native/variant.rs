@@ -290,10 +290,10 @@ fn decode_utf16_into(units: &[u16], out: &mut String) -> Result<(), VariantError
     out.reserve(utf8_len(units));
     let mut rest = units;
     while !rest.is_empty() {
-        let ascii = rest.iter().take_while(|&&u| u < 0x80).count();
+        let ascii = super::ascii::ascii_len(rest);
         // SAFETY: every unit of the run is below 0x80, so every byte pushed is an ASCII
         // character: the string stays valid UTF-8.
-        unsafe { out.as_mut_vec() }.extend(rest[..ascii].iter().map(|&u| u as u8));
+        super::ascii::narrow(&rest[..ascii], unsafe { out.as_mut_vec() });
         rest = &rest[ascii..];
         // Then the characters up to the next ASCII unit (a surrogate pair takes two units).
         let other = rest.iter().take_while(|&&u| u >= 0x80).count();
