@@ -159,12 +159,28 @@ fn store_result(state: &mut State, var: *mut TVariant, value: &Value) -> bool {
     // SAFETY: `var` is a non-NULL host variant slot for a result (checked by the callers).
     match unsafe { variant::store(var, value, state.host.memory.as_ref()) } {
         Ok(()) => true,
-        Err(e) => {
-            let message = state.addin.internal_error(&e.to_string());
-            report(state, &message);
-            false
-        }
+        Err(e) => store_failed(state, e),
     }
+}
+
+/// [`store_result`] of a fixed text (`AddIn::fixed_prop`): no `Value` is made or matched.
+#[inline]
+fn store_fixed(state: &mut State, var: *mut TVariant, text: &'static widestring::U16Str) -> bool {
+    // SAFETY: `var` is a non-NULL host variant slot for a result (checked by the caller).
+    match unsafe { variant::store_units(var, text.as_slice(), state.host.memory.as_ref()) } {
+        Ok(()) => true,
+        Err(e) => store_failed(state, e),
+    }
+}
+
+/// A result could not be stored: reported, and the call fails. Out of line: the stores above
+/// stay short.
+#[cold]
+#[inline(never)]
+fn store_failed(state: &mut State, e: variant::VariantError) -> bool {
+    let message = state.addin.internal_error(&e.to_string());
+    report(state, &message);
+    false
 }
 
 // ---- destructors -------------------------------------------------------------------------
@@ -411,7 +427,7 @@ unsafe extern "system" fn get_prop_val(this: Ext, num: c_long, var: *mut TVarian
         }
         let i = usize::try_from(num).ok();
         if let Some(&Some(text)) = i.and_then(|i| s.fixed.get(i)) {
-            return store_result(s, var, &Value::StaticText(text));
+            return store_fixed(s, var, text);
         }
         let Some(i) = index(num, s.addin.props().len()) else {
             return false;

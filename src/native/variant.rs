@@ -372,6 +372,29 @@ pub unsafe fn store(
     Ok(())
 }
 
+/// [`store`] of UTF-16 `units` (a fixed text): one copy into the host's memory.
+///
+/// # Safety
+/// As for [`store`].
+#[inline]
+pub unsafe fn store_units(
+    var: *mut TVariant,
+    units: &[u16],
+    mem: Option<&MemoryManager>,
+) -> Result<(), VariantError> {
+    let (ptr, len) = mem
+        .ok_or(VariantError::NoMemory)?
+        .alloc_units(units)
+        .ok_or(VariantError::NoMemory)?;
+    // SAFETY: writable per the caller's contract; a PWSTR is its pointer, length and tag.
+    unsafe {
+        (*var).u.ws = super::types::WStrVal { ptr, len };
+        (*var).cb_elements = 0;
+        (*var).vt = vt::PWSTR;
+    }
+    Ok(())
+}
+
 #[inline]
 fn alloc_text(s: &str, mem: Option<&MemoryManager>) -> Result<(*mut WChar, u32), VariantError> {
     mem.ok_or(VariantError::NoMemory)?
