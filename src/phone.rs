@@ -103,31 +103,47 @@ const ASCII_CLASS: [Class; 256] = {
 /// beyond the BMP, or a lone one) is never a digit, separator or whitespace, so read as it lies it
 /// is simply a unit the rule refuses; only a unit beyond ASCII is asked whether it is whitespace.
 fn phone_digits_utf16(units: &[u16]) -> Option<[u8; 11]> {
+    let class = |u: u16| {
+        ASCII_CLASS
+            .get(usize::from(u))
+            .copied()
+            .unwrap_or(Class::Other)
+    };
+    let whitespace = |u: u16| char::from_u32(u32::from(u)).is_some_and(char::is_whitespace);
     let mut digits = [0u8; 12];
     let mut count = 0;
     let mut started = false;
-    let mut trailing = false;
-    for &u in units {
-        let class = ASCII_CLASS
-            .get(usize::from(u))
-            .copied()
-            .unwrap_or(Class::Other);
-        match class {
-            Class::Digit | Class::Separator if trailing => return None,
+    let mut rest = units.iter();
+    for &u in rest.by_ref() {
+        // Digits first, without the table: most of a phone.
+        if u.wrapping_sub(u16::from(b'0')) < 10 {
+            *digits.get_mut(count)? = u as u8;
+            count += 1;
+            started = true;
+            continue;
+        }
+        match class(u) {
             Class::Digit => {
                 *digits.get_mut(count)? = u as u8;
                 count += 1;
+                started = true;
             }
-            Class::Separator => {}
-            Class::Space => continue,
-            Class::Plus if !started => {}
-            _ if char::from_u32(u32::from(u)).is_some_and(char::is_whitespace) => {
-                trailing = started;
-                continue;
+            Class::Separator => started = true,
+            Class::Space => {}
+            Class::Plus if !started => started = true,
+            // Whitespace before the number is skipped; after it, only whitespace may follow.
+            _ if whitespace(u) => {
+                if started {
+                    break;
+                }
             }
             _ => return None,
         }
-        started = true;
+    }
+    for &u in rest {
+        if class(u) != Class::Space && !whitespace(u) {
+            return None;
+        }
     }
     let national = match (count, digits[0]) {
         (10, _) => &digits[..10],
@@ -245,14 +261,16 @@ mod tests {
             let units: Vec<u16> = (0..len)
                 .map(|k| alphabet[((seed >> (3 * k % 60)) as usize + k) % alphabet.len()])
                 .collect();
-            let chars = units
-                .iter()
-                .map(|&u| char::from_u32(u32::from(u)).unwrap_or(char::REPLACEMENT_CHARACTER));
-            assert_eq!(
-                phone_digits_utf16(&units),
-                phone_digits(chars),
-                "{units:x?}"
-            );
+            // Around a valid phone too, so that leading and trailing text is tried on phones.
+            let phone: Vec<u16> = "+7 (900) 111-22-33".encode_utf16().collect();
+            let (head, tail) = units.split_at(len / 2);
+            let around: Vec<u16> = [head, &phone, tail].concat();
+            for units in [&units, &around] {
+                let chars = units
+                    .iter()
+                    .map(|&u| char::from_u32(u32::from(u)).unwrap_or(char::REPLACEMENT_CHARACTER));
+                assert_eq!(phone_digits_utf16(units), phone_digits(chars), "{units:x?}");
+            }
         }
         let phone: Vec<u16> = " +7 (900) 111-22-33\u{2003}".encode_utf16().collect();
         assert_eq!(phone_digits_utf16(&phone), Some(*b"79001112233"));

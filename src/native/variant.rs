@@ -72,6 +72,22 @@ impl ShortText {
         })
     }
 
+    /// [`ShortText::ascii`] of an array that fits (checked when compiling): copied whole.
+    #[inline]
+    pub fn ascii_array<const N: usize>(bytes: [u8; N]) -> Option<ShortText> {
+        const { assert!(N <= ShortText::CAPACITY) };
+        if !bytes.is_ascii() {
+            return None;
+        }
+        let mut all = [0; ShortText::CAPACITY];
+        all[..N].copy_from_slice(&bytes);
+        Some(ShortText {
+            len: N as u8,
+            ascii: true,
+            bytes: all,
+        })
+    }
+
     /// `None` unless `bytes` are ASCII and fit.
     #[inline]
     pub fn ascii(bytes: &[u8]) -> Option<ShortText> {
@@ -722,6 +738,16 @@ mod tests {
         let fits = "Жx".repeat(7); // 21 bytes
         assert_eq!(ShortText::new(&fits).unwrap().as_str(), fits);
         assert_eq!(ShortText::ascii(b"7900").unwrap().as_str(), "7900");
+        assert_eq!(
+            ShortText::ascii_array(*b"79001112233").unwrap().as_str(),
+            "79001112233"
+        );
+        assert_eq!(
+            ShortText::ascii_array(*b"7900"),
+            ShortText::ascii(b"7900"),
+            "the same value either way"
+        );
+        assert!(ShortText::ascii_array::<2>("Ж".as_bytes().try_into().unwrap()).is_none());
         assert!(ShortText::ascii("Ж".as_bytes()).is_none());
         assert!(ShortText::ascii(&[b'1'; 23]).is_none());
         assert_eq!(format!("{:?}", ShortText::ascii(b"12").unwrap()), "\"12\"");
