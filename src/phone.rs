@@ -19,12 +19,7 @@ pub fn normalize_phone_digits(text: &str) -> Result<[u8; 11], Error> {
 
 /// [`normalize_phone_digits`] of UTF-16 text, read where it lies (a 1C string parameter).
 pub fn normalize_phone_utf16(units: &[u16]) -> Result<[u8; 11], Error> {
-    // A surrogate (half of a character beyond the BMP, or a lone one) is never a digit, separator
-    // or whitespace: read unit by unit, it is simply a character the rule refuses.
-    let bmp = units
-        .iter()
-        .map(|&u| char::from_u32(u32::from(u)).unwrap_or(char::REPLACEMENT_CHARACTER));
-    phone_digits(bmp).ok_or_else(|| {
+    phone_digits_utf16(units).ok_or_else(|| {
         // Only the start is shown, so only the start is decoded.
         let head = &units[..units.len().min(2 * SHOWN_CHARS)];
         bad_phone(&utf16_chars(head).collect::<String>())
@@ -63,6 +58,93 @@ fn phone_digits(chars: impl Iterator<Item = char>) -> Option<[u8; 11]> {
             _ => return None,
         }
         started = true;
+    }
+    let national = match (count, digits[0]) {
+        (10, _) => &digits[..10],
+        (11, b'7' | b'8') => &digits[1..11],
+        _ => return None,
+    };
+    let mut phone = [b'7'; 11];
+    phone[1..].copy_from_slice(national);
+    Some(phone)
+}
+
+/// What a unit below U+0100 is to the phone rule (anything else is [`Class::Other`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Digit,
+    /// `(`, `)`, `-`, `.`
+    Separator,
+    /// Space, tab, no-break space: skipped anywhere.
+    Space,
+    Plus,
+    /// Refused, unless it is whitespace around the number.
+    Other,
+}
+
+const ASCII_CLASS: [Class; 256] = {
+    let mut table = [Class::Other; 256];
+    let mut d = b'0';
+    while d <= b'9' {
+        table[d as usize] = Class::Digit;
+        d += 1;
+    }
+    table[b'(' as usize] = Class::Separator;
+    table[b')' as usize] = Class::Separator;
+    table[b'-' as usize] = Class::Separator;
+    table[b'.' as usize] = Class::Separator;
+    table[b' ' as usize] = Class::Space;
+    table[b'\t' as usize] = Class::Space;
+    table[0xa0] = Class::Space;
+    table[b'+' as usize] = Class::Plus;
+    table
+};
+
+/// [`phone_digits`] unit by unit on UTF-16, without decoding: a surrogate (half of a character
+/// beyond the BMP, or a lone one) is never a digit, separator or whitespace, so read as it lies it
+/// is simply a unit the rule refuses; only a unit beyond ASCII is asked whether it is whitespace.
+fn phone_digits_utf16(units: &[u16]) -> Option<[u8; 11]> {
+    let class = |u: u16| {
+        ASCII_CLASS
+            .get(usize::from(u))
+            .copied()
+            .unwrap_or(Class::Other)
+    };
+    let whitespace = |u: u16| char::from_u32(u32::from(u)).is_some_and(char::is_whitespace);
+    let mut digits = [0u8; 12];
+    let mut count = 0;
+    let mut started = false;
+    let mut rest = units.iter();
+    for &u in rest.by_ref() {
+        // Digits first, without the table: most of a phone.
+        if u.wrapping_sub(u16::from(b'0')) < 10 {
+            *digits.get_mut(count)? = u as u8;
+            count += 1;
+            started = true;
+            continue;
+        }
+        match class(u) {
+            Class::Digit => {
+                *digits.get_mut(count)? = u as u8;
+                count += 1;
+                started = true;
+            }
+            Class::Separator => started = true,
+            Class::Space => {}
+            Class::Plus if !started => started = true,
+            // Whitespace before the number is skipped; after it, only whitespace may follow.
+            _ if whitespace(u) => {
+                if started {
+                    break;
+                }
+            }
+            _ => return None,
+        }
+    }
+    for &u in rest {
+        if class(u) != Class::Space && !whitespace(u) {
+            return None;
+        }
     }
     let national = match (count, digits[0]) {
         (10, _) => &digits[..10],
@@ -156,6 +238,38 @@ mod tests {
         }
         // A lone surrogate is not a digit.
         assert!(normalize_phone_utf16(&[0x37, 0xd800, 0x39]).is_err());
+    }
+
+    /// The unit-by-unit reader agrees with the rule on decoded characters (a surrogate read as
+    /// U+FFFD) for every mix of digits, separators, whitespace, letters and surrogates.
+    #[test]
+    fn the_utf16_reader_is_the_character_rule() {
+        let alphabet: Vec<u16> = "0123456789789()-.+ \t\n\r\u{a0}\u{2003}\u{3000}\u{85}x\u{0}Ж"
+            .encode_utf16()
+            .chain([0xd800, 0xdc00, 0xd83d, 0xde00, 0xfffd, 0x180e])
+            .collect();
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        for _ in 0..200_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 17) as usize;
+            let units: Vec<u16> = (0..len)
+                .map(|k| alphabet[((seed >> (3 * k % 60)) as usize + k) % alphabet.len()])
+                .collect();
+            // Around a valid phone too, so that leading and trailing text is tried on phones.
+            let phone: Vec<u16> = "+7 (900) 111-22-33".encode_utf16().collect();
+            let (head, tail) = units.split_at(len / 2);
+            let around: Vec<u16> = [head, &phone, tail].concat();
+            for units in [&units, &around] {
+                let chars = units
+                    .iter()
+                    .map(|&u| char::from_u32(u32::from(u)).unwrap_or(char::REPLACEMENT_CHARACTER));
+                assert_eq!(phone_digits_utf16(units), phone_digits(chars), "{units:x?}");
+            }
+        }
+        let phone: Vec<u16> = " +7 (900) 111-22-33\u{2003}".encode_utf16().collect();
+        assert_eq!(phone_digits_utf16(&phone), Some(*b"79001112233"));
     }
 
     #[test]

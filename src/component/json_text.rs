@@ -8,13 +8,46 @@ use std::io::{self, Write};
 /// `value` as JSON, every number with a fraction in its shortest exact form (`100.00` → `100`,
 /// `80.60` → `80.6`, `1.0` → `1`), so money looks the same whichever backend or table it came from.
 pub fn to_json<T: Serialize>(value: &T) -> serde_json::Result<String> {
-    let mut out = Vec::with_capacity(256);
+    let mut out = Pieces(Vec::with_capacity(256));
     value.serialize(&mut serde_json::Serializer::with_formatter(
         &mut out,
         ShortNumbers,
     ))?;
     // serde_json writes UTF-8 and the formatter only drops ASCII digits and points.
-    String::from_utf8(out).map_err(|e| serde::ser::Error::custom(e.utf8_error()))
+    String::from_utf8(out.0).map_err(|e| serde::ser::Error::custom(e.utf8_error()))
+}
+
+/// The text being written. serde_json hands it over in pieces of a few bytes (a quote, a key, a
+/// colon, a number): those are pushed byte by byte, where `Vec::extend_from_slice` would make a
+/// `memcpy` call for each.
+struct Pieces(Vec<u8>);
+
+impl Write for Pieces {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.write_all(bytes)?;
+        Ok(bytes.len())
+    }
+
+    #[inline]
+    fn write_all(&mut self, bytes: &[u8]) -> io::Result<()> {
+        if bytes.len() <= 16 {
+            // Only the rare growth calls out; `reserve` itself is not inlined.
+            if self.0.capacity() - self.0.len() < bytes.len() {
+                self.0.reserve(bytes.len());
+            }
+            for &byte in bytes {
+                self.0.push(byte);
+            }
+        } else {
+            self.0.extend_from_slice(bytes);
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 /// serde_json's compact output with shortened numbers. Exact numbers (Decimal, parsed JSON)

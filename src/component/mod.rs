@@ -203,7 +203,7 @@ impl BonusPlus {
             Method::NormalizePhone => args::with_utf16(args, 0, "Text", |text| {
                 let digits = crate::phone::normalize_phone_utf16(text)?;
                 // Eleven ASCII digits always fit a ShortText; the String is only the total answer.
-                Ok(ShortText::ascii(&digits).map_or_else(
+                Ok(ShortText::ascii_array(digits).map_or_else(
                     || Value::String(String::from_utf8_lossy(&digits).into_owned()),
                     Value::ShortText,
                 ))

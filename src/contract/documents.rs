@@ -18,9 +18,10 @@ pub const MAX_PRODUCTS: usize = 1_000_000;
 /// A product's id and its group's id in an upload (what both backends took before).
 pub const MAX_PRODUCT_ID_CHARS: usize = 100;
 
-/// Calculate's Order: parsed by [`Order::from_json`], then [`check_order`].
+/// Calculate's Order: parsed as [`Order::from_json`] parses it, then [`check_order`] (which runs
+/// the value checks of `from_json` first, once).
 pub fn order(json: &str) -> Result<Order> {
-    check_order(Order::from_json(json)?)
+    check_order(Order::read_json(json)?)
 }
 
 /// An Order by the boundary's rules (the engine's own checks, no control characters), with ids
@@ -227,6 +228,29 @@ mod tests {
         assert_eq!(ok.document_id, "S1");
         assert_eq!(ok.reserve_id, None);
         assert_eq!(ok.phone, "79001112233");
+    }
+
+    /// Reading once with the checks run once gives what `from_json` then `check_order` gave.
+    #[test]
+    fn order_is_from_json_then_check_order() {
+        let line = r#"{"lineNo":1,"quantity":1,"sum":10}"#;
+        for json in [
+            format!(r#"{{"phone":"9001112233","lines":[{line}]}}"#),
+            format!(r#"{{"phone":"","lines":[{line}]}}"#),
+            r#"{"phone":"9001112233","lines":[]}"#.to_owned(),
+            format!(r#"{{"phone":"9001112233","documentId":"a","lines":[{line}]}}"#),
+            r#"{"phone":"9001112233","lines":[{"lineNo":1,"quantity":0,"sum":10}]}"#.to_owned(),
+            r#"{"phone":"9001112233","lines":[{"lineNo":1,"quantity":1,"sum":10.001}]}"#.to_owned(),
+            format!(r#"{{"phone":"x","lines":[{line}]}}"#),
+            format!(r#"{{"phone":"9001112233","lines":[{line},{line}]}}"#),
+            r#"{"phone":"9001112233","lines":[{"lineNo":"1","quantity":1,"sum":10}]}"#.to_owned(),
+        ] {
+            let once = order(&json).map_err(|e| e.to_string());
+            let twice = Order::from_json(&json)
+                .and_then(check_order)
+                .map_err(|e| e.to_string());
+            assert_eq!(once, twice, "{json}");
+        }
     }
 
     #[test]

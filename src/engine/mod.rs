@@ -20,7 +20,9 @@
 pub mod calc;
 pub mod distribute;
 pub mod fiscal;
+mod json_field;
 pub mod money;
+mod number_text;
 pub mod order;
 pub mod policy;
 pub mod time;

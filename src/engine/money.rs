@@ -130,14 +130,17 @@ pub(crate) fn exceeds(value: Decimal, limit_units: i128) -> bool {
 /// Serde for amounts in the contract's JSON: written as exact JSON numbers without trailing zeros
 /// (`8060`, `80.6`, `36.76`; the crate's default would write strings), read from JSON numbers
 /// exactly (no float on the way). Use as `#[serde(with = "crate::engine::money::json_number")]`.
+/// The text is written on the stack ([`DecimalText`](super::number_text::DecimalText)).
 pub mod json_number {
+    use super::super::number_text::DecimalText;
     use rust_decimal::Decimal;
+    use serde::Serialize;
 
     pub fn serialize<S: serde::Serializer>(
         value: &Decimal,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        rust_decimal::serde::arbitrary_precision::serialize(&value.normalize(), serializer)
+        DecimalText::new(*value).serialize(serializer)
     }
 
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(
@@ -149,16 +152,18 @@ pub mod json_number {
 
 /// [`json_number`] for optional amounts (`null` when `None`).
 pub mod json_number_option {
+    use super::super::number_text::DecimalText;
     use rust_decimal::Decimal;
+    use serde::Serialize;
 
     pub fn serialize<S: serde::Serializer>(
         value: &Option<Decimal>,
         serializer: S,
     ) -> Result<S::Ok, S::Error> {
-        rust_decimal::serde::arbitrary_precision_option::serialize(
-            &value.map(|v| v.normalize()),
-            serializer,
-        )
+        match value {
+            Some(value) => DecimalText::new(*value).serialize(serializer),
+            None => serializer.serialize_none(),
+        }
     }
 
     pub fn deserialize<'de, D: serde::Deserializer<'de>>(

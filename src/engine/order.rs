@@ -8,6 +8,7 @@
 //!
 //! The derived serde implementations stay lenient (unknown keys ignored) for data the add-in
 //! stored itself; they serialize amounts as JSON numbers.
+use super::json_field::Field;
 use super::money::MAX_MONEY;
 use super::time::LocalDateTime;
 use crate::contract::{quantity_fault, Money};
@@ -98,6 +99,16 @@ impl Order {
     /// Parses and validates the contract's Order JSON. Errors are `INVALID_ARGUMENT` and name
     /// the field and the line (Russian and English messages).
     pub fn from_json(json: &str) -> Result<Order, Error> {
+        let order = Order::read_json(json)?;
+        order.validate()?;
+        order.check_characters()?;
+        Ok(order)
+    }
+
+    /// [`Order::from_json`] up to the value checks: the keys and their JSON types only. For the
+    /// boundary (`contract::check_order`), which runs [`Order::validate`] and
+    /// [`Order::check_characters`] itself, first, so that they run once.
+    pub(crate) fn read_json(json: &str) -> Result<Order, Error> {
         let mut failure: Option<Error> = None;
         let mut deserializer = serde_json::Deserializer::from_str(json);
         let parsed = OrderSeed {
@@ -106,11 +117,7 @@ impl Order {
         .deserialize(&mut deserializer)
         .and_then(|order| deserializer.end().map(|()| order));
         match parsed {
-            Ok(order) => {
-                order.validate()?;
-                order.check_characters()?;
-                Ok(order)
-            }
+            Ok(order) => Ok(order),
             // Our own checks leave their bilingual error in `failure`; anything else is serde_json's
             // (syntax, end of input, not an object).
             Err(e) => {
@@ -353,6 +360,11 @@ impl Place {
         ))
     }
 
+    /// [`Place::wrong_type`] for a value read as a [`Field`] (copied into a `Value` to be shown).
+    fn wrong_field(self, value: &Field, expected: Text) -> Error {
+        self.wrong_type(&value.clone().into_value(), expected)
+    }
+
     fn wrong_type(self, value: &Value, expected: Text) -> Error {
         self.error(messages::engine::expected_got(
             expected.into(),
@@ -394,16 +406,18 @@ fn exact_decimal(text: &str) -> Option<Decimal> {
     }
 }
 
-fn take_decimal(at: Place, value: &Value) -> Result<Decimal, Error> {
-    let Value::Number(number) = value else {
-        return Err(at.wrong_type(value, messages::common::EXPECT_NUMBER));
+fn take_decimal(at: Place, value: &Field) -> Result<Decimal, Error> {
+    let number = match value {
+        Field::Unsigned(n) => return Ok(Decimal::from(*n)),
+        Field::Signed(n) => return Ok(Decimal::from(*n)),
+        Field::Number(text) => text,
+        other => return Err(at.wrong_field(other, messages::common::EXPECT_NUMBER)),
     };
-    exact_decimal(number.as_str())
-        .ok_or_else(|| at.error(messages::engine::number_not_exact(number)))
+    exact_decimal(number).ok_or_else(|| at.error(messages::engine::number_not_exact(number)))
 }
 
-fn take_optional_decimal(at: Place, value: &Value) -> Result<Option<Decimal>, Error> {
-    if value.is_null() {
+fn take_optional_decimal(at: Place, value: &Field) -> Result<Option<Decimal>, Error> {
+    if *value == Field::Null {
         Ok(None)
     } else {
         take_decimal(at, value).map(Some)
@@ -411,34 +425,34 @@ fn take_optional_decimal(at: Place, value: &Value) -> Result<Option<Decimal>, Er
 }
 
 /// `null` counts as the empty string (1C writes `Неопределено` as null).
-fn take_text(at: Place, value: Value) -> Result<String, Error> {
+fn take_text(at: Place, value: Field) -> Result<String, Error> {
     match value {
-        Value::String(text) => Ok(text),
-        Value::Null => Ok(String::new()),
-        other => Err(at.wrong_type(&other, messages::common::EXPECT_TEXT)),
+        Field::Text(text) => Ok(text),
+        Field::Null => Ok(String::new()),
+        other => Err(at.wrong_field(&other, messages::common::EXPECT_TEXT)),
     }
 }
 
-fn take_switch(at: Place, value: &Value, default: bool) -> Result<bool, Error> {
+fn take_switch(at: Place, value: &Field, default: bool) -> Result<bool, Error> {
     match value {
-        Value::Bool(b) => Ok(*b),
-        Value::Null => Ok(default),
-        other => Err(at.wrong_type(other, messages::common::EXPECT_SWITCH)),
+        Field::Bool(b) => Ok(*b),
+        Field::Null => Ok(default),
+        other => Err(at.wrong_field(other, messages::common::EXPECT_SWITCH)),
     }
 }
 
-fn take_date(at: Place, value: &Value) -> Result<Option<LocalDateTime>, Error> {
+fn take_date(at: Place, value: &Field) -> Result<Option<LocalDateTime>, Error> {
     match value {
-        Value::Null => Ok(None),
+        Field::Null => Ok(None),
         // "" and 1C's unfilled date (0001-01-01T00:00:00) are "not given" (now).
-        Value::String(text) => LocalDateTime::parse_optional(text)
-            .ok_or_else(|| at.wrong_type(value, messages::engine::EXPECT_ORDER_DATE)),
-        other => Err(at.wrong_type(other, messages::engine::EXPECT_ORDER_DATE)),
+        Field::Text(text) => LocalDateTime::parse_optional(text)
+            .ok_or_else(|| at.wrong_field(value, messages::engine::EXPECT_ORDER_DATE)),
+        other => Err(at.wrong_field(other, messages::engine::EXPECT_ORDER_DATE)),
     }
 }
 
-fn take_text_list(at: Place, value: Value) -> Result<Vec<String>, Error> {
-    match value {
+fn take_text_list(at: Place, value: Field) -> Result<Vec<String>, Error> {
+    match value.into_value() {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) => items
             .into_iter()
@@ -452,9 +466,9 @@ fn take_text_list(at: Place, value: Value) -> Result<Vec<String>, Error> {
 }
 
 /// `[{"id":"…","paymentSum":500}]`; null is none.
-fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
+fn take_gift_cards(at: Place, value: Field) -> Result<Vec<GiftCard>, Error> {
     let expected = messages::engine::EXPECT_GIFT_CARDS;
-    match value {
+    match value.into_value() {
         Value::Null => Ok(Vec::new()),
         Value::Array(items) if items.len() <= MAX_GIFT_CARDS => items
             .into_iter()
@@ -464,8 +478,12 @@ fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
                         && map.contains_key("id")
                         && map.contains_key("paymentSum") =>
                 {
-                    let id = take_text(at, map.remove("id").unwrap_or(Value::Null))?;
-                    let payment_sum = take_decimal(at, &map["paymentSum"])?;
+                    let id = take_text(
+                        at,
+                        Field::from_value(map.remove("id").unwrap_or(Value::Null)),
+                    )?;
+                    let payment_sum =
+                        take_decimal(at, &Field::from_value(map["paymentSum"].clone()))?;
                     Ok(GiftCard { id, payment_sum })
                 }
                 other => Err(at.wrong_type(&other, expected)),
@@ -476,14 +494,14 @@ fn take_gift_cards(at: Place, value: Value) -> Result<Vec<GiftCard>, Error> {
     }
 }
 
-fn take_line_no(at: Place, value: &Value) -> Result<u32, Error> {
-    let number = take_decimal(at, value)?;
+fn take_line_no(at: Place, value: Field) -> Result<u32, Error> {
+    let number = take_decimal(at, &value)?;
     if number.fract().is_zero() {
         if let Some(line_no) = number.to_u32() {
             return Ok(line_no);
         }
     }
-    Err(at.wrong_type(value, messages::engine::EXPECT_LINE_NO))
+    Err(at.wrong_field(&value, messages::engine::EXPECT_LINE_NO))
 }
 
 const ORDER_KEYS: [&str; 11] = [
@@ -621,7 +639,7 @@ impl<'de> Visitor<'de> for OrderSeed<'_> {
                 })?;
                 continue;
             }
-            let value: Value = map.next_value()?;
+            let value: Field = map.next_value()?;
             let taken = match at.key {
                 "documentId" => take_text(at, value).map(|v| order.document_id = v),
                 "phone" => take_text(at, value).map(|v| order.phone = v),
@@ -633,7 +651,7 @@ impl<'de> Visitor<'de> for OrderSeed<'_> {
                 "coupons" => take_text_list(at, value).map(|v| order.coupons = v),
                 "giftCards" => take_gift_cards(at, value).map(|v| order.gift_cards = v),
                 _ => match value {
-                    Value::Null => Ok(()),
+                    Field::Null => Ok(()),
                     other => take_text(at, other).map(|v| order.reserve_id = Some(v)),
                 },
             };
@@ -741,16 +759,16 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
             if std::mem::replace(&mut seen[key_index], true) {
                 return Err(abort(failure, repeated_key(at)));
             }
-            let value: Value = map.next_value()?;
-            let zero_if_null = |v: &Value| {
-                if v.is_null() {
+            let value: Field = map.next_value()?;
+            let zero_if_null = |v: &Field| {
+                if *v == Field::Null {
                     Ok(Decimal::ZERO)
                 } else {
                     take_decimal(at, v)
                 }
             };
             let taken = match at.key {
-                "lineNo" => take_line_no(at, &value).map(|v| {
+                "lineNo" => take_line_no(at, value).map(|v| {
                     line.line_no = v;
                     line_no = Some(v);
                 }),
@@ -803,7 +821,7 @@ mod tests {
             key: "lineNo",
             line: Some((0, None)),
         };
-        let n = |s: &str| take_line_no(at, &serde_json::from_str::<Value>(s).unwrap());
+        let n = |s: &str| take_line_no(at, serde_json::from_str::<Field>(s).unwrap());
         assert_eq!(n("7").unwrap(), 7);
         assert_eq!(n("7.0").unwrap(), 7);
         assert_eq!(n("4294967295").unwrap(), u32::MAX);

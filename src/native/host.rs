@@ -67,24 +67,29 @@ impl MemoryManager {
     #[inline]
     pub fn alloc_wstr(&self, s: &str) -> Option<(*mut WChar, u32)> {
         // ASCII (most of what we return) has as many units as bytes: no counting pass.
-        let ascii = s.is_ascii();
-        let n = if ascii {
-            s.len()
-        } else {
-            s.encode_utf16().count()
-        };
+        if s.is_ascii() {
+            return self.alloc_ascii(s.as_bytes());
+        }
+        let n = s.encode_utf16().count();
         let (p, len) = self.alloc_wide(n)?;
         // SAFETY: `p` points to `n + 1` freshly allocated u16 slots, ours until handed over.
         let (text, nul) = unsafe { std::slice::from_raw_parts_mut(p, n + 1) }.split_at_mut(n);
-        if ascii {
-            for (unit, &byte) in text.iter_mut().zip(s.as_bytes()) {
-                *unit = u16::from(byte);
-            }
-        } else {
-            for (unit, code) in text.iter_mut().zip(s.encode_utf16()) {
-                *unit = code;
-            }
+        for (unit, code) in text.iter_mut().zip(s.encode_utf16()) {
+            *unit = code;
         }
+        nul[0] = 0;
+        Some((p, len))
+    }
+
+    /// [`MemoryManager::alloc_wstr`] of text known to be ASCII (each byte is its UTF-16 unit; a
+    /// byte above 0x7F would come out as the Latin-1 character, so callers pass ASCII only).
+    #[inline]
+    pub fn alloc_ascii(&self, bytes: &[u8]) -> Option<(*mut WChar, u32)> {
+        let n = bytes.len();
+        let (p, len) = self.alloc_wide(n)?;
+        // SAFETY: `p` points to `n + 1` freshly allocated u16 slots, ours until handed over.
+        let (text, nul) = unsafe { std::slice::from_raw_parts_mut(p, n + 1) }.split_at_mut(n);
+        super::ascii::widen(bytes, text);
         nul[0] = 0;
         Some((p, len))
     }

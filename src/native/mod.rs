@@ -5,6 +5,7 @@
 //! table of [`ClassDef`]s that the crate's exports hand to the functions below.
 
 pub mod addin;
+mod ascii;
 pub mod host;
 pub mod msvc_layout;
 mod object;

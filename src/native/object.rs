@@ -24,6 +24,9 @@ const MAX_NAME_UNITS: usize = 1024;
 
 struct State {
     addin: Box<dyn AddIn>,
+    /// `fixed_prop` of every readable property, asked once at creation: reading one of these
+    /// is a bounds check and a copy, with no call into the component.
+    fixed: Box<[Option<&'static widestring::U16Str>]>,
     host: Host,
     /// Where string parameters are decoded (`Args::with_text`), kept between calls.
     text: RefCell<String>,
@@ -41,6 +44,12 @@ pub(crate) struct ComponentObject {
 impl ComponentObject {
     /// Allocates an object and returns its `IComponentBase*`.
     pub(crate) fn create(addin: Box<dyn AddIn>) -> *mut c_void {
+        let fixed = addin
+            .props()
+            .iter()
+            .enumerate()
+            .map(|(i, p)| addin.fixed_prop(i).filter(|_| p.readable))
+            .collect();
         let obj = Box::new(ComponentObject {
             vptrs: [
                 &INIT_DONE_VTBL as *const _ as *const c_void,
@@ -50,6 +59,7 @@ impl ComponentObject {
             ],
             state: Some(State {
                 addin,
+                fixed,
                 host: Host::default(),
                 text: RefCell::new(String::new()),
             }),
@@ -149,12 +159,28 @@ fn store_result(state: &mut State, var: *mut TVariant, value: &Value) -> bool {
     // SAFETY: `var` is a non-NULL host variant slot for a result (checked by the callers).
     match unsafe { variant::store(var, value, state.host.memory.as_ref()) } {
         Ok(()) => true,
-        Err(e) => {
-            let message = state.addin.internal_error(&e.to_string());
-            report(state, &message);
-            false
-        }
+        Err(e) => store_failed(state, e),
     }
+}
+
+/// [`store_result`] of a fixed text (`AddIn::fixed_prop`): no `Value` is made or matched.
+#[inline]
+fn store_fixed(state: &mut State, var: *mut TVariant, text: &'static widestring::U16Str) -> bool {
+    // SAFETY: `var` is a non-NULL host variant slot for a result (checked by the caller).
+    match unsafe { variant::store_units(var, text.as_slice(), state.host.memory.as_ref()) } {
+        Ok(()) => true,
+        Err(e) => store_failed(state, e),
+    }
+}
+
+/// A result could not be stored: reported, and the call fails. Out of line: the stores above
+/// stay short.
+#[cold]
+#[inline(never)]
+fn store_failed(state: &mut State, e: variant::VariantError) -> bool {
+    let message = state.addin.internal_error(&e.to_string());
+    report(state, &message);
+    false
 }
 
 // ---- destructors -------------------------------------------------------------------------
@@ -396,14 +422,18 @@ unsafe extern "system" fn get_prop_name(this: Ext, num: c_long, alias: c_long) -
 
 unsafe extern "system" fn get_prop_val(this: Ext, num: c_long, var: *mut TVariant) -> bool {
     guarded(this, 1, false, |s| {
+        if var.is_null() {
+            return false;
+        }
+        let i = usize::try_from(num).ok();
+        if let Some(&Some(text)) = i.and_then(|i| s.fixed.get(i)) {
+            return store_fixed(s, var, text);
+        }
         let Some(i) = index(num, s.addin.props().len()) else {
             return false;
         };
-        if var.is_null() || !s.addin.props()[i].readable {
+        if !s.addin.props()[i].readable {
             return false;
-        }
-        if let Some(text) = s.addin.fixed_prop(i) {
-            return store_result(s, var, &Value::StaticText(text));
         }
         let host = s.host;
         match s.addin.get_prop(i, &host) {

@@ -52,6 +52,8 @@ impl Value {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ShortText {
     len: u8,
+    /// Every byte is ASCII: stored as UTF-16 by widening each byte, with no decoding.
+    ascii: bool,
     bytes: [u8; ShortText::CAPACITY],
 }
 
@@ -65,23 +67,43 @@ impl ShortText {
         bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
         Some(ShortText {
             len: s.len() as u8,
+            ascii: s.is_ascii(),
             bytes,
         })
     }
 
+    /// [`ShortText::ascii`] of an array that fits (checked when compiling): copied whole.
+    #[inline]
+    pub fn ascii_array<const N: usize>(bytes: [u8; N]) -> Option<ShortText> {
+        const { assert!(N <= ShortText::CAPACITY) };
+        if !bytes.is_ascii() {
+            return None;
+        }
+        let mut all = [0; ShortText::CAPACITY];
+        all[..N].copy_from_slice(&bytes);
+        Some(ShortText {
+            len: N as u8,
+            ascii: true,
+            bytes: all,
+        })
+    }
+
     /// `None` unless `bytes` are ASCII and fit.
+    #[inline]
     pub fn ascii(bytes: &[u8]) -> Option<ShortText> {
         if !bytes.is_ascii() {
             return None;
         }
         let mut text = ShortText {
             len: u8::try_from(bytes.len()).ok()?,
+            ascii: true,
             bytes: [0; ShortText::CAPACITY],
         };
         text.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
         Some(text)
     }
 
+    #[inline]
     pub fn as_str(&self) -> &str {
         // SAFETY: `new` and `ascii` copied exactly `len` bytes of a `&str` or of ASCII: UTF-8.
         unsafe { std::str::from_utf8_unchecked(&self.bytes[..usize::from(self.len)]) }
@@ -284,10 +306,10 @@ fn decode_utf16_into(units: &[u16], out: &mut String) -> Result<(), VariantError
     out.reserve(utf8_len(units));
     let mut rest = units;
     while !rest.is_empty() {
-        let ascii = rest.iter().take_while(|&&u| u < 0x80).count();
+        let ascii = super::ascii::ascii_len(rest);
         // SAFETY: every unit of the run is below 0x80, so every byte pushed is an ASCII
         // character: the string stays valid UTF-8.
-        unsafe { out.as_mut_vec() }.extend(rest[..ascii].iter().map(|&u| u as u8));
+        super::ascii::narrow(&rest[..ascii], unsafe { out.as_mut_vec() });
         rest = &rest[ascii..];
         // Then the characters up to the next ASCII unit (a surrogate pair takes two units).
         let other = rest.iter().take_while(|&&u| u >= 0x80).count();
@@ -347,7 +369,7 @@ pub unsafe fn store(
     // Strings, the usual result, go straight into the slot once the host's block is theirs.
     let wide = match value {
         Value::String(s) => Some(alloc_text(s, mem)?),
-        Value::ShortText(t) => Some(alloc_text(t.as_str(), mem)?),
+        Value::ShortText(t) => Some(alloc_short(t, mem)?),
         Value::StaticText(units) => Some(alloc_static(units, mem)?),
         _ => None,
     };
@@ -366,10 +388,46 @@ pub unsafe fn store(
     Ok(())
 }
 
+/// [`store`] of UTF-16 `units` (a fixed text): one copy into the host's memory.
+///
+/// # Safety
+/// As for [`store`].
+#[inline]
+pub unsafe fn store_units(
+    var: *mut TVariant,
+    units: &[u16],
+    mem: Option<&MemoryManager>,
+) -> Result<(), VariantError> {
+    let (ptr, len) = mem
+        .ok_or(VariantError::NoMemory)?
+        .alloc_units(units)
+        .ok_or(VariantError::NoMemory)?;
+    // SAFETY: writable per the caller's contract; a PWSTR is its pointer, length and tag.
+    unsafe {
+        (*var).u.ws = super::types::WStrVal { ptr, len };
+        (*var).cb_elements = 0;
+        (*var).vt = vt::PWSTR;
+    }
+    Ok(())
+}
+
 #[inline]
 fn alloc_text(s: &str, mem: Option<&MemoryManager>) -> Result<(*mut WChar, u32), VariantError> {
     mem.ok_or(VariantError::NoMemory)?
         .alloc_wstr(s)
+        .ok_or(VariantError::NoMemory)
+}
+
+#[inline]
+fn alloc_short(
+    text: &ShortText,
+    mem: Option<&MemoryManager>,
+) -> Result<(*mut WChar, u32), VariantError> {
+    if !text.ascii {
+        return alloc_text(text.as_str(), mem);
+    }
+    mem.ok_or(VariantError::NoMemory)?
+        .alloc_ascii(text.as_str().as_bytes())
         .ok_or(VariantError::NoMemory)
 }
 
@@ -449,7 +507,7 @@ fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, Varian
             v.vt = vt::PWSTR;
         }
         Value::ShortText(t) => {
-            let (ptr, len) = alloc_text(t.as_str(), mem)?;
+            let (ptr, len) = alloc_short(t, mem)?;
             v.u.ws = super::types::WStrVal { ptr, len };
             v.vt = vt::PWSTR;
         }
@@ -680,6 +738,16 @@ mod tests {
         let fits = "Жx".repeat(7); // 21 bytes
         assert_eq!(ShortText::new(&fits).unwrap().as_str(), fits);
         assert_eq!(ShortText::ascii(b"7900").unwrap().as_str(), "7900");
+        assert_eq!(
+            ShortText::ascii_array(*b"79001112233").unwrap().as_str(),
+            "79001112233"
+        );
+        assert_eq!(
+            ShortText::ascii_array(*b"7900"),
+            ShortText::ascii(b"7900"),
+            "the same value either way"
+        );
+        assert!(ShortText::ascii_array::<2>("Ж".as_bytes().try_into().unwrap()).is_none());
         assert!(ShortText::ascii("Ж".as_bytes()).is_none());
         assert!(ShortText::ascii(&[b'1'; 23]).is_none());
         assert_eq!(format!("{:?}", ShortText::ascii(b"12").unwrap()), "\"12\"");

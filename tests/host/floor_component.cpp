@@ -7,7 +7,7 @@
 //   property Version (read-only string)       the add-in's Version
 //   method Sum(a, b)                          AbiProbe.Sum
 //   method NormalizePhone(text)               BonusPlus.NormalizePhone
-//   method ParseScan(data)                    BonusPlus.ParseScan (card codes, EAN check, phones)
+//   method ParseScan(data)                    BonusPlus.ParseScan (cards, EAN check, trade items, phones)
 #include "addin_api.h"
 
 #include <cstring>
@@ -64,6 +64,19 @@ bool ean_ok(const char16_t* p, size_t n) {
     unsigned sum = 0;
     for (size_t i = 0; i + 1 < n; ++i) sum += (p[n - 2 - i] - u'0') * (i % 2 == 0 ? 3 : 1);
     return (10 - sum % 10) % 10 == unsigned(p[n - 1] - u'0');
+}
+
+// EAN-13 / UPC-A / EAN-8 of a GS1 trade item (src/scan/gs1.rs): a product, not a card.
+bool trade_item(const char16_t* p, size_t n) {
+    auto prefix13 = [](unsigned x) {
+        return x <= 19 || (x >= 30 && x <= 39) || (x >= 60 && x <= 139) || (x >= 300 && x <= 969) ||
+               (x >= 977 && x <= 979);
+    };
+    auto digit = [&](size_t i) { return unsigned(p[i] - u'0'); };
+    if (n == 13) return prefix13(digit(0) * 100 + digit(1) * 10 + digit(2));
+    if (n == 8) return p[0] != u'0' && p[0] != u'2';
+    if (n == 12) return ean_ok(p, n) && prefix13(digit(0) * 10 + digit(1));
+    return false;
 }
 
 class Floor : public IComponentBase {
@@ -165,6 +178,7 @@ private:
         }
         static const char16_t kPhone[] = u"{\"kind\":\"phone\",\"value\":\"";
         static const char16_t kCard[] = u"{\"kind\":\"card\",\"value\":\"";
+        static const char16_t kProduct[] = u"{\"kind\":\"product\",\"value\":\"";
         char16_t out[600];
         size_t on = 0;
         auto append = [&](const char16_t* s, size_t k) { std::memcpy(out + on, s, k * sizeof(char16_t)); on += k; };
@@ -175,7 +189,8 @@ private:
             append(phone, 11);
         } else {
             if (digits_only && (tn == 8 || tn == 13) && !ean_ok(t, tn)) return false;
-            append(kCard, sizeof kCard / 2 - 1);
+            if (digits_only && trade_item(t, tn)) append(kProduct, sizeof kProduct / 2 - 1);
+            else append(kCard, sizeof kCard / 2 - 1);
             for (size_t i = 0; i < tn; ++i) {
                 if (t[i] == u'"' || t[i] == u'\\') out[on++] = u'\\';
                 out[on++] = t[i];
