@@ -66,10 +66,6 @@ impl Error {
         }
     }
 
-    pub fn invalid(ru: impl Into<String>, en: impl Into<String>) -> Error {
-        Error::new(ErrorCode::InvalidArgument, ru, en)
-    }
-
     /// An error with a message from the catalogue ([`crate::messages`]).
     pub fn of(code: ErrorCode, message: impl Into<Msg>) -> Error {
         let message = message.into();
