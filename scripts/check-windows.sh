@@ -60,20 +60,40 @@ run_host() { # DIR ARCH [shipped] -> the host's exit status
     (cd "$dir" && timeout 300 wine winhost.exe "bonusplus_1c_$arch.dll" "$version" "${3:-}")
 }
 
-# The shipped DLL at 01:30 Moscow time today (22:30 UTC the day before). The wine server is
-# restarted so that it, too, runs in the Moscow zone and on the faked clock.
+# The shipped DLL at 01:30 Moscow time today (22:30 UTC the day before).
+#
+# Not with the `faketime` wrapper. Once Wine's 32-bit loader is installed, /usr/bin/wine is that
+# 32-bit program, and libfaketime's shared semaphore, made by a 64-bit process, deadlocks it. So:
+#   * the wine server starts first, in the Moscow zone, on the real clock;
+#   * the arch's own loader runs with libfaketime preloaded (`$LIB` picks the 32- or 64-bit copy)
+#     and no shared memory between processes.
+# x64 is faked this way. For 32-bit processes, Debian 12's libfaketime 0.9.10 does not catch
+# glibc's 64-bit time calls, so the x86 run sees the real clock. The log says which clock was seen.
 run_shipped_at_moscow_0130() { # DIR ARCH
-    local day
+    local day loader rc=0 out
     day=$(TZ=Europe/Moscow date +%F)
+    case $2 in x64) loader=/usr/lib/wine/wine64 ;; *) loader=/usr/lib/wine/wine ;; esac
+    [ -x "$loader" ] || loader=wine
     wineserver -k 2>/dev/null || true
-    local rc=0
-    (cd "$1" && TZ=Europe/Moscow FAKETIME_DONT_FAKE_MONOTONIC=1 timeout 300 \
-        faketime -f "@$day 01:30:00" wine winhost.exe "bonusplus_1c_$2.dll" "$version" shipped) || rc=$?
+    TZ=Europe/Moscow wineserver -p 30
+    out="$1/moscow-0130.txt"
+    (cd "$1" && TZ=Europe/Moscow timeout 300 env FAKETIME_DONT_FAKE_MONOTONIC=1 \
+        FAKETIME="@$day 01:30:00" LD_PRELOAD='/usr/$LIB/faketime/libfaketime.so.1' \
+        "$loader" winhost.exe "bonusplus_1c_$2.dll" "$version" shipped) >"$out" 2>&1 || rc=$?
+    grep -v '^ERROR: ld.so: object .*libfaketime' "$out" || true
+    if grep -q "^local time: Windows zone .*, local $day 01:3" "$out"; then
+        win_log "$2: ran at the faked local time $day 01:30 (Moscow)"
+    else
+        win_log "$2: the faked clock did not reach this arch (libfaketime and 32-bit time calls): ran on the real clock, Moscow zone"
+    fi
     wineserver -k 2>/dev/null || true
     return $rc
 }
 
 [ -d "$WINEPREFIX" ] || { wineboot -i >/dev/null 2>&1 || true; }
+# The prefix is made once, above. Wine would otherwise "update" it again when a run's zone differs,
+# and under the faked clock that update (a 32-bit rundll32) hangs.
+echo disable >"$WINEPREFIX/.update-timestamp"
 step "wine prefix ready"
 
 gcc_of() { case $1 in x64) echo x86_64 ;; x86) echo i686 ;; esac }
