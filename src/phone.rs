@@ -59,14 +59,7 @@ fn phone_digits(chars: impl Iterator<Item = char>) -> Option<[u8; 11]> {
         }
         started = true;
     }
-    let national = match (count, digits[0]) {
-        (10, _) => &digits[..10],
-        (11, b'7' | b'8') => &digits[1..11],
-        _ => return None,
-    };
-    let mut phone = [b'7'; 11];
-    phone[1..].copy_from_slice(national);
-    Some(phone)
+    as_phone(&digits, count)
 }
 
 /// What a unit below U+0100 is to the phone rule (anything else is [`Class::Other`]).
@@ -146,6 +139,11 @@ fn phone_digits_utf16(units: &[u16]) -> Option<[u8; 11]> {
             return None;
         }
     }
+    as_phone(&digits, count)
+}
+
+/// The digits read (`count` of them) as `7XXXXXXXXXX`: ten digits, or eleven starting with 7 or 8.
+fn as_phone(digits: &[u8; 12], count: usize) -> Option<[u8; 11]> {
     let national = match (count, digits[0]) {
         (10, _) => &digits[..10],
         (11, b'7' | b'8') => &digits[1..11],
