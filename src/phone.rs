@@ -14,12 +14,12 @@ pub fn normalize_phone(text: &str) -> Result<String, Error> {
 
 /// [`normalize_phone`] without an allocation: the 11 ASCII digits.
 pub fn normalize_phone_digits(text: &str) -> Result<[u8; 11], Error> {
-    phone_digits(text.chars()).ok_or_else(|| bad_phone(text))
+    phone_digits(text.chars().map(u32::from)).ok_or_else(|| bad_phone(text))
 }
 
 /// [`normalize_phone_digits`] of UTF-16 text, read where it lies (a 1C string parameter).
 pub fn normalize_phone_utf16(units: &[u16]) -> Result<[u8; 11], Error> {
-    phone_digits_utf16(units).ok_or_else(|| {
+    phone_digits(units.iter().map(|&u| u32::from(u))).ok_or_else(|| {
         // Only the start is shown, so only the start is decoded.
         let head = &units[..units.len().min(2 * SHOWN_CHARS)];
         bad_phone(&utf16_chars(head).collect::<String>())
@@ -28,38 +28,6 @@ pub fn normalize_phone_utf16(units: &[u16]) -> Result<[u8; 11], Error> {
 
 fn utf16_chars(units: &[u16]) -> impl Iterator<Item = char> + '_ {
     char::decode_utf16(units.iter().copied()).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
-}
-
-/// The rule on a stream of characters: whitespace around the number is ignored (as `str::trim`
-/// does), then one `+` may come first; inside, only digits and separators.
-fn phone_digits(chars: impl Iterator<Item = char>) -> Option<[u8; 11]> {
-    // A phone never needs more than 11 digits; one more proves the input too long.
-    let mut digits = [0u8; 12];
-    let mut count = 0;
-    let mut started = false;
-    // Whitespace that is not a separator may only trail the number.
-    let mut trailing = false;
-    for ch in chars {
-        match ch {
-            '0'..='9' | '(' | ')' | '-' | '.' if trailing => return None,
-            '0'..='9' => {
-                // Cap the work on absurd input.
-                *digits.get_mut(count)? = ch as u8;
-                count += 1;
-            }
-            '(' | ')' | '-' | '.' => {}
-            // Whitespace neither starts the number nor ends it.
-            ' ' | '\t' | '\u{a0}' => continue,
-            '+' if !started => {}
-            c if c.is_whitespace() => {
-                trailing = started;
-                continue;
-            }
-            _ => return None,
-        }
-        started = true;
-    }
-    as_phone(&digits, count)
 }
 
 /// What a unit below U+0100 is to the phone rule (anything else is [`Class::Other`]).
@@ -93,24 +61,29 @@ const ASCII_CLASS: [Class; 256] = {
     table
 };
 
-/// [`phone_digits`] unit by unit on UTF-16, without decoding: a surrogate (half of a character
-/// beyond the BMP, or a lone one) is never a digit, separator or whitespace, so read as it lies it
-/// is simply a unit the rule refuses; only a unit beyond ASCII is asked whether it is whitespace.
-fn phone_digits_utf16(units: &[u16]) -> Option<[u8; 11]> {
-    let class = |u: u16| {
-        ASCII_CLASS
-            .get(usize::from(u))
+/// The rule, on a stream of code points (a `char`'s, or a UTF-16 unit as it lies): whitespace
+/// around the number is ignored (as `str::trim` does), then one `+` may come first; inside, only
+/// digits and separators. A surrogate unit (half of a character beyond the BMP, or a lone one) is
+/// never a digit, separator or whitespace, so UTF-16 needs no decoding: such a unit is simply one
+/// the rule refuses. Only a unit beyond ASCII is asked whether it is whitespace.
+fn phone_digits(units: impl Iterator<Item = u32>) -> Option<[u8; 11]> {
+    let class = |u: u32| {
+        usize::try_from(u)
+            .ok()
+            .and_then(|i| ASCII_CLASS.get(i))
             .copied()
             .unwrap_or(Class::Other)
     };
-    let whitespace = |u: u16| char::from_u32(u32::from(u)).is_some_and(char::is_whitespace);
+    let whitespace = |u: u32| char::from_u32(u).is_some_and(char::is_whitespace);
+    // A phone never needs more than 11 digits; one more proves the input too long.
     let mut digits = [0u8; 12];
     let mut count = 0;
     let mut started = false;
-    let mut rest = units.iter();
-    for &u in rest.by_ref() {
+    let mut rest = units;
+    for u in rest.by_ref() {
         // Digits first, without the table: most of a phone.
-        if u.wrapping_sub(u16::from(b'0')) < 10 {
+        if u.wrapping_sub(u32::from(b'0')) < 10 {
+            // Cap the work on absurd input.
             *digits.get_mut(count)? = u as u8;
             count += 1;
             started = true;
@@ -134,7 +107,7 @@ fn phone_digits_utf16(units: &[u16]) -> Option<[u8; 11]> {
             _ => return None,
         }
     }
-    for &u in rest {
+    for u in rest {
         if class(u) != Class::Space && !whitespace(u) {
             return None;
         }
@@ -238,7 +211,40 @@ mod tests {
         assert!(normalize_phone_utf16(&[0x37, 0xd800, 0x39]).is_err());
     }
 
-    /// The unit-by-unit reader agrees with the rule on decoded characters (a surrogate read as
+    /// The rule as first written, on characters: the reference the code-point reader is held to.
+    /// Whitespace around the number is ignored (as `str::trim` does), then one `+` may come
+    /// first; inside, only digits and separators.
+    fn character_rule(chars: impl Iterator<Item = char>) -> Option<[u8; 11]> {
+        // A phone never needs more than 11 digits; one more proves the input too long.
+        let mut digits = [0u8; 12];
+        let mut count = 0;
+        let mut started = false;
+        // Whitespace that is not a separator may only trail the number.
+        let mut trailing = false;
+        for ch in chars {
+            match ch {
+                '0'..='9' | '(' | ')' | '-' | '.' if trailing => return None,
+                '0'..='9' => {
+                    // Cap the work on absurd input.
+                    *digits.get_mut(count)? = ch as u8;
+                    count += 1;
+                }
+                '(' | ')' | '-' | '.' => {}
+                // Whitespace neither starts the number nor ends it.
+                ' ' | '\t' | '\u{a0}' => continue,
+                '+' if !started => {}
+                c if c.is_whitespace() => {
+                    trailing = started;
+                    continue;
+                }
+                _ => return None,
+            }
+            started = true;
+        }
+        as_phone(&digits, count)
+    }
+
+    /// The code-point reader on UTF-16 units agrees with the rule on decoded characters (a surrogate read as
     /// U+FFFD) for every mix of digits, separators, whitespace, letters and surrogates.
     #[test]
     fn the_utf16_reader_is_the_character_rule() {
@@ -263,11 +269,15 @@ mod tests {
                 let chars = units
                     .iter()
                     .map(|&u| char::from_u32(u32::from(u)).unwrap_or(char::REPLACEMENT_CHARACTER));
-                assert_eq!(phone_digits_utf16(units), phone_digits(chars), "{units:x?}");
+                let read = phone_digits(units.iter().map(|&u| u32::from(u)));
+                assert_eq!(read, character_rule(chars), "{units:x?}");
             }
         }
         let phone: Vec<u16> = " +7 (900) 111-22-33\u{2003}".encode_utf16().collect();
-        assert_eq!(phone_digits_utf16(&phone), Some(*b"79001112233"));
+        assert_eq!(
+            phone_digits(phone.iter().map(|&u| u32::from(u))),
+            Some(*b"79001112233")
+        );
     }
 
     #[test]
