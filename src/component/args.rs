@@ -61,11 +61,7 @@ pub fn with_utf16<R>(
 /// A JSON string parameter (an empty string is an error: the method needs the data).
 pub fn json(args: &Args<'_>, i: usize, name: &str) -> Result<String, Error> {
     let text = string(args, i, name, false)?;
-    if text.trim().is_empty() {
-        return Err(Error::bad_input(messages::contract::empty_json_parameter(
-            name,
-        )));
-    }
+    crate::contract::documents::non_empty_json(&text, name)?;
     Ok(text)
 }
 

@@ -11,9 +11,9 @@ use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess, Seq
 use serde_json::{Map, Value};
 use std::fmt;
 
-/// The struct name serde_json (`arbitrary_precision`) gives a number it keeps as text: a map
-/// with this one key whose value is the text.
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+// serde_json (`arbitrary_precision`) hands a number it keeps as text to a deserializer as a map
+// with this one key whose value is the text.
+use super::number_text::NUMBER_TOKEN;
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Field {

@@ -12,8 +12,9 @@ use rust_decimal::Decimal;
 use serde::ser::{Serialize, SerializeStruct, Serializer};
 use std::fmt;
 
-/// The struct name serde_json gives an exact number (see the module's comment).
-const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+/// The struct name serde_json gives an exact number (see the module's comment); its
+/// deserializer hands such a number over as a map with this one key (`json_field.rs`).
+pub(crate) const NUMBER_TOKEN: &str = "$serde_json::private::Number";
 
 /// "00", "01", … "99".
 const PAIRS: [u8; 200] = {

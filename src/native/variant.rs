@@ -52,8 +52,6 @@ impl Value {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ShortText {
     len: u8,
-    /// Every byte is ASCII: stored as UTF-16 by widening each byte, with no decoding.
-    ascii: bool,
     bytes: [u8; ShortText::CAPACITY],
 }
 
@@ -67,7 +65,6 @@ impl ShortText {
         bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
         Some(ShortText {
             len: s.len() as u8,
-            ascii: s.is_ascii(),
             bytes,
         })
     }
@@ -83,7 +80,6 @@ impl ShortText {
         all[..N].copy_from_slice(&bytes);
         Some(ShortText {
             len: N as u8,
-            ascii: true,
             bytes: all,
         })
     }
@@ -96,7 +92,6 @@ impl ShortText {
         }
         let mut text = ShortText {
             len: u8::try_from(bytes.len()).ok()?,
-            ascii: true,
             bytes: [0; ShortText::CAPACITY],
         };
         text.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
@@ -369,17 +364,13 @@ pub unsafe fn store(
     // Strings, the usual result, go straight into the slot once the host's block is theirs.
     let wide = match value {
         Value::String(s) => Some(alloc_text(s, mem)?),
-        Value::ShortText(t) => Some(alloc_short(t, mem)?),
+        Value::ShortText(t) => Some(alloc_text(t.as_str(), mem)?),
         Value::StaticText(units) => Some(alloc_static(units, mem)?),
         _ => None,
     };
-    if let Some((ptr, len)) = wide {
-        // SAFETY: writable per the caller's contract; a PWSTR is its pointer, length and tag.
-        unsafe {
-            (*var).u.ws = super::types::WStrVal { ptr, len };
-            (*var).cb_elements = 0;
-            (*var).vt = vt::PWSTR;
-        }
+    if let Some(wide) = wide {
+        // SAFETY: writable per the caller's contract.
+        unsafe { put_wstr(var, wide) };
         return Ok(());
     }
     let new = encode(value, mem)?;
@@ -398,36 +389,33 @@ pub unsafe fn store_units(
     units: &[u16],
     mem: Option<&MemoryManager>,
 ) -> Result<(), VariantError> {
-    let (ptr, len) = mem
+    let wide = mem
         .ok_or(VariantError::NoMemory)?
         .alloc_units(units)
         .ok_or(VariantError::NoMemory)?;
+    // SAFETY: writable per the caller's contract.
+    unsafe { put_wstr(var, wide) };
+    Ok(())
+}
+
+/// A PWSTR result: the host's block (pointer, length) and the tag, straight into the slot.
+///
+/// # Safety
+/// `var` must point to a writable `tVariant`.
+#[inline]
+unsafe fn put_wstr(var: *mut TVariant, (ptr, len): (*mut WChar, u32)) {
     // SAFETY: writable per the caller's contract; a PWSTR is its pointer, length and tag.
     unsafe {
         (*var).u.ws = super::types::WStrVal { ptr, len };
         (*var).cb_elements = 0;
         (*var).vt = vt::PWSTR;
     }
-    Ok(())
 }
 
 #[inline]
 fn alloc_text(s: &str, mem: Option<&MemoryManager>) -> Result<(*mut WChar, u32), VariantError> {
     mem.ok_or(VariantError::NoMemory)?
         .alloc_wstr(s)
-        .ok_or(VariantError::NoMemory)
-}
-
-#[inline]
-fn alloc_short(
-    text: &ShortText,
-    mem: Option<&MemoryManager>,
-) -> Result<(*mut WChar, u32), VariantError> {
-    if !text.ascii {
-        return alloc_text(text.as_str(), mem);
-    }
-    mem.ok_or(VariantError::NoMemory)?
-        .alloc_ascii(text.as_str().as_bytes())
         .ok_or(VariantError::NoMemory)
 }
 
@@ -507,7 +495,7 @@ fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, Varian
             v.vt = vt::PWSTR;
         }
         Value::ShortText(t) => {
-            let (ptr, len) = alloc_short(t, mem)?;
+            let (ptr, len) = alloc_text(t.as_str(), mem)?;
             v.u.ws = super::types::WStrVal { ptr, len };
             v.vt = vt::PWSTR;
         }
