@@ -14,7 +14,8 @@
 //!    of each case on each side, counted by callgrind — a figure the other builds on a shared
 //!    machine cannot disturb.
 //!
-//! `ABI_BENCH_CALLS` (default 300 000) and `ABI_BENCH_ROUNDS` (default 5) size the runs.
+//! `ABI_BENCH_CALLS` (default 300 000) and `ABI_BENCH_ROUNDS` (default 5) size the runs;
+//! `ABI_BENCH_LIBRARY` names another build of the add-in to measure (one with symbols, say).
 
 #[path = "../tests/support/host.rs"]
 mod support;
@@ -290,7 +291,9 @@ fn main() {
     std::fs::create_dir_all(&out_dir).expect("temp dir");
     let host = support::build_host(&out_dir, true);
     let floor = build_floor(&out_dir);
-    let library = support::addin_library();
+    // ABI_BENCH_LIBRARY: another build of the add-in (e.g. one with symbols, for a profiler).
+    let library =
+        std::env::var_os("ABI_BENCH_LIBRARY").map_or_else(support::addin_library, PathBuf::from);
     let calls = env_number("ABI_BENCH_CALLS", 300_000);
     let rounds = env_number("ABI_BENCH_ROUNDS", 5);
     let status = Command::new(&host)

@@ -44,10 +44,11 @@ fn the_shipped_library_needs_glibc_2_17_at_most() {
         lib.display()
     );
     assert!(!highest.is_empty(), "no GLIBC version needs read");
-    // A guard, not the goal: 4.1 MB today (SQLite, the TLS stack and std are most of it). A jump
-    // past this means code that does not belong in the ZIP got in (the server, test code).
+    // A guard, not the goal: 4.5 MB today (SQLite, the TLS stack and std are most of it; the
+    // add-in's own code at opt-level 3 is ~0.27 MB more than at "s"). A jump past this means code
+    // that does not belong in the ZIP got in (the server, test code).
     assert!(
-        size <= 4_500_000,
+        size <= 4_700_000,
         "the shipped library grew to {size} bytes"
     );
     assert!(

@@ -171,3 +171,177 @@ mod tests {
         );
     }
 }
+
+/// `Calculation::to_json_text` (written by hand, for Calculate) against [`to_json`] of the same
+/// value: byte for byte, over random amounts of every scale and sign, awkward strings, and real
+/// calculations of the engine.
+#[cfg(test)]
+mod calculation_text {
+    use super::to_json;
+    use crate::engine::{fiscal_lines, Calculation, CalculationLine};
+    use rust_decimal::Decimal;
+
+    struct Random(u64);
+
+    impl Random {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn amount(&mut self) -> Decimal {
+            let bits = self.next();
+            let mantissa = match bits % 5 {
+                0 => 0,
+                1 => bits % 1000,
+                2 => bits % 100_000_000_000_000,
+                3 => bits >> 1,
+                _ => bits % 10,
+            };
+            let scale = (self.next() % 8) as u32;
+            let mut d = Decimal::new(mantissa as i64, scale);
+            if self.next() % 6 == 0 {
+                d.set_sign_negative(true);
+            }
+            d
+        }
+
+        fn text(&mut self) -> String {
+            const PIECES: [&str; 14] = [
+                "",
+                "a",
+                "Товар",
+                "\"",
+                "\\",
+                "\n",
+                "\r\t",
+                "\u{0}",
+                "\u{1f}",
+                "\u{7f}",
+                "/",
+                "😀",
+                "\u{8}\u{c}",
+                "100.00 руб.",
+            ];
+            let n = self.next() % 5;
+            (0..n)
+                .map(|_| PIECES[(self.next() % PIECES.len() as u64) as usize])
+                .collect()
+        }
+    }
+
+    fn random_calculation(random: &mut Random) -> Calculation {
+        let lines = (0..random.next() % 5)
+            .map(|i| {
+                let quantity = Decimal::new((random.next() % 5000 + 1) as i64, (i % 4) as u32);
+                let sum = Decimal::new((random.next() % 10_000_000) as i64, 2);
+                CalculationLine {
+                    line_no: if i == 3 {
+                        u32::MAX
+                    } else {
+                        random.next() as u32 % 1000
+                    },
+                    sum: random.amount(),
+                    percent_discount_sum: random.amount(),
+                    bonus_debit_sum: random.amount(),
+                    discount_sum: random.amount(),
+                    discount_percent: random.amount(),
+                    sum_after: sum,
+                    bonus_accrual: random.amount(),
+                    fiscal_lines: if i == 2 {
+                        Default::default()
+                    } else {
+                        fiscal_lines(quantity, sum)
+                    },
+                }
+            })
+            .collect();
+        Calculation {
+            document_id: random.text(),
+            phone: random.text(),
+            document_sum: random.amount(),
+            discount_percent: random.amount(),
+            percent_discount_sum: random.amount(),
+            available_bonuses: random.amount(),
+            max_bonus_debit: random.amount(),
+            bonus_debit: random.amount(),
+            bonus_debit_sum: random.amount(),
+            total_discount: random.amount(),
+            to_pay: random.amount(),
+            bonus_accrual: random.amount(),
+            messages: (0..random.next() % 3).map(|_| random.text()).collect(),
+            lines,
+            offline: random.next() % 2 == 0,
+        }
+    }
+
+    #[test]
+    fn random_calculations_read_the_same() {
+        let mut random = Random(0x2545_F491_4F6C_DD1D);
+        for _ in 0..5_000 {
+            let calculation = random_calculation(&mut random);
+            assert_eq!(
+                calculation.to_json_text(),
+                to_json(&calculation).unwrap(),
+                "{calculation:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_control_character_is_escaped_as_serde_json_does() {
+        let mut calculation = random_calculation(&mut Random(7));
+        calculation.messages = (0u8..0x80)
+            .map(|b| format!("<{}>", char::from(b)))
+            .collect();
+        calculation.document_id = (0u8..0x80).map(char::from).collect();
+        assert_eq!(calculation.to_json_text(), to_json(&calculation).unwrap());
+    }
+
+    #[test]
+    fn engine_calculations_read_the_same() {
+        use crate::engine::{calculate_in, Account, BonusPolicy, Order};
+        use crate::i18n::Lang;
+        let mut random = Random(99);
+        for case in 0..200 {
+            let lines: Vec<String> = (0..1 + random.next() % 20)
+                .map(|i| {
+                    let kopecks = random.next() % 2_000_000 + 1;
+                    let quantity = if i % 4 == 3 {
+                        "0.375".to_string()
+                    } else {
+                        (1 + random.next() % 7).to_string()
+                    };
+                    format!(
+                        r#"{{"lineNo":{},"product":"P{}","quantity":{quantity},"sum":{}.{:02}}}"#,
+                        i + 1,
+                        i % 3,
+                        kopecks / 100,
+                        kopecks % 100
+                    )
+                })
+                .collect();
+            let order = Order::from_json(&format!(
+                r#"{{"phone":"79001112233","useBonuses":{},"lines":[{}]}}"#,
+                case % 2 == 0,
+                lines.join(",")
+            ))
+            .unwrap();
+            let policy = BonusPolicy {
+                accrual_percent: Decimal::new((random.next() % 20) as i64, 0),
+                discount_percent: Decimal::new((random.next() % 1500) as i64, 2),
+                payment_excluded: vec!["P1".into()],
+                ..BonusPolicy::default()
+            };
+            let account = Account {
+                phone: "79001112233".into(),
+                available_bonuses: Decimal::new((random.next() % 1_000_000) as i64, 2),
+                discount_percent: None,
+            };
+            let calculation = calculate_in(&order, &account, &policy, Lang::Ru).unwrap();
+            assert_eq!(calculation.to_json_text(), to_json(&calculation).unwrap());
+        }
+    }
+}

@@ -52,10 +52,14 @@ pub struct FiscalLines {
 impl FiscalLines {
     /// The groups, the higher price first.
     pub fn groups(&self) -> Vec<FiscalGroup> {
+        self.iter().collect()
+    }
+
+    /// [`FiscalLines::groups`] without the `Vec`.
+    pub fn iter(&self) -> impl Iterator<Item = FiscalGroup> + '_ {
         self.groups[..usize::from(self.len)]
             .iter()
             .map(|g| g.group())
-            .collect()
     }
 
     pub fn len(&self) -> usize {

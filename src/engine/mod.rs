@@ -18,12 +18,14 @@
 //! fiscal_lines_kopecks, FiscalLines, FiscalGroup}` (the receipt's split of a line).
 
 pub mod calc;
+mod calc_json;
 pub mod distribute;
 pub mod fiscal;
 mod json_field;
 pub mod money;
 mod number_text;
 pub mod order;
+mod order_plain;
 pub mod policy;
 pub mod time;
 

@@ -121,6 +121,10 @@ fn mul_div_round_integer(a: Decimal, b: Decimal, c: Decimal, places: u32) -> Opt
 
 /// `value > limit` for a non-negative `limit` with scale 0, on the mantissa when it can.
 pub(crate) fn exceeds(value: Decimal, limit_units: i128) -> bool {
+    // |value| is at most its mantissa (the scale only divides): the usual amount stops here.
+    if value.mantissa().unsigned_abs() <= limit_units.unsigned_abs() {
+        return false;
+    }
     match limit_units.checked_mul(pow10(value.scale()).unwrap_or(i128::MAX)) {
         Some(scaled_limit) if pow10(value.scale()).is_some() => value.mantissa() > scaled_limit,
         _ => value > Decimal::from_i128_with_scale(limit_units, 0),
@@ -180,6 +184,31 @@ mod tests {
 
     fn d(s: &str) -> Decimal {
         Decimal::from_str(s).unwrap()
+    }
+
+    /// `exceeds` is `value > limit`, at every scale and sign, at and around the limit.
+    #[test]
+    fn exceeds_is_a_comparison() {
+        for limit in [0i128, 1, 1_000_000_000, 1_000_000_000_000] {
+            let l = Decimal::from_i128_with_scale(limit, 0);
+            for scale in 0..=28u32 {
+                for delta in [-2i128, -1, 0, 1, 2] {
+                    let Some(m) = limit
+                        .checked_mul(10i128.pow(scale.min(20)))
+                        .and_then(|m| m.checked_add(delta))
+                        .filter(|m| m.unsigned_abs() < 1u128 << 96)
+                    else {
+                        continue;
+                    };
+                    for sign in [1i128, -1] {
+                        let value = Decimal::from_i128_with_scale(sign * m, scale);
+                        assert_eq!(exceeds(value, limit), value > l, "{value} vs {limit}");
+                    }
+                }
+            }
+        }
+        assert!(exceeds(Decimal::MAX, 1_000_000_000_000));
+        assert!(!exceeds(Decimal::MIN, 0));
     }
 
     #[test]

@@ -60,8 +60,23 @@ impl DecimalText {
                     small /= 10;
                     scale -= 1;
                 }
+                if scale > 0 {
+                    // The fraction's `scale` digits from the right, then the point: nothing is
+                    // moved afterwards.
+                    let mut left = scale;
+                    while left >= 2 {
+                        text.pair((small % 100) as usize);
+                        small /= 100;
+                        left -= 2;
+                    }
+                    if left == 1 {
+                        text.push(b'0' + (small % 10) as u8);
+                        small /= 10;
+                    }
+                    text.push(b'.');
+                }
+                // The whole part (`0` when there is none).
                 text.pairs(small);
-                text.place_point(scale as usize);
             }
             Err(_) => {
                 while scale > 0 && mantissa % 10 == 0 {
@@ -87,43 +102,21 @@ impl DecimalText {
     #[inline(always)]
     fn pairs(&mut self, mut n: u64) {
         while n >= 100 {
-            let pair = (n % 100) as usize * 2;
+            self.pair((n % 100) as usize);
             n /= 100;
-            self.start -= 2;
-            self.bytes[self.start..self.start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
         }
         if n >= 10 {
-            let pair = n as usize * 2;
-            self.start -= 2;
-            self.bytes[self.start..self.start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+            self.pair(n as usize);
         } else {
             self.push(b'0' + n as u8);
         }
     }
 
-    /// Puts the point before the last `scale` of the digits written, with `0.` and zeros in
-    /// front when there are no more digits than that.
+    /// Two digits, `00` to `99`.
     #[inline(always)]
-    fn place_point(&mut self, scale: usize) {
-        if scale == 0 {
-            return;
-        }
-        let written = CAPACITY - self.start;
-        if written <= scale {
-            for _ in written..scale {
-                self.push(b'0');
-            }
-            self.push(b'.');
-            self.push(b'0');
-            return;
-        }
-        let point = CAPACITY - scale;
-        // A few bytes: moved in place (`copy_within` would call `memmove`).
-        for i in self.start..point {
-            self.bytes[i - 1] = self.bytes[i];
-        }
-        self.start -= 1;
-        self.bytes[point - 1] = b'.';
+    fn pair(&mut self, n: usize) {
+        self.start -= 2;
+        self.bytes[self.start..self.start + 2].copy_from_slice(&PAIRS[2 * n..2 * n + 2]);
     }
 
     /// The digits of `small` to the left of the `written` already there, with the point after

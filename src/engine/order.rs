@@ -109,6 +109,15 @@ impl Order {
     /// boundary (`contract::check_order`), which runs [`Order::validate`] and
     /// [`Order::check_characters`] itself, first, so that they run once.
     pub(crate) fn read_json(json: &str) -> Result<Order, Error> {
+        // The common shape, read in one pass; anything else (and every error) below.
+        if let Some(order) = super::order_plain::read_plain(json) {
+            return Ok(order);
+        }
+        Order::read_json_strict(json)
+    }
+
+    /// [`Order::read_json`] by serde_json alone: every document, every error.
+    pub(super) fn read_json_strict(json: &str) -> Result<Order, Error> {
         let mut failure: Option<Error> = None;
         let mut deserializer = serde_json::Deserializer::from_str(json);
         let parsed = OrderSeed {
@@ -305,6 +314,15 @@ fn check_amount(at: Place, value: Decimal) -> Result<(), Error> {
 }
 
 fn control_free(at: Place, text: &str) -> Result<(), Error> {
+    // The control characters (Cc) are U+0000–U+001F, U+007F and U+0080–U+009F; in UTF-8 the
+    // last are C2 80 – C2 9F. A scan of the bytes clears the usual text without decoding it.
+    let bytes = text.as_bytes();
+    let suspect = bytes.iter().enumerate().any(|(i, &b)| {
+        b < 0x20 || b == 0x7f || (b == 0xc2 && bytes.get(i + 1).is_some_and(|&n| n < 0xa0))
+    });
+    if !suspect {
+        return Ok(());
+    }
     match text.chars().find(|c| c.is_control()) {
         None => Ok(()),
         Some(c) => Err(at.error(messages::contract::control_char(c))),
@@ -813,6 +831,24 @@ mod tests {
         assert_eq!(exact_decimal("1e-40"), None);
         assert_eq!(exact_decimal("0.00000000000000000000000000001"), None);
         assert_eq!(exact_decimal("100000000000000000000000000000000"), None);
+    }
+
+    /// The byte scan agrees with `char::is_control` on every character of the first planes
+    /// (U+0085 and the other C1 controls included), alone and inside a text.
+    #[test]
+    fn control_characters_by_bytes_as_by_chars() {
+        let at = Place {
+            key: "name",
+            line: None,
+        };
+        for c in (0..0x3000u32)
+            .chain(0xfff0..0x10000)
+            .filter_map(char::from_u32)
+        {
+            for text in [c.to_string(), format!("Товар{c}1"), format!("ab{c}")] {
+                assert_eq!(control_free(at, &text).is_err(), c.is_control(), "{c:?}");
+            }
+        }
     }
 
     #[test]

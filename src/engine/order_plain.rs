@@ -1,0 +1,650 @@
+//! The Order as 1C's JSON writer produces it, read in one pass over the bytes.
+//!
+//! serde_json with exact numbers turns each number into a `String` and each key into a visitor
+//! call; for a 100-line order that was several times the calculation itself. This reader takes
+//! the common shape straight into an [`Order`]: known keys, strings without escapes, plain
+//! numbers (no sign, no exponent, at most 18 digits), `null` where the strict reader allows it.
+//!
+//! It never decides an error. Anything else — an escape, an exponent, a negative number, an
+//! unknown or repeated key, a missing required key, `giftCards`, a wrong type, broken JSON —
+//! makes it give up, and the strict reader ([`Order::read_json`]) reads the document again with
+//! its own messages. What it returns is exactly what the strict reader returns for the same
+//! text: the tests hold the two to that, down to each amount's scale.
+
+use super::order::{Order, OrderLine, MAX_LINES};
+use super::time::LocalDateTime;
+use rust_decimal::Decimal;
+
+/// Reads `json` when it has the common shape; `None` hands it to the strict reader.
+pub(super) fn read_plain(json: &str) -> Option<Order> {
+    let mut reader = Reader { json, at: 0 };
+    let order = reader.order()?;
+    reader.space();
+    (reader.at == json.len()).then_some(order)
+}
+
+/// The digits a `u64` mantissa always holds.
+const MAX_DIGITS: usize = 18;
+
+struct Reader<'a> {
+    json: &'a str,
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn peek(&self) -> Option<u8> {
+        self.json.as_bytes().get(self.at).copied()
+    }
+
+    fn space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.at += 1;
+        }
+    }
+
+    /// Skips whitespace, then takes `byte` if it comes next.
+    fn eat(&mut self, byte: u8) -> bool {
+        self.space();
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn literal(&mut self, word: &str) -> bool {
+        self.space();
+        if self.json.as_bytes()[self.at..].starts_with(word.as_bytes()) {
+            self.at += word.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    /// A string without escapes or control characters (which only the strict reader handles).
+    fn string(&mut self) -> Option<&'a str> {
+        if !self.eat(b'"') {
+            return None;
+        }
+        let start = self.at;
+        let len = self.json.as_bytes()[start..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+        self.at = start + len;
+        // Only the closing quote ends the string here; an escape or a control character is the
+        // strict reader's.
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        self.at += 1;
+        // Both ends are at ASCII quotes, so at character boundaries.
+        Some(&self.json[start..start + len])
+    }
+
+    /// A string or `null` (the empty string), as the strict reader takes a text.
+    fn text(&mut self) -> Option<String> {
+        if self.literal("null") {
+            return Some(String::new());
+        }
+        self.string().map(str::to_owned)
+    }
+
+    /// A non-negative number without an exponent, of at most [`MAX_DIGITS`] digits, with the
+    /// scale it was written with (`1.50` has scale 2), as the strict reader keeps it.
+    fn number(&mut self) -> Option<Decimal> {
+        let (mantissa, scale) = self.plain_number()?;
+        // Below 10^18 < 2^64: two 32-bit words of the 96-bit mantissa.
+        Some(Decimal::from_parts(
+            mantissa as u32,
+            (mantissa >> 32) as u32,
+            0,
+            false,
+            scale,
+        ))
+    }
+
+    /// A whole number that fits `u32` (`7` or `7.0`, as the strict reader takes a `lineNo`).
+    fn whole(&mut self) -> Option<u32> {
+        let (mut mantissa, scale) = self.plain_number()?;
+        for _ in 0..scale {
+            if mantissa % 10 != 0 {
+                return None;
+            }
+            mantissa /= 10;
+        }
+        u32::try_from(mantissa).ok()
+    }
+
+    /// The digits of a plain number as a mantissa and a scale.
+    fn plain_number(&mut self) -> Option<(u64, u32)> {
+        self.space();
+        let bytes = &self.json.as_bytes()[self.at..];
+        let integer = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+        let fraction = match bytes.get(integer) {
+            Some(b'.') => {
+                let digits = bytes[integer + 1..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_digit());
+                match digits.count() {
+                    // "1." is not JSON.
+                    0 => return None,
+                    n => n,
+                }
+            }
+            _ => 0,
+        };
+        let end = if fraction > 0 {
+            integer + 1 + fraction
+        } else {
+            integer
+        };
+        // JSON allows no leading zero ("01"); an exponent is the strict reader's.
+        if integer == 0
+            || integer + fraction > MAX_DIGITS
+            || (integer > 1 && bytes[0] == b'0')
+            || matches!(bytes.get(end), Some(b'e' | b'E'))
+        {
+            return None;
+        }
+        let mut mantissa: u64 = 0;
+        for &b in bytes[..end].iter().filter(|&&b| b != b'.') {
+            mantissa = mantissa * 10 + u64::from(b - b'0');
+        }
+        self.at += end;
+        Some((mantissa, fraction as u32))
+    }
+
+    /// A number, or `null` when `null_is_zero` (the strict reader's `price` and `discountSum`).
+    fn amount(&mut self, null_is_zero: bool) -> Option<Decimal> {
+        if null_is_zero && self.literal("null") {
+            return Some(Decimal::ZERO);
+        }
+        self.number()
+    }
+
+    /// `true`, `false`, or `null` for `default`.
+    fn switch(&mut self, default: bool) -> Option<bool> {
+        if self.literal("true") {
+            Some(true)
+        } else if self.literal("false") {
+            Some(false)
+        } else {
+            self.literal("null").then_some(default)
+        }
+    }
+
+    /// `"key":` of an object, after its `{` or a `,`; `None` at the closing `}`.
+    fn next_key(&mut self, first: bool) -> Option<Option<&'a str>> {
+        if self.eat(b'}') {
+            return Some(None);
+        }
+        if !first && !self.eat(b',') {
+            return None;
+        }
+        let key = self.string()?;
+        self.eat(b':').then_some(Some(key))
+    }
+
+    /// The items of an array, each read by `item`, after the `[`.
+    fn items<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut out = Vec::new();
+        if self.eat(b']') {
+            return Some(out);
+        }
+        loop {
+            out.push(item(self)?);
+            if self.eat(b']') {
+                return Some(out);
+            }
+            if !self.eat(b',') {
+                return None;
+            }
+        }
+    }
+
+    fn order(&mut self) -> Option<Order> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        let mut order = Order {
+            document_id: String::new(),
+            phone: String::new(),
+            card_number: String::new(),
+            organization: String::new(),
+            use_bonuses: true,
+            bonus_debit: None,
+            date: None,
+            coupons: Vec::new(),
+            reserve_id: None,
+            gift_cards: Vec::new(),
+            lines: Vec::new(),
+        };
+        let mut seen = [false; 11];
+        let mut first = true;
+        while let Some(key) = self.next_key(first)? {
+            first = false;
+            let slot = match key {
+                "documentId" => 0,
+                "phone" => 1,
+                "cardNumber" => 2,
+                "organization" => 3,
+                "useBonuses" => 4,
+                "bonusDebit" => 5,
+                "date" => 6,
+                "coupons" => 7,
+                "reserveId" => 8,
+                "giftCards" => 9,
+                "lines" => 10,
+                _ => return None,
+            };
+            if std::mem::replace(&mut seen[slot], true) {
+                return None;
+            }
+            match slot {
+                0 => order.document_id = self.text()?,
+                1 => order.phone = self.text()?,
+                2 => order.card_number = self.text()?,
+                3 => order.organization = self.text()?,
+                4 => order.use_bonuses = self.switch(true)?,
+                5 => {
+                    order.bonus_debit = match self.literal("null") {
+                        true => None,
+                        false => Some(self.number()?),
+                    }
+                }
+                6 => {
+                    if !self.literal("null") {
+                        order.date = LocalDateTime::parse_optional(self.string()?)?;
+                    }
+                }
+                7 => {
+                    if !self.literal("null") {
+                        if !self.eat(b'[') {
+                            return None;
+                        }
+                        order.coupons = self.items(|r| r.string().map(str::to_owned))?;
+                    }
+                }
+                8 => {
+                    if !self.literal("null") {
+                        order.reserve_id = Some(self.string()?.to_owned());
+                    }
+                }
+                // Gift certificates (a Sale's) are the strict reader's.
+                9 => {
+                    if !self.literal("null") {
+                        return None;
+                    }
+                }
+                _ => {
+                    if !self.eat(b'[') {
+                        return None;
+                    }
+                    // Beyond the limit it stops at once (the strict reader words the error).
+                    let mut count = 0;
+                    order.lines = self.items(|r| {
+                        count += 1;
+                        if count > MAX_LINES {
+                            return None;
+                        }
+                        r.line()
+                    })?;
+                }
+            }
+        }
+        seen[10].then_some(order)
+    }
+
+    fn line(&mut self) -> Option<OrderLine> {
+        if !self.eat(b'{') {
+            return None;
+        }
+        let mut line = OrderLine {
+            line_no: 0,
+            product: String::new(),
+            category: String::new(),
+            name: String::new(),
+            quantity: Decimal::ZERO,
+            price: Decimal::ZERO,
+            sum: Decimal::ZERO,
+            discount_sum: Decimal::ZERO,
+        };
+        let mut seen = [false; 8];
+        let mut first = true;
+        while let Some(key) = self.next_key(first)? {
+            first = false;
+            let slot = match key {
+                "lineNo" => 0,
+                "product" => 1,
+                "category" => 2,
+                "name" => 3,
+                "quantity" => 4,
+                "price" => 5,
+                "sum" => 6,
+                "discountSum" => 7,
+                _ => return None,
+            };
+            if std::mem::replace(&mut seen[slot], true) {
+                return None;
+            }
+            match slot {
+                0 => line.line_no = self.whole()?,
+                1 => line.product = self.text()?,
+                2 => line.category = self.text()?,
+                3 => line.name = self.text()?,
+                4 => line.quantity = self.number()?,
+                5 => line.price = self.amount(true)?,
+                6 => line.sum = self.number()?,
+                _ => line.discount_sum = self.amount(true)?,
+            }
+        }
+        // lineNo, quantity and sum are required.
+        (seen[0] && seen[4] && seen[6]).then_some(line)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Random(u64);
+
+    impl Random {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn pick<'s>(&mut self, items: &[&'s str]) -> &'s str {
+            items[(self.next() % items.len() as u64) as usize]
+        }
+
+        fn one_in(&mut self, n: u64) -> bool {
+            self.next() % n == 0
+        }
+    }
+
+    /// Whitespace JSON allows, mostly none.
+    fn gap(r: &mut Random) -> &'static str {
+        r.pick(&["", "", "", "", " ", "\n  ", "\t", "\r\n"])
+    }
+
+    fn number(r: &mut Random, awkward: bool) -> String {
+        if awkward && r.one_in(4) {
+            return r
+                .pick(&[
+                    "-1",
+                    "-0",
+                    "-0.00",
+                    "1e2",
+                    "1.5E-1",
+                    "01",
+                    "1.",
+                    ".5",
+                    "0.5",
+                    "1234567890123456789",
+                    "123456789012345678",
+                    "0.000000000000000001",
+                    "99999999999999999999999999999",
+                    "\"5\"",
+                    "null",
+                    "true",
+                    "1.0",
+                    "7.000",
+                    "4294967296",
+                    "2.5",
+                    "0",
+                ])
+                .to_string();
+        }
+        let whole = r.next() % 100_000;
+        match r.next() % 4 {
+            0 => whole.to_string(),
+            1 => format!("{whole}.{}", r.next() % 10),
+            2 => format!("{whole}.{:02}", r.next() % 100),
+            _ => format!("{whole}.{:03}", r.next() % 1000),
+        }
+    }
+
+    fn text(r: &mut Random, awkward: bool) -> String {
+        if awkward && r.one_in(4) {
+            return r
+                .pick(&[
+                    "null",
+                    "\"a\\\"b\"",
+                    "\"\\u0041\"",
+                    "\"tab\tin\"",
+                    "5",
+                    "[]",
+                    "{}",
+                    "\"\"",
+                    "\"😀\"",
+                    "true",
+                ])
+                .to_string();
+        }
+        format!(
+            "\"{}\"",
+            r.pick(&[
+                "P1",
+                "Товар 1",
+                "",
+                " x ",
+                "Молоко 3,2% 1 л",
+                "a/b",
+                "\u{7f}"
+            ])
+        )
+    }
+
+    /// An Order document: plain (the shape 1C writes) or, when `awkward`, with everything the
+    /// plain reader must leave to the strict one mixed in.
+    fn document(r: &mut Random, awkward: bool) -> String {
+        let mut keys: Vec<String> = Vec::new();
+        fn push(keys: &mut Vec<String>, r: &mut Random, name: &str, value: String) {
+            keys.push(format!("{}\"{name}\"{}:{}{value}", gap(r), gap(r), gap(r)));
+        }
+        if r.one_in(2) {
+            let value = text(r, awkward);
+            push(&mut keys, r, "phone", value);
+        }
+        if r.one_in(2) {
+            let value = text(r, awkward);
+            push(&mut keys, r, "cardNumber", value);
+        }
+        for name in ["documentId", "organization", "reserveId"] {
+            if r.one_in(4) {
+                let value = text(r, awkward);
+                push(&mut keys, r, name, value);
+            }
+        }
+        if r.one_in(3) {
+            let value = r.pick(&["true", "false", "null"]).to_string();
+            push(&mut keys, r, "useBonuses", value);
+        }
+        if r.one_in(3) {
+            let value = if r.one_in(3) {
+                "null".to_string()
+            } else {
+                number(r, awkward)
+            };
+            push(&mut keys, r, "bonusDebit", value);
+        }
+        if r.one_in(4) {
+            let value = if awkward && r.one_in(3) {
+                r.pick(&["\"yesterday\"", "\"2026-02-30T00:00:00\"", "5"])
+            } else {
+                r.pick(&[
+                    "null",
+                    "\"\"",
+                    "\"2026-12-05T10:00:00\"",
+                    "\"0001-01-01T00:00:00\"",
+                    "\"2026-12-05\"",
+                ])
+            }
+            .to_string();
+            push(&mut keys, r, "date", value);
+        }
+        if r.one_in(4) {
+            let value = if awkward && r.one_in(3) {
+                r.pick(&["[null]", "\"C1\"", "[\"C1\",]", "[5]"])
+            } else {
+                r.pick(&["null", "[]", "[\"C1\"]", "[\"C1\", \"C2\"]"])
+            }
+            .to_string();
+            push(&mut keys, r, "coupons", value);
+        }
+        if awkward && r.one_in(8) {
+            let value = r
+                .pick(&["null", "[]", "[{\"id\":\"G\",\"paymentSum\":1}]"])
+                .to_string();
+            push(&mut keys, r, "giftCards", value);
+        }
+        if !(awkward && r.one_in(20)) {
+            let lines: Vec<String> = (0..r.next() % 6).map(|i| line(r, i, awkward)).collect();
+            let value = format!("[{}{}]", lines.join(","), gap(r));
+            push(&mut keys, r, "lines", value);
+        }
+        if awkward && !keys.is_empty() && r.one_in(10) {
+            let repeated = keys[(r.next() % keys.len() as u64) as usize].clone();
+            keys.push(repeated);
+        }
+        if awkward && r.one_in(15) {
+            let name = r.pick(&["bonusDebt", "Phone", "line\\u004eo"]);
+            push(&mut keys, r, name, "1".to_string());
+        }
+        // Keys in any order.
+        for i in (1..keys.len()).rev() {
+            keys.swap(i, (r.next() % (i as u64 + 1)) as usize);
+        }
+        let tail = if awkward && r.one_in(20) {
+            r.pick(&[" x", "}", ","])
+        } else {
+            gap(r)
+        };
+        format!("{}{{{}{}}}{tail}", gap(r), keys.join(","), gap(r))
+    }
+
+    fn line(r: &mut Random, i: u64, awkward: bool) -> String {
+        let mut keys = vec![
+            format!(
+                "\"lineNo\":{}",
+                if awkward && r.one_in(10) {
+                    number(r, true)
+                } else {
+                    (i + 1).to_string()
+                }
+            ),
+            format!("\"quantity\":{}", number(r, awkward)),
+            format!("\"sum\":{}", number(r, awkward)),
+        ];
+        for name in ["product", "category", "name"] {
+            if r.one_in(2) {
+                keys.push(format!("\"{name}\":{}", text(r, awkward)));
+            }
+        }
+        for name in ["price", "discountSum"] {
+            if r.one_in(2) {
+                let value = if r.one_in(4) {
+                    "null".to_string()
+                } else {
+                    number(r, awkward)
+                };
+                keys.push(format!("\"{name}\":{value}"));
+            }
+        }
+        if awkward && r.one_in(12) {
+            keys.remove((r.next() % 3) as usize);
+        }
+        for i in (1..keys.len()).rev() {
+            keys.swap(i, (r.next() % (i as u64 + 1)) as usize);
+        }
+        format!("{}{{{}}}", gap(r), keys.join(&format!(",{}", gap(r))))
+    }
+
+    /// What the plain reader returns is what the strict reader returns, amounts with the same
+    /// scale (Debug shows `1.50`, not `1.5`).
+    fn agrees(json: &str) -> bool {
+        let plain = read_plain(json);
+        let strict = Order::read_json_strict(json);
+        if let Some(order) = &plain {
+            match &strict {
+                Ok(expected) => assert_eq!(format!("{order:?}"), format!("{expected:?}"), "{json}"),
+                Err(e) => panic!("the plain reader took what the strict one refuses ({e}): {json}"),
+            }
+        }
+        plain.is_some()
+    }
+
+    #[test]
+    fn plain_documents_are_read_by_the_plain_reader_as_the_strict_one_reads_them() {
+        let mut r = Random(0x9E37_79B9_7F4A_7C15);
+        for _ in 0..3_000 {
+            let json = document(&mut r, false);
+            assert!(
+                agrees(&json),
+                "the plain reader gave up on a plain document: {json:?} ({:?})",
+                Order::read_json_strict(&json).err()
+            );
+        }
+    }
+
+    #[test]
+    fn awkward_documents_are_never_read_differently() {
+        let mut r = Random(0x2545_F491_4F6C_DD1D);
+        let (mut plain, mut total) = (0, 0);
+        for _ in 0..20_000 {
+            let json = document(&mut r, true);
+            plain += usize::from(agrees(&json));
+            total += 1;
+        }
+        // Both kinds come up: the mix is neither all plain nor all handed over.
+        assert!(
+            plain > total / 10 && plain < total * 9 / 10,
+            "{plain} of {total}"
+        );
+    }
+
+    #[test]
+    fn a_document_cut_anywhere_is_handed_over() {
+        let mut r = Random(42);
+        for _ in 0..200 {
+            let json = document(&mut r, false);
+            for end in (0..json.len()).filter(|&end| json.is_char_boundary(end)) {
+                let cut = &json[..end];
+                if read_plain(cut).is_some() {
+                    // Only whitespace was cut off.
+                    assert_eq!(cut.trim_end(), json.trim_end(), "{cut}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_common_shape_keeps_its_scales() {
+        let order = read_plain(
+            r#"{"phone":"79001112233","useBonuses":false,"lines":[{"lineNo":1,"product":"P0","name":"Товар 0","quantity":1,"price":2869.50,"sum":2869.5}]}"#,
+        )
+        .expect("plain");
+        assert_eq!(order.lines[0].price.to_string(), "2869.50");
+        assert_eq!(order.lines[0].sum.to_string(), "2869.5");
+        assert_eq!(order.lines[0].name, "Товар 0");
+        assert!(!order.use_bonuses);
+        assert_eq!(
+            read_plain(r#"{"lines":[{"lineNo":1,"quantity":1,"sum":1e2}]}"#),
+            None
+        );
+        assert_eq!(
+            read_plain(r#"{"lines":[{"lineNo":1,"quantity":-1,"sum":1}]}"#),
+            None
+        );
+        assert_eq!(
+            read_plain(r#"{"lines":[{"lineNo":1,"quantity":1,"sum":1,"x":1}]}"#),
+            None
+        );
+    }
+}
