@@ -42,6 +42,7 @@ pub struct DecimalText {
 impl DecimalText {
     /// `value` without trailing zeros in its fraction (and without the point they leave); zero,
     /// negative or not, is `0`.
+    #[inline]
     pub fn new(value: Decimal) -> DecimalText {
         let mut text = DecimalText {
             bytes: [0; CAPACITY],
