@@ -30,3 +30,5 @@ pub mod phone;
 pub mod scan;
 #[cfg(feature = "server")]
 pub mod server;
+#[cfg(test)]
+mod test_random;

@@ -181,16 +181,9 @@ mod calculation_text {
     use crate::engine::{fiscal_lines, Calculation, CalculationLine};
     use rust_decimal::Decimal;
 
-    struct Random(u64);
+    use crate::test_random::XorShift as Random;
 
     impl Random {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
         fn amount(&mut self) -> Decimal {
             let bits = self.next();
             let mantissa = match bits % 5 {

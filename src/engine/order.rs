@@ -95,7 +95,40 @@ pub struct OrderLine {
     pub discount_sum: Decimal,
 }
 
+impl OrderLine {
+    /// A line before its keys are read: what a missing optional key leaves.
+    pub(crate) fn blank() -> OrderLine {
+        OrderLine {
+            line_no: 0,
+            product: String::new(),
+            category: String::new(),
+            name: String::new(),
+            quantity: Decimal::ZERO,
+            price: Decimal::ZERO,
+            sum: Decimal::ZERO,
+            discount_sum: Decimal::ZERO,
+        }
+    }
+}
+
 impl Order {
+    /// An order before its keys are read: what a missing optional key leaves (`useBonuses` true).
+    pub(crate) fn blank() -> Order {
+        Order {
+            document_id: String::new(),
+            phone: String::new(),
+            card_number: String::new(),
+            organization: String::new(),
+            use_bonuses: true,
+            bonus_debit: None,
+            date: None,
+            coupons: Vec::new(),
+            reserve_id: None,
+            gift_cards: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+
     /// Parses and validates the contract's Order JSON. Errors are `INVALID_ARGUMENT` and name
     /// the field and the line (Russian and English messages).
     pub fn from_json(json: &str) -> Result<Order, Error> {
@@ -614,19 +647,7 @@ impl<'de> Visitor<'de> for OrderSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Order, A::Error> {
         let failure = self.failure;
-        let mut order = Order {
-            document_id: String::new(),
-            phone: String::new(),
-            card_number: String::new(),
-            organization: String::new(),
-            use_bonuses: true,
-            bonus_debit: None,
-            date: None,
-            coupons: Vec::new(),
-            reserve_id: None,
-            gift_cards: Vec::new(),
-            lines: Vec::new(),
-        };
+        let mut order = Order::blank();
         let mut seen = [false; ORDER_KEYS.len()];
         while let Some(key) = map.next_key_seed(KeySeed(&ORDER_KEYS))? {
             let index = match key {
@@ -747,16 +768,7 @@ impl<'de> Visitor<'de> for LineSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<OrderLine, A::Error> {
         let (failure, index) = (self.failure, self.index);
-        let mut line = OrderLine {
-            line_no: 0,
-            product: String::new(),
-            category: String::new(),
-            name: String::new(),
-            quantity: Decimal::ZERO,
-            price: Decimal::ZERO,
-            sum: Decimal::ZERO,
-            discount_sum: Decimal::ZERO,
-        };
+        let mut line = OrderLine::blank();
         let mut seen = [false; LINE_KEYS.len()];
         let mut line_no = None;
         while let Some(key) = map.next_key_seed(KeySeed(&LINE_KEYS))? {

@@ -206,19 +206,7 @@ impl<'a> Reader<'a> {
         if !self.eat(b'{') {
             return None;
         }
-        let mut order = Order {
-            document_id: String::new(),
-            phone: String::new(),
-            card_number: String::new(),
-            organization: String::new(),
-            use_bonuses: true,
-            bonus_debit: None,
-            date: None,
-            coupons: Vec::new(),
-            reserve_id: None,
-            gift_cards: Vec::new(),
-            lines: Vec::new(),
-        };
+        let mut order = Order::blank();
         let mut seen = [false; 11];
         let mut first = true;
         while let Some(key) = self.next_key(first)? {
@@ -299,16 +287,7 @@ impl<'a> Reader<'a> {
         if !self.eat(b'{') {
             return None;
         }
-        let mut line = OrderLine {
-            line_no: 0,
-            product: String::new(),
-            category: String::new(),
-            name: String::new(),
-            quantity: Decimal::ZERO,
-            price: Decimal::ZERO,
-            sum: Decimal::ZERO,
-            discount_sum: Decimal::ZERO,
-        };
+        let mut line = OrderLine::blank();
         let mut seen = [false; 8];
         let mut first = true;
         while let Some(key) = self.next_key(first)? {
@@ -380,16 +359,9 @@ fn plain_run(bytes: &[u8]) -> usize {
 mod tests {
     use super::*;
 
-    struct Random(u64);
+    use crate::test_random::XorShift as Random;
 
     impl Random {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
         fn pick<'s>(&mut self, items: &[&'s str]) -> &'s str {
             items[(self.next() % items.len() as u64) as usize]
         }

@@ -773,13 +773,8 @@ mod tests {
         ];
         // And random mixes of every kind of unit: ASCII, two- and three-byte characters, pairs,
         // lone halves, in runs of any length.
-        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut random = crate::test_random::XorShift(0x2545_F491_4F6C_DD1D);
+        let mut next = move || random.next();
         let samples = samples.into_iter().chain((0..3_000).map(|_| {
             (0..next() % 40)
                 .flat_map(|_| {
