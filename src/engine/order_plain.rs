@@ -627,6 +627,31 @@ mod tests {
         }
     }
 
+    /// Plain documents with a few bytes changed, added or dropped (JSON's own punctuation, digits,
+    /// letters of its literals): never a panic, and never a reading the strict reader disagrees with.
+    #[test]
+    fn mutated_documents_are_never_read_differently() {
+        const BYTES: &[u8] = b"\"\\{}[],: 0123456789.eE-+ntrufalsx\t\n";
+        let mut r = Random(77);
+        for _ in 0..20_000 {
+            let mut json = document(&mut r, false).into_bytes();
+            for _ in 0..1 + r.next() % 3 {
+                // ASCII positions only, so the text stays UTF-8.
+                let ascii: Vec<usize> = (0..json.len()).filter(|&i| json[i].is_ascii()).collect();
+                let at = ascii[(r.next() % ascii.len() as u64) as usize];
+                let byte = BYTES[(r.next() % BYTES.len() as u64) as usize];
+                match r.next() % 3 {
+                    0 => json[at] = byte,
+                    1 => json.insert(at, byte),
+                    _ => {
+                        json.remove(at);
+                    }
+                }
+            }
+            agrees(&String::from_utf8(json).expect("still UTF-8"));
+        }
+    }
+
     /// The vector scan stops where the byte-by-byte one does, at every offset of every length.
     #[test]
     fn the_run_scan_stops_at_the_first_quote_backslash_or_control() {
