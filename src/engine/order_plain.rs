@@ -154,9 +154,9 @@ impl<'a> Reader<'a> {
         Some((mantissa, fraction as u32))
     }
 
-    /// A number, or `null` when `null_is_zero` (the strict reader's `price` and `discountSum`).
-    fn amount(&mut self, null_is_zero: bool) -> Option<Decimal> {
-        if null_is_zero && self.literal("null") {
+    /// A number, or `null` for zero (as the strict reader takes `price` and `discountSum`).
+    fn number_or_zero(&mut self) -> Option<Decimal> {
+        if self.literal("null") {
             return Some(Decimal::ZERO);
         }
         self.number()
@@ -235,9 +235,10 @@ impl<'a> Reader<'a> {
                 3 => order.organization = self.text()?,
                 4 => order.use_bonuses = self.switch(true)?,
                 5 => {
-                    order.bonus_debit = match self.literal("null") {
-                        true => None,
-                        false => Some(self.number()?),
+                    order.bonus_debit = if self.literal("null") {
+                        None
+                    } else {
+                        Some(self.number()?)
                     }
                 }
                 6 => {
@@ -312,9 +313,9 @@ impl<'a> Reader<'a> {
                 2 => line.category = self.text()?,
                 3 => line.name = self.text()?,
                 4 => line.quantity = self.number()?,
-                5 => line.price = self.amount(true)?,
+                5 => line.price = self.number_or_zero()?,
                 6 => line.sum = self.number()?,
-                _ => line.discount_sum = self.amount(true)?,
+                _ => line.discount_sum = self.number_or_zero()?,
             }
         }
         // lineNo, quantity and sum are required.
