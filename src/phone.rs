@@ -14,117 +14,104 @@ pub fn normalize_phone(text: &str) -> Result<String, Error> {
 
 /// [`normalize_phone`] without an allocation: the 11 ASCII digits.
 pub fn normalize_phone_digits(text: &str) -> Result<[u8; 11], Error> {
-    phone_digits(text.chars().map(u32::from)).ok_or_else(|| bad_phone(text))
+    let number = text.trim();
+    let number = number.strip_prefix('+').unwrap_or(number);
+    phone_units(number.chars().map(u32::from))
+        .map(Phone::ascii)
+        .ok_or_else(|| bad_phone(text))
 }
 
-/// [`normalize_phone_digits`] of UTF-16 text, read where it lies (a 1C string parameter).
-pub fn normalize_phone_utf16(units: &[u16]) -> Result<[u8; 11], Error> {
-    phone_digits(units.iter().map(|&u| u32::from(u))).ok_or_else(|| {
-        // Only the start is shown, so only the start is decoded.
-        let head = &units[..units.len().min(2 * SHOWN_CHARS)];
-        bad_phone(&utf16_chars(head).collect::<String>())
-    })
+/// [`normalize_phone_digits`] of UTF-16 text, read where it lies (a 1C string parameter), as the
+/// UTF-16 units of the answer.
+pub fn normalize_phone_utf16(units: &[u16]) -> Result<Phone, Error> {
+    phone_utf16(units).ok_or_else(|| bad_phone_utf16(units))
+}
+
+/// [`normalize_phone_utf16`] in two halves, for a caller on the hot path: the phone as UTF-16
+/// units, or `None` (then [`bad_phone_utf16`] is the error), so no `Result` with an `Error` is
+/// built and moved on every call.
+#[inline]
+pub fn phone_utf16(units: &[u16]) -> Option<Phone> {
+    let number = trim_utf16(units);
+    let number = number.strip_prefix(&[u16::from(b'+')]).unwrap_or(number);
+    phone_units(number.iter().map(|&u| u32::from(u)))
+}
+
+/// `units` without the whitespace around them, as `str::trim` cuts it (a surrogate unit is
+/// never whitespace).
+fn trim_utf16(units: &[u16]) -> &[u16] {
+    let space = |&u: &u16| char::from_u32(u32::from(u)).is_some_and(char::is_whitespace);
+    let start = units.iter().position(|u| !space(u)).unwrap_or(units.len());
+    let end = units
+        .iter()
+        .rposition(|u| !space(u))
+        .map_or(start, |last| last + 1);
+    &units[start..end]
+}
+
+/// The error for `units` that are not a phone (see [`phone_utf16`]).
+#[cold]
+pub fn bad_phone_utf16(units: &[u16]) -> Error {
+    // Only the start is shown, so only the start is decoded.
+    let head = &units[..units.len().min(2 * SHOWN_CHARS)];
+    bad_phone(&utf16_chars(head).collect::<String>())
 }
 
 fn utf16_chars(units: &[u16]) -> impl Iterator<Item = char> + '_ {
     char::decode_utf16(units.iter().copied()).map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
 }
 
-/// What a unit below U+0100 is to the phone rule (anything else is [`Class::Other`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Class {
-    Digit,
-    /// `(`, `)`, `-`, `.`
-    Separator,
-    /// Space, tab, no-break space: skipped anywhere.
-    Space,
-    Plus,
-    /// Refused, unless it is whitespace around the number.
-    Other,
-}
-
-const ASCII_CLASS: [Class; 256] = {
-    let mut table = [Class::Other; 256];
-    let mut d = b'0';
-    while d <= b'9' {
-        table[d as usize] = Class::Digit;
-        d += 1;
-    }
-    table[b'(' as usize] = Class::Separator;
-    table[b')' as usize] = Class::Separator;
-    table[b'-' as usize] = Class::Separator;
-    table[b'.' as usize] = Class::Separator;
-    table[b' ' as usize] = Class::Space;
-    table[b'\t' as usize] = Class::Space;
-    table[0xa0] = Class::Space;
-    table[b'+' as usize] = Class::Plus;
-    table
-};
-
-/// The rule, on a stream of code points (a `char`'s, or a UTF-16 unit as it lies): whitespace
-/// around the number is ignored (as `str::trim` does), then one `+` may come first; inside, only
-/// digits and separators. A surrogate unit (half of a character beyond the BMP, or a lone one) is
-/// never a digit, separator or whitespace, so UTF-16 needs no decoding: such a unit is simply one
-/// the rule refuses. Only a unit beyond ASCII is asked whether it is whitespace.
-fn phone_digits(units: impl Iterator<Item = u32>) -> Option<[u8; 11]> {
-    let class = |u: u32| {
-        usize::try_from(u)
-            .ok()
-            .and_then(|i| ASCII_CLASS.get(i))
-            .copied()
-            .unwrap_or(Class::Other)
-    };
-    let whitespace = |u: u32| char::from_u32(u).is_some_and(char::is_whitespace);
-    // A phone never needs more than 11 digits; one more proves the input too long.
-    let mut digits = [0u8; 12];
+/// The rule on the number itself, once the whitespace around it and one leading `+` are cut
+/// off: digits, and between them separators (`(`, `)`, `-`, `.`, space, tab, no-break space)
+/// only. Code points come as a `char`'s, or as UTF-16 units as they lie: a surrogate unit (half
+/// of a character beyond the BMP, or a lone one) is never a digit or a separator, so UTF-16
+/// needs no decoding. Plain comparisons throughout, as a C++ component would write them: the
+/// loop runs on every call from a form or a scanner.
+fn phone_units(number: impl Iterator<Item = u32>) -> Option<Phone> {
+    // The digits read so far, one per byte, the latest lowest: held in registers rather than
+    // stored to memory one by one, where the loads of the next units could wait behind them.
+    let mut packed: u128 = 0;
     let mut count = 0;
-    let mut started = false;
-    let mut rest = units;
-    for u in rest.by_ref() {
-        // Digits first, without the table: most of a phone.
+    for u in number {
         if u.wrapping_sub(u32::from(b'0')) < 10 {
-            // Cap the work on absurd input.
-            *digits.get_mut(count)? = u as u8;
+            // A phone never needs more than 11 digits; a 13th proves the input too long (and
+            // caps the work on absurd input).
+            if count == 12 {
+                return None;
+            }
+            packed = packed << 8 | u128::from(u);
             count += 1;
-            started = true;
-            continue;
-        }
-        match class(u) {
-            Class::Digit => {
-                *digits.get_mut(count)? = u as u8;
-                count += 1;
-                started = true;
-            }
-            Class::Separator => started = true,
-            Class::Space => {}
-            Class::Plus if !started => started = true,
-            // Whitespace before the number is skipped; after it, only whitespace may follow.
-            _ if whitespace(u) => {
-                if started {
-                    break;
-                }
-            }
-            _ => return None,
-        }
-    }
-    for u in rest {
-        if class(u) != Class::Space && !whitespace(u) {
+        } else if !matches!(u, 0x28 | 0x29 | 0x2d | 0x2e | 0x20 | 0x09 | 0xa0) {
             return None;
         }
     }
-    as_phone(&digits, count)
-}
-
-/// The digits read (`count` of them) as `7XXXXXXXXXX`: ten digits, or eleven starting with 7 or 8.
-fn as_phone(digits: &[u8; 12], count: usize) -> Option<[u8; 11]> {
-    let national = match (count, digits[0]) {
-        (10, _) => &digits[..10],
-        (11, b'7' | b'8') => &digits[1..11],
+    // The last ten digits are the number; an eleventh before them must be the 7 or 8.
+    const TEN_DIGITS: u128 = (1 << 80) - 1;
+    let national = match count {
+        10 => packed,
+        11 if matches!((packed >> 80) as u8, b'7' | b'8') => packed & TEN_DIGITS,
         _ => return None,
     };
-    let mut phone = [b'7'; 11];
-    phone[1..].copy_from_slice(national);
-    Some(phone)
+    Some(Phone(u128::from(b'7') << 80 | national))
+}
+
+/// A phone, `7XXXXXXXXXX`: its eleven ASCII digits packed one per byte, the last lowest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Phone(u128);
+
+impl Phone {
+    /// The digits, first first.
+    #[inline]
+    pub fn ascii(self) -> [u8; 11] {
+        let bytes = self.0.to_be_bytes();
+        std::array::from_fn(|i| bytes[5 + i])
+    }
+
+    /// Appends the phone's UTF-16 units (each digit's byte is its unit).
+    #[inline]
+    pub fn push_utf16(self, out: &mut Vec<u16>) {
+        out.extend(self.ascii().map(u16::from));
+    }
 }
 
 /// How much of a wrong phone the message shows.
@@ -203,8 +190,12 @@ mod tests {
             "😀79001112233",
         ] {
             let units: Vec<u16> = text.encode_utf16().collect();
-            let from_text = normalize_phone_digits(text).map_err(|e| e.message_en);
-            let from_units = normalize_phone_utf16(&units).map_err(|e| e.message_en);
+            let from_text = normalize_phone_digits(text)
+                .map(|digits| digits.to_vec())
+                .map_err(|e| e.message_en);
+            let from_units = normalize_phone_utf16(&units)
+                .map(|phone| phone.ascii().to_vec())
+                .map_err(|e| e.message_en);
             assert_eq!(from_text, from_units, "{text:?}");
         }
         // A lone surrogate is not a digit.
@@ -241,7 +232,15 @@ mod tests {
             }
             started = true;
         }
-        as_phone(&digits, count)
+        // Ten digits, or eleven starting with 7 or 8, as `7XXXXXXXXXX`.
+        let national = match (count, digits[0]) {
+            (10, _) => &digits[..10],
+            (11, b'7' | b'8') => &digits[1..11],
+            _ => return None,
+        };
+        let mut phone = [b'7'; 11];
+        phone[1..].copy_from_slice(national);
+        Some(phone)
     }
 
     /// The code-point reader on UTF-16 units agrees with the rule on decoded characters (a surrogate read as
@@ -269,15 +268,12 @@ mod tests {
                 let chars = units
                     .iter()
                     .map(|&u| char::from_u32(u32::from(u)).unwrap_or(char::REPLACEMENT_CHARACTER));
-                let read = phone_digits(units.iter().map(|&u| u32::from(u)));
+                let read = phone_utf16(units).map(Phone::ascii);
                 assert_eq!(read, character_rule(chars), "{units:x?}");
             }
         }
         let phone: Vec<u16> = " +7 (900) 111-22-33\u{2003}".encode_utf16().collect();
-        assert_eq!(
-            phone_digits(phone.iter().map(|&u| u32::from(u))),
-            Some(*b"79001112233")
-        );
+        assert_eq!(phone_utf16(&phone).map(Phone::ascii), Some(*b"79001112233"));
     }
 
     #[test]

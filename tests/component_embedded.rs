@@ -458,6 +458,12 @@ fn bad_inputs_give_their_codes_and_change_nothing() {
             "INVALID_ARGUMENT",
         ),
         ("NormalizePhone", vec![], "INVALID_ARGUMENT"),
+        // Read where it lies (the text-function path): a lone surrogate is not a phone.
+        (
+            "NormalizePhone",
+            vec![Arg::Units(vec![0x37, 0xD800, 0x39])],
+            "INVALID_ARGUMENT",
+        ),
         ("ParseScan", vec![s("2000000012345")], "INVALID_ARGUMENT"),
         ("FindCard", vec![s(""), s("")], "INVALID_ARGUMENT"),
         (

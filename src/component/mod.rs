@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorCode};
 use crate::i18n::Lang;
 use crate::log::Log;
 use crate::messages;
-use crate::native::{param, AddIn, Args, Failure, Host, MethodDef, PropDef, ShortText, Value};
+use crate::native::{param, AddIn, Args, Failure, Host, MethodDef, PropDef, Value};
 use serde::Serialize;
 use settings::{Mode, Settings};
 
@@ -198,14 +198,37 @@ impl BonusPlus {
         }
     }
 
+    /// The end of every method call: success clears `LastError` (and is logged, but for the
+    /// calls made per keystroke or scan); a failure is logged and becomes `LastError`.
+    #[inline]
+    fn finish<T>(&mut self, method: Method, result: Result<T, Error>) -> Result<T, Failure> {
+        match result {
+            Ok(v) => {
+                self.last_error.clear();
+                if !matches!(method, Method::NormalizePhone | Method::ParseScan) {
+                    self.log_line(&format!("{method:?} ok"));
+                }
+                Ok(v)
+            }
+            Err(e) => Err(self.failed(method, e)),
+        }
+    }
+
+    /// A method failed: logged, and `LastError` (out of line: the success path stays short).
+    #[cold]
+    #[inline(never)]
+    fn failed(&mut self, method: Method, e: Error) -> Failure {
+        let detail = e.detail.as_deref().unwrap_or_default();
+        self.log_line(&format!("{method:?} {} {} {detail}", e.code, e.message_en));
+        self.fail(e)
+    }
+
     fn dispatch(&mut self, method: Method, args: &Args<'_>, host: &Host) -> Result<Value, Error> {
         match method {
             Method::NormalizePhone => args::with_utf16(args, 0, "Text", |text| {
-                let digits = crate::phone::normalize_phone_utf16(text)?;
-                // Eleven ASCII digits always fit a ShortText; the String is only the total answer.
-                Ok(ShortText::ascii_array(digits).map_or_else(
-                    || Value::String(String::from_utf8_lossy(&digits).into_owned()),
-                    Value::ShortText,
+                let phone = crate::phone::normalize_phone_utf16(text)?;
+                Ok(Value::String(
+                    phone.ascii().map(char::from).iter().collect(),
                 ))
             }),
             Method::ParseScan => args::with_string(args, 0, "Data", false, |data| {
@@ -478,6 +501,11 @@ fn document_id(args: &Args<'_>, i: usize) -> Result<String, Error> {
     contract::document_id(&args::string(args, i, "DocumentId", false)?, "DocumentId")
 }
 
+/// The methods of one string parameter that need nothing else: answered straight from the
+/// host's UTF-16 (`AddIn::call_text`, which runs each of them), and through `dispatch` when the
+/// parameter comes as another type.
+const TEXT_FUNCTIONS: &[Method] = &[Method::NormalizePhone];
+
 impl AddIn for BonusPlus {
     fn extension_name(&self) -> &'static str {
         "BonusPlus"
@@ -517,20 +545,36 @@ impl AddIn for BonusPlus {
     fn call(&mut self, num: usize, args: &mut Args<'_>, host: &Host) -> Result<Value, Failure> {
         let method = METHOD_IDS[num];
         let result = self.dispatch(method, args, host);
-        match result {
-            Ok(v) => {
-                self.last_error.clear();
-                if !matches!(method, Method::NormalizePhone | Method::ParseScan) {
-                    self.log_line(&format!("{method:?} ok"));
+        self.finish(method, result)
+    }
+
+    fn is_text_function(&self, num: usize) -> bool {
+        METHOD_IDS
+            .get(num)
+            .is_some_and(|method| TEXT_FUNCTIONS.contains(method))
+    }
+
+    fn call_text(
+        &mut self,
+        num: usize,
+        text: &[u16],
+        answer: &mut Vec<u16>,
+    ) -> Result<(), Failure> {
+        let method = METHOD_IDS[num];
+        let result = match method {
+            Method::NormalizePhone => match crate::phone::phone_utf16(text) {
+                Some(phone) => {
+                    phone.push_utf16(answer);
+                    Ok(())
                 }
-                Ok(v)
-            }
-            Err(e) => {
-                let detail = e.detail.as_deref().unwrap_or_default();
-                self.log_line(&format!("{method:?} {} {} {detail}", e.code, e.message_en));
-                Err(self.fail(e))
-            }
-        }
+                None => Err(crate::phone::bad_phone_utf16(text)),
+            },
+            _ => Err(Error::of(
+                ErrorCode::Internal,
+                messages::component::internal_error("not a text function"),
+            )),
+        };
+        self.finish(method, result)
     }
 
     fn internal_error(&mut self, detail: &str) -> String {
@@ -594,5 +638,63 @@ mod tests {
         let params: Vec<&str> = reserve.params.iter().map(|p| p.name).collect();
         assert_eq!(params, ["DocumentId", "Phone", "Amount"]);
         assert!(PROPS[Prop::Mode as usize].writable && !PROPS[Prop::Version as usize].writable);
+    }
+
+    /// `call_text` (the host's UTF-16 read where it lies) answers exactly as `call` does with
+    /// the same string as a parameter: the value, the message for 1C, and `LastError`.
+    #[test]
+    fn a_text_function_answers_as_the_generic_call_does() {
+        use crate::native::types::{vt, TVariant, WStrVal};
+        let dir = std::env::temp_dir().join(format!("bp-text-fn-{}", std::process::id()));
+        let mut bp = BonusPlus::new();
+        bp.settings.data_directory = dir.display().to_string();
+        let num = Method::NormalizePhone as usize;
+        assert!(bp.is_text_function(num));
+        assert!(!bp.is_text_function(Method::ParseScan as usize));
+        assert!(!bp.is_text_function(METHODS.len()));
+
+        let mut cases: Vec<Vec<u16>> = [
+            "8 (900) 111-22-33",
+            "+7 900 111 22 33",
+            "9001112233",
+            "12345",
+            "",
+            "abc",
+            "8 900 111 22 33 44",
+            "\u{ff18}\u{ff19}\u{ff10}\u{ff10}1112233",
+        ]
+        .iter()
+        .map(|t| t.encode_utf16().collect())
+        .collect();
+        cases.push(vec![0x37, 0xD800, 0x39]); // a lone surrogate
+        let host = Host::default();
+        for units in &cases {
+            bp.last_error = "stale".to_owned();
+            let mut answer = Vec::new();
+            let lean = bp
+                .call_text(num, units, &mut answer)
+                .map(|()| Value::String(String::from_utf16(&answer).unwrap()));
+            let lean_error = std::mem::replace(&mut bp.last_error, "stale".to_owned());
+            let mut param = TVariant::empty();
+            param.vt = vt::PWSTR;
+            param.u.ws = WStrVal {
+                ptr: units.as_ptr().cast_mut(),
+                len: units.len() as u32,
+            };
+            let mut params = [param];
+            let generic = bp.call(num, &mut Args::new(&mut params, None), &host);
+            assert_eq!(lean, generic, "{:?}", String::from_utf16_lossy(units));
+            assert_eq!(lean_error, bp.last_error);
+            assert!(
+                lean.is_ok() || answer.is_empty(),
+                "a failure answers nothing"
+            );
+        }
+        let mut answer = Vec::new();
+        let phone: Vec<u16> = "8 (900) 111-22-33".encode_utf16().collect();
+        assert_eq!(bp.call_text(num, &phone, &mut answer), Ok(()));
+        assert_eq!(String::from_utf16(&answer).unwrap(), "79001112233");
+        assert!(bp.last_error.is_empty());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -260,6 +260,23 @@ pub trait AddIn {
     fn set_prop(&mut self, num: usize, value: Value, host: &Host) -> Result<(), Failure>;
     /// Runs a method; procedures return `Value::Empty`.
     fn call(&mut self, num: usize, args: &mut Args<'_>, host: &Host) -> Result<Value, Failure>;
+    /// A function of one string to a string that needs nothing else (no host service, no other
+    /// parameter): when the host passes a string, [`AddIn::call_text`] gets its UTF-16 where it
+    /// lies and writes the answer's, with no `Args` or `Value` made. Asked once, at creation.
+    fn is_text_function(&self, _num: usize) -> bool {
+        false
+    }
+    /// Runs a text function (see [`AddIn::is_text_function`]) on its one parameter, appending
+    /// its answer to `answer` (empty on entry, and kept between calls: no allocation once it
+    /// has grown). It must answer exactly as [`AddIn::call`] would with that string.
+    fn call_text(
+        &mut self,
+        _num: usize,
+        _text: &[u16],
+        _answer: &mut Vec<u16>,
+    ) -> Result<(), Failure> {
+        Err(Failure("not a text function".to_owned()))
+    }
 
     /// A panic was caught inside this component: return the message to show (and record it).
     fn internal_error(&mut self, detail: &str) -> String {

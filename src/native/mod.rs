@@ -15,7 +15,7 @@ pub mod variant;
 pub use addin::{
     param, param_or, AddIn, Args, DefaultValue, Failure, Host, MethodDef, ParamDef, PropDef,
 };
-pub use variant::{DateTime, Param, ShortText, Value, VariantError};
+pub use variant::{DateTime, Param, Value, VariantError};
 
 use object::ComponentObject;
 use std::ffi::{c_int, c_long, c_void};

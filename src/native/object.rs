@@ -27,6 +27,10 @@ struct State {
     /// `fixed_prop` of every readable property, asked once at creation: reading one of these
     /// is a bounds check and a copy, with no call into the component.
     fixed: Box<[Option<&'static widestring::U16Str>]>,
+    /// `is_text_function` of every method, asked once at creation.
+    text_functions: Box<[bool]>,
+    /// Where a text function writes its answer (`AddIn::call_text`), kept between calls.
+    answer: Vec<u16>,
     host: Host,
     /// Where string parameters are decoded (`Args::with_text`), kept between calls.
     text: RefCell<String>,
@@ -50,6 +54,9 @@ impl ComponentObject {
             .enumerate()
             .map(|(i, p)| addin.fixed_prop(i).filter(|_| p.readable))
             .collect();
+        let text_functions = (0..addin.methods().len())
+            .map(|i| addin.methods()[i].returns && addin.is_text_function(i))
+            .collect();
         let obj = Box::new(ComponentObject {
             vptrs: [
                 &INIT_DONE_VTBL as *const _ as *const c_void,
@@ -60,6 +67,8 @@ impl ComponentObject {
             state: Some(State {
                 addin,
                 fixed,
+                text_functions,
+                answer: Vec::new(),
                 host: Host::default(),
                 text: RefCell::new(String::new()),
             }),
@@ -563,6 +572,29 @@ fn run_method(
     Some(s.addin.call(i, &mut args, &host))
 }
 
+/// The method index and the host's UTF-16 of its one string parameter, when `method` is a text
+/// function (`AddIn::is_text_function`) and the host passed at least one parameter, a string
+/// that reads well. Anything else (no parameter, another type, a broken string) takes the
+/// generic path, which reads and reports it as for any method.
+#[inline]
+fn text_function_param<'p>(
+    s: &State,
+    method: c_long,
+    params: *mut TVariant,
+    count: c_long,
+) -> Option<(usize, &'p [u16])> {
+    let i = usize::try_from(method).ok()?;
+    if !s.text_functions.get(i).copied()? || count < 1 || params.is_null() {
+        return None;
+    }
+    // SAFETY: the host passes an array of `count >= 1` live variants; only the first is read,
+    // and its string outlives the call.
+    match unsafe { variant::read_utf16(params) } {
+        Ok(Some(units)) => Some((i, units)),
+        _ => None,
+    }
+}
+
 unsafe extern "system" fn call_as_proc(
     this: Ext,
     method: c_long,
@@ -588,6 +620,19 @@ unsafe extern "system" fn call_as_func(
     guarded(this, 1, false, |s| {
         if ret.is_null() {
             return false;
+        }
+        if let Some((i, text)) = text_function_param(s, method, params, count) {
+            s.answer.clear();
+            return match s.addin.call_text(i, text, &mut s.answer) {
+                // SAFETY: `ret` is a non-NULL host variant slot for a result (checked above).
+                Ok(()) => {
+                    match unsafe { variant::store_units(ret, &s.answer, s.host.memory.as_ref()) } {
+                        Ok(()) => true,
+                        Err(e) => store_failed(s, e),
+                    }
+                }
+                Err(f) => fail(s, f),
+            };
         }
         match run_method(s, method, params, count) {
             None => false,

@@ -36,79 +36,7 @@ pub enum Value {
     /// A string that never changes (a version, a name), prepared as UTF-16 once, at compile time
     /// (`widestring::u16str!`): returning it is one copy into the host's memory.
     StaticText(&'static U16Str),
-    /// A short string held inline (a phone, a code): returned without a heap allocation.
-    ShortText(ShortText),
     Blob(Vec<u8>),
-}
-
-impl Value {
-    /// A string value: inline when it fits [`ShortText`], else an owned `String`.
-    pub fn text(s: &str) -> Value {
-        ShortText::new(s).map_or_else(|| Value::String(s.to_owned()), Value::ShortText)
-    }
-}
-
-/// A string of at most [`ShortText::CAPACITY`] bytes of UTF-8, held inline.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub struct ShortText {
-    len: u8,
-    bytes: [u8; ShortText::CAPACITY],
-}
-
-impl ShortText {
-    /// As many bytes as a `String` takes itself: the `Value` does not grow.
-    pub const CAPACITY: usize = 22;
-
-    /// `None` when `s` is longer than [`ShortText::CAPACITY`] bytes.
-    pub fn new(s: &str) -> Option<ShortText> {
-        let mut bytes = [0; ShortText::CAPACITY];
-        bytes.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
-        Some(ShortText {
-            len: s.len() as u8,
-            bytes,
-        })
-    }
-
-    /// [`ShortText::ascii`] of an array that fits (checked when compiling): copied whole.
-    #[inline]
-    pub fn ascii_array<const N: usize>(bytes: [u8; N]) -> Option<ShortText> {
-        const { assert!(N <= ShortText::CAPACITY) };
-        if !bytes.is_ascii() {
-            return None;
-        }
-        let mut all = [0; ShortText::CAPACITY];
-        all[..N].copy_from_slice(&bytes);
-        Some(ShortText {
-            len: N as u8,
-            bytes: all,
-        })
-    }
-
-    /// `None` unless `bytes` are ASCII and fit.
-    #[inline]
-    pub fn ascii(bytes: &[u8]) -> Option<ShortText> {
-        if !bytes.is_ascii() {
-            return None;
-        }
-        let mut text = ShortText {
-            len: u8::try_from(bytes.len()).ok()?,
-            bytes: [0; ShortText::CAPACITY],
-        };
-        text.bytes.get_mut(..bytes.len())?.copy_from_slice(bytes);
-        Some(text)
-    }
-
-    #[inline]
-    pub fn as_str(&self) -> &str {
-        // SAFETY: `new` and `ascii` copied exactly `len` bytes of a `&str` or of ASCII: UTF-8.
-        unsafe { std::str::from_utf8_unchecked(&self.bytes[..usize::from(self.len)]) }
-    }
-}
-
-impl fmt::Debug for ShortText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.as_str(), f)
-    }
 }
 
 /// A parameter read by [`read_into`]: a string's text, decoded into the caller's buffer, or any
@@ -380,8 +308,7 @@ pub unsafe fn store(
     // Strings, the usual result, go straight into the slot once the host's block is theirs.
     let wide = match value {
         Value::String(s) => Some(alloc_text(s, mem)?),
-        Value::ShortText(t) => Some(alloc_text(t.as_str(), mem)?),
-        Value::StaticText(units) => Some(alloc_static(units, mem)?),
+        Value::StaticText(units) => Some(alloc_units(units.as_slice(), mem)?),
         _ => None,
     };
     if let Some(wide) = wide {
@@ -436,12 +363,12 @@ fn alloc_text(s: &str, mem: Option<&MemoryManager>) -> Result<(*mut WChar, u32),
 }
 
 #[inline]
-fn alloc_static(
-    units: &U16Str,
+fn alloc_units(
+    units: &[u16],
     mem: Option<&MemoryManager>,
 ) -> Result<(*mut WChar, u32), VariantError> {
     mem.ok_or(VariantError::NoMemory)?
-        .alloc_units(units.as_slice())
+        .alloc_units(units)
         .ok_or(VariantError::NoMemory)
 }
 
@@ -510,13 +437,8 @@ fn encode(value: &Value, mem: Option<&MemoryManager>) -> Result<TVariant, Varian
             v.u.ws = super::types::WStrVal { ptr, len };
             v.vt = vt::PWSTR;
         }
-        Value::ShortText(t) => {
-            let (ptr, len) = alloc_text(t.as_str(), mem)?;
-            v.u.ws = super::types::WStrVal { ptr, len };
-            v.vt = vt::PWSTR;
-        }
         Value::StaticText(units) => {
-            let (ptr, len) = alloc_static(units, mem)?;
+            let (ptr, len) = alloc_units(units.as_slice(), mem)?;
             v.u.ws = super::types::WStrVal { ptr, len };
             v.vt = vt::PWSTR;
         }
@@ -729,32 +651,6 @@ mod tests {
         v.u.ws.len = 0;
         assert_eq!(unsafe { read(&v) }, Ok(Value::String(String::new())));
         assert_eq!(unsafe { read(std::ptr::null()) }, Ok(Value::Empty));
-    }
-
-    #[test]
-    fn short_text_holds_up_to_its_capacity_inline() {
-        assert_eq!(
-            Value::text("79001112233"),
-            Value::ShortText(ShortText::new("79001112233").unwrap())
-        );
-        let long = "Ж".repeat(12);
-        assert_eq!(Value::text(&long), Value::String(long.clone()));
-        let fits = "Жx".repeat(7); // 21 bytes
-        assert_eq!(ShortText::new(&fits).unwrap().as_str(), fits);
-        assert_eq!(ShortText::ascii(b"7900").unwrap().as_str(), "7900");
-        assert_eq!(
-            ShortText::ascii_array(*b"79001112233").unwrap().as_str(),
-            "79001112233"
-        );
-        assert_eq!(
-            ShortText::ascii_array(*b"7900"),
-            ShortText::ascii(b"7900"),
-            "the same value either way"
-        );
-        assert!(ShortText::ascii_array::<2>("Ж".as_bytes().try_into().unwrap()).is_none());
-        assert!(ShortText::ascii("Ж".as_bytes()).is_none());
-        assert!(ShortText::ascii(&[b'1'; 23]).is_none());
-        assert_eq!(format!("{:?}", ShortText::ascii(b"12").unwrap()), "\"12\"");
     }
 
     /// The bulk decoder reads exactly as `String::from_utf16` does and refuses lone surrogates.
