@@ -68,43 +68,43 @@ fn utf16_chars(units: &[u16]) -> impl Iterator<Item = char> + '_ {
 /// needs no decoding. Plain comparisons throughout, as a C++ component would write them: the
 /// loop runs on every call from a form or a scanner.
 fn phone_units(number: impl Iterator<Item = u32>) -> Option<Phone> {
-    // The digits read so far, one per byte, the latest lowest: held in registers rather than
-    // stored to memory one by one, where the loads of the next units could wait behind them.
-    let mut packed: u128 = 0;
+    // The digits read so far, four bits each, the latest lowest: held in one register rather
+    // than stored to memory one by one, where the loads of the next units could wait behind them.
+    let mut packed: u64 = 0;
     let mut count = 0;
     for u in number {
-        if u.wrapping_sub(u32::from(b'0')) < 10 {
+        let digit = u.wrapping_sub(u32::from(b'0'));
+        if digit < 10 {
             // A phone never needs more than 11 digits; a 13th proves the input too long (and
             // caps the work on absurd input).
             if count == 12 {
                 return None;
             }
-            packed = packed << 8 | u128::from(u);
+            packed = packed << 4 | u64::from(digit);
             count += 1;
         } else if !matches!(u, 0x28 | 0x29 | 0x2d | 0x2e | 0x20 | 0x09 | 0xa0) {
             return None;
         }
     }
     // The last ten digits are the number; an eleventh before them must be the 7 or 8.
-    const TEN_DIGITS: u128 = (1 << 80) - 1;
+    const TEN_DIGITS: u64 = (1 << 40) - 1;
     let national = match count {
         10 => packed,
-        11 if matches!((packed >> 80) as u8, b'7' | b'8') => packed & TEN_DIGITS,
+        11 if matches!(packed >> 40, 7 | 8) => packed & TEN_DIGITS,
         _ => return None,
     };
-    Some(Phone(u128::from(b'7') << 80 | national))
+    Some(Phone(7 << 40 | national))
 }
 
-/// A phone, `7XXXXXXXXXX`: its eleven ASCII digits packed one per byte, the last lowest.
+/// A phone, `7XXXXXXXXXX`: its eleven digits packed four bits each, the last lowest.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Phone(u128);
+pub struct Phone(u64);
 
 impl Phone {
-    /// The digits, first first.
+    /// The digits in ASCII, first first.
     #[inline]
     pub fn ascii(self) -> [u8; 11] {
-        let bytes = self.0.to_be_bytes();
-        std::array::from_fn(|i| bytes[5 + i])
+        std::array::from_fn(|i| b'0' + (self.0 >> (4 * (10 - i)) & 0xf) as u8)
     }
 
     /// Appends the phone's UTF-16 units (each digit's byte is its unit).
