@@ -74,15 +74,17 @@ fn phone_units(number: impl Iterator<Item = u32>) -> Option<Phone> {
     let mut count = 0;
     for u in number {
         let digit = u.wrapping_sub(u32::from(b'0'));
-        if digit < 10 {
-            // A phone never needs more than 11 digits; a 13th proves the input too long (and
-            // caps the work on absurd input).
-            if count == 12 {
-                return None;
-            }
-            packed = packed << 4 | u64::from(digit);
-            count += 1;
-        } else if !matches!(u, 0x28 | 0x29 | 0x2d | 0x2e | 0x20 | 0x09 | 0xa0) {
+        let is_digit = digit < 10;
+        if !is_digit && !matches!(u, 0x28 | 0x29 | 0x2d | 0x2e | 0x20 | 0x09 | 0xa0) {
+            return None;
+        }
+        // Without a branch on digit or separator: the pattern differs from phone to phone.
+        let shifted = packed << 4 | u64::from(digit & 0xf);
+        packed = if is_digit { shifted } else { packed };
+        count += u32::from(is_digit);
+        // A phone never needs more than 11 digits; a 13th proves the input too long (and
+        // caps the work on absurd input).
+        if count > 12 {
             return None;
         }
     }
