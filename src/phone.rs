@@ -21,15 +21,14 @@ pub fn normalize_phone_digits(text: &str) -> Result<[u8; 11], Error> {
         .ok_or_else(|| bad_phone(text))
 }
 
-/// [`normalize_phone_digits`] of UTF-16 text, read where it lies (a 1C string parameter), as the
-/// UTF-16 units of the answer.
+/// [`normalize_phone_digits`] of UTF-16 text, read where it lies (a 1C string parameter).
 pub fn normalize_phone_utf16(units: &[u16]) -> Result<Phone, Error> {
     phone_utf16(units).ok_or_else(|| bad_phone_utf16(units))
 }
 
-/// [`normalize_phone_utf16`] in two halves, for a caller on the hot path: the phone as UTF-16
-/// units, or `None` (then [`bad_phone_utf16`] is the error), so no `Result` with an `Error` is
-/// built and moved on every call.
+/// [`normalize_phone_utf16`] in two halves, for a caller on the hot path: the phone, or `None`
+/// (then [`bad_phone_utf16`] is the error), so no `Result` with an `Error` is built and moved on
+/// every call.
 #[inline]
 pub fn phone_utf16(units: &[u16]) -> Option<Phone> {
     let number = trim_utf16(units);
