@@ -7,8 +7,9 @@
 //!    call of each and the median of the per-round ratios (targets: string property ≤ 1.3×,
 //!    NormalizePhone ≤ 1.5×).
 //! 2. `Calculate` of a 100-line order through the FFI (the host, one round at a time on stdin)
-//!    interleaved with the same order in this process through the embedded backend (no FFI, no
-//!    JSON) and through the engine alone, so the share of FFI + JSON shows (target ≤ 30 %).
+//!    interleaved with, in this process: the embedded backend on the order the boundary checked
+//!    (store + engine, no FFI, no JSON), the boundary's checks alone, and the engine alone; so
+//!    the share of FFI + JSON shows (target ≤ 30 %).
 //!
 //! 3. When valgrind is installed (and `ABI_BENCH_CALLGRIND` is not `0`): the instructions per call
 //!    of each case on each side, counted by callgrind — a figure the other builds on a shared
@@ -21,6 +22,7 @@
 mod support;
 
 use bonusplus_1c::backend::{Backend, CustomerData, EmbeddedBackend};
+use bonusplus_1c::contract::CheckedOrder;
 use bonusplus_1c::engine::{calculate_in, Account, BonusPolicy, Order};
 use bonusplus_1c::i18n::Lang;
 use rust_decimal::Decimal;
@@ -83,6 +85,17 @@ fn ns_per_call(n: u64, mut call: impl FnMut()) -> f64 {
     let start = Instant::now();
     for _ in 0..n {
         call();
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
+}
+
+/// [`ns_per_call`] of a call that takes its input by value: the copies are made before the clock
+/// starts, so the figure holds the call and not the copying.
+fn ns_per_owned_call<T: Clone>(n: u64, input: &T, mut call: impl FnMut(T)) -> f64 {
+    let inputs: Vec<T> = (0..n).map(|_| input.clone()).collect();
+    let start = Instant::now();
+    for item in inputs {
+        call(item);
     }
     start.elapsed().as_nanos() as f64 / n as f64
 }
@@ -199,7 +212,10 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         discount_percent: None,
     };
     let engine = calculate_in(&order, &account, &policy, Lang::Ru).expect("engine");
-    let stored = backend.calculate_in(&order, Lang::Ru).expect("backend");
+    let checked = CheckedOrder::check(order.clone()).expect("the boundary takes the order");
+    let stored = backend
+        .calculate_checked(checked.clone(), Lang::Ru)
+        .expect("backend");
     assert_eq!(
         engine.lines, stored.lines,
         "the engine alone and the backend must calculate the same"
@@ -234,21 +250,33 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
             )))
         })
     };
+    // The component's path: the order as the boundary left it, owned by the backend.
     let in_process = |n: u64| {
-        ns_per_call(n, || {
-            drop(black_box(backend.calculate_in(black_box(&order), Lang::Ru)))
+        ns_per_owned_call(n, &checked, |order| {
+            drop(black_box(
+                backend.calculate_checked(black_box(order), Lang::Ru),
+            ))
+        })
+    };
+    // The boundary's checks alone (contract::check_order), on the order as read.
+    let boundary_check = |n: u64| {
+        ns_per_owned_call(n, &order, |order| {
+            drop(black_box(CheckedOrder::check(black_box(order))))
         })
     };
     // Warm-up, then rounds in rotating order.
     through_ffi(calls / 10 + 1);
     engine_alone(calls / 10 + 1);
     in_process(calls / 10 + 1);
-    let (mut ffi, mut store, mut alone) = (Vec::new(), Vec::new(), Vec::new());
+    boundary_check(calls / 10 + 1);
+    let (mut ffi, mut store, mut alone, mut check) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in 0..rounds {
-        for k in 0..3 {
-            match (r + k) % 3 {
+        for k in 0..4 {
+            match (r + k) % 4 {
                 0 => ffi.push(through_ffi(calls)),
                 1 => store.push(in_process(calls)),
+                2 => check.push(boundary_check(calls)),
                 _ => alone.push(engine_alone(calls)),
             }
         }
@@ -258,7 +286,7 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         child.wait().expect("host exit").success(),
         "the host failed"
     );
-    let (ffi, store, alone) = (median(ffi), median(store), median(alone));
+    let (ffi, store, alone, check) = (median(ffi), median(store), median(alone), median(check));
     println!(
         "calc: {CALC_LINES}-line Calculate, {rounds} rounds x {calls} calls, interleaved; medians"
     );
@@ -271,17 +299,22 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         store / 1e3
     );
     println!(
+        "calc: the boundary's checks alone          {:>9.1} µs",
+        check / 1e3
+    );
+    println!(
         "calc: engine alone                         {:>9.1} µs",
         alone / 1e3
     );
     println!(
-        "calc: shares of the FFI call: FFI + JSON {:.0} %, store reads {:.0} %, engine {:.0} %",
-        100.0 * (ffi - store) / ffi,
+        "calc: shares of the FFI call: FFI + JSON {:.0} %, checks {:.0} %, store reads {:.0} %, engine {:.0} %",
+        100.0 * (ffi - store - check) / ffi,
+        100.0 * check / ffi,
         100.0 * (store - alone) / ffi,
         100.0 * alone / ffi
     );
     println!(
-        "calc: everything but the engine (FFI + JSON + store): {:.0} % of the FFI call",
+        "calc: everything but the engine (FFI + JSON + checks + store): {:.0} % of the FFI call",
         100.0 * (ffi - alone) / ffi
     );
 }

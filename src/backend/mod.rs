@@ -16,6 +16,7 @@ pub use embedded::{
 pub use sms::{CapturingSms, LogFileSms, SmsSender};
 pub use types::*;
 
+use crate::contract::CheckedOrder;
 use crate::engine::{BonusPolicy, Calculation, Order};
 use crate::error::{Error, ErrorCode, Result};
 use crate::i18n::Lang;
@@ -46,6 +47,11 @@ pub trait Backend: Send {
     /// Discounts, bonus payment and accrual for an order (the contract's Calculate), with the
     /// backend's own notes for the cashier in `messages` written in `lang`.
     fn calculate_in(&self, order: &Order, lang: Lang) -> Result<Calculation>;
+    /// [`Backend::calculate_in`] of an order the boundary has checked (the component's path): a
+    /// backend may take it as it is, without a copy and a second check.
+    fn calculate_checked(&self, order: CheckedOrder, lang: Lang) -> Result<Calculation> {
+        self.calculate_in(&order, lang)
+    }
     /// [`Backend::calculate_in`] with Russian notes, the contract's default.
     fn calculate(&self, order: &Order) -> Result<Calculation> {
         self.calculate_in(order, Lang::Ru)

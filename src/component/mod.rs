@@ -255,7 +255,9 @@ impl BonusPlus {
                 let lang = self.lang;
                 // Written by hand: the same text as `json_value` gives, a fraction of the cost.
                 Ok(Value::String(
-                    self.backend()?.calculate_in(&order, lang)?.to_json_text(),
+                    self.backend()?
+                        .calculate_checked(order, lang)?
+                        .to_json_text(),
                 ))
             }
             Method::Reserve => {

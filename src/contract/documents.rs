@@ -20,8 +20,32 @@ pub const MAX_PRODUCT_ID_CHARS: usize = 100;
 
 /// Calculate's Order: parsed as [`Order::from_json`] parses it, then [`check_order`] (which runs
 /// the value checks of `from_json` first, once).
-pub fn order(json: &str) -> Result<Order> {
-    check_order(Order::read_json(json)?)
+pub fn order(json: &str) -> Result<CheckedOrder> {
+    CheckedOrder::check(Order::read_json(json)?)
+}
+
+/// An [`Order`] that passed [`check_order`]. Only [`CheckedOrder::check`] makes one, so a backend
+/// given one (`Backend::calculate_checked`) takes it as it is instead of copying and checking it
+/// again: the input is checked once, here.
+#[derive(Debug, Clone)]
+pub struct CheckedOrder(Order);
+
+impl CheckedOrder {
+    pub fn check(order: Order) -> Result<CheckedOrder> {
+        check_order(order).map(CheckedOrder)
+    }
+
+    pub fn into_inner(self) -> Order {
+        self.0
+    }
+}
+
+impl std::ops::Deref for CheckedOrder {
+    type Target = Order;
+
+    fn deref(&self) -> &Order {
+        &self.0
+    }
 }
 
 /// An Order by the boundary's rules (the engine's own checks, no control characters), with ids
@@ -44,7 +68,7 @@ pub fn check_order(mut order: Order) -> Result<Order> {
 /// FixSale's Sale: an [`order`] with a `documentId` and the bonuses actually spent (`bonusDebit`,
 /// a number, required: Order JSON reused as a Sale must never give a discount nobody debits).
 pub fn sale(json: &str) -> Result<Order> {
-    let sale = order(json)?;
+    let sale = order(json)?.into_inner();
     if sale.document_id.is_empty() {
         return Err(bad("documentId", messages::contract::SALE_ID_REQUIRED));
     }
@@ -245,7 +269,9 @@ mod tests {
             format!(r#"{{"phone":"9001112233","lines":[{line},{line}]}}"#),
             r#"{"phone":"9001112233","lines":[{"lineNo":"1","quantity":1,"sum":10}]}"#.to_owned(),
         ] {
-            let once = order(&json).map_err(|e| e.to_string());
+            let once = order(&json)
+                .map(CheckedOrder::into_inner)
+                .map_err(|e| e.to_string());
             let twice = Order::from_json(&json)
                 .and_then(check_order)
                 .map_err(|e| e.to_string());

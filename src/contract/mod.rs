@@ -19,7 +19,7 @@ mod money;
 
 pub use documents::{
     check_customer_data, check_order, check_products, check_return, customer_data, order, products,
-    registration, return_request, sale,
+    registration, return_request, sale, CheckedOrder,
 };
 pub use money::{quantity, quantity_fault, Money, MAX_QUANTITY};
 

@@ -294,7 +294,11 @@ impl Backend for EmbeddedBackend {
     }
 
     fn calculate_in(&self, order: &Order, lang: Lang) -> Result<Calculation> {
-        let order = contract::check_order(order.clone())?;
+        self.calculate_checked(contract::CheckedOrder::check(order.clone())?, lang)
+    }
+
+    fn calculate_checked(&self, order: contract::CheckedOrder, lang: Lang) -> Result<Calculation> {
+        let order = order.into_inner();
         let conn = self.conn();
         let now = self.now();
         let has_document = !order.document_id.is_empty();
