@@ -11,6 +11,7 @@ use crate::messages;
 use crate::phone::normalize_phone;
 use gs1::{ElementString, GS};
 use serde::Serialize;
+use std::borrow::Cow;
 
 /// What a scan identified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -36,22 +37,25 @@ const MAX_SCAN_CHARS: usize = 512;
 ///   prefixes (EAN-13 `2…`) cards; EAN-8 and EAN-13 must carry a right check digit;
 /// * any other code is a card, or a product when a mask is set (the mask then says what cards are).
 pub fn parse_scan(raw: &str, mask: &CardMask) -> Result<Scan, Error> {
-    if raw.chars().count() > MAX_SCAN_CHARS {
+    if raw.len() > MAX_SCAN_CHARS && raw.chars().count() > MAX_SCAN_CHARS {
         return Err(Error::bad_input(messages::scan::scan_too_long(
             MAX_SCAN_CHARS,
         )));
     }
     let text = clean(raw);
-    let text = text.as_str();
+    let text = &*text;
     if text.is_empty() {
         return Err(Error::bad_input(messages::scan::SCAN_EMPTY));
     }
     if mask.is_set() && mask.matches(text) {
         return Ok(Scan::Card(text.to_owned()));
     }
-    let lower = text.to_lowercase();
-    if let Some(number) = lower.strip_prefix("tel:") {
-        return normalize_phone(number).map(Scan::Phone);
+    // No character but ASCII lower-cases to `t`, `e` or `l`: an ASCII comparison finds the prefix.
+    if text
+        .get(..4)
+        .is_some_and(|p| p.eq_ignore_ascii_case("tel:"))
+    {
+        return normalize_phone(&text[4..].to_lowercase()).map(Scan::Phone);
     }
     let digits_only = text.chars().all(|c| c.is_ascii_digit());
     if text.starts_with('+') || looks_like_phone(text, digits_only) {
@@ -86,7 +90,7 @@ pub fn parse_scan(raw: &str, mask: &CardMask) -> Result<Scan, Error> {
         }
         13 => gs1::is_trade_item_prefix13(text),
         8 => gs1::is_trade_item_prefix8(text),
-        12 => gs1::check_digit_ok(text) && gs1::is_trade_item_prefix13(&format!("0{text}")),
+        12 => gs1::check_digit_ok(text) && gs1::is_trade_item_prefix12(text),
         _ => false,
     };
     if trade_item {
@@ -97,20 +101,30 @@ pub fn parse_scan(raw: &str, mask: &CardMask) -> Result<Scan, Error> {
 }
 
 /// Drops control characters except GS, then surrounding spaces, an AIM identifier and leading or
-/// trailing GS (a leading one is the FNC1 that opens a GS1 symbol).
-fn clean(raw: &str) -> String {
-    let kept: String = raw
-        .chars()
-        .filter(|&c| c == GS || !c.is_control())
-        .collect();
-    let trim = |s: &str| {
-        s.trim_matches(|c: char| c == GS || c.is_whitespace())
-            .to_owned()
-    };
-    let text = trim(&kept);
+/// trailing GS (a leading one is the FNC1 that opens a GS1 symbol). Borrowed unless a control
+/// character sits inside the code (framing at the ends, STX or CR LF, is only cut off).
+fn clean(raw: &str) -> Cow<'_, str> {
+    let core = trim_framing(raw);
+    if core.chars().any(|c| c != GS && c.is_control()) {
+        let kept: String = core
+            .chars()
+            .filter(|&c| c == GS || !c.is_control())
+            .collect();
+        return Cow::Owned(without_aim(&kept).to_owned());
+    }
+    Cow::Borrowed(without_aim(core))
+}
+
+/// Spaces, GS and other control characters cut from both ends.
+fn trim_framing(text: &str) -> &str {
+    text.trim_matches(|c: char| c == GS || c.is_whitespace() || c.is_control())
+}
+
+/// Text without framing at its ends, less an AIM identifier: ']' + symbology letter + modifier.
+fn without_aim(text: &str) -> &str {
+    let text = trim_framing(text);
     match text.strip_prefix(']') {
-        // AIM identifier: ']' + symbology letter + modifier digit.
-        Some(rest) => trim(rest.get(2..).unwrap_or("")),
+        Some(rest) => trim_framing(rest.get(2..).unwrap_or("")),
         None => text,
     }
 }
@@ -118,7 +132,6 @@ fn clean(raw: &str) -> String {
 /// 11 digits starting with 7 or 8, or 10 digits starting with 9 (a mobile number without the
 /// country code); with separators only when the shape is a phone's (`8 (900) 111-22-33`).
 fn looks_like_phone(text: &str, digits_only: bool) -> bool {
-    let digits: String = text.chars().filter(char::is_ascii_digit).collect();
     let separators_only = text
         .chars()
         .all(|c| c.is_ascii_digit() || " ()-".contains(c));
@@ -126,8 +139,11 @@ fn looks_like_phone(text: &str, digits_only: bool) -> bool {
     if !phone_shaped {
         return false;
     }
-    (digits.len() == 11 && (digits.starts_with('7') || digits.starts_with('8')))
-        || (digits.len() == 10 && digits.starts_with('9'))
+    // ASCII digits are single bytes: counting bytes counts them.
+    let mut digits = text.bytes().filter(u8::is_ascii_digit);
+    let first = digits.next();
+    let count = digits.count() + usize::from(first.is_some());
+    (count == 11 && matches!(first, Some(b'7' | b'8'))) || (count == 10 && first == Some(b'9'))
 }
 
 #[cfg(test)]
@@ -291,5 +307,93 @@ mod tests {
             json("4601234567893"),
             r#"{"kind":"product","value":"4601234567893"}"#
         );
+    }
+
+    /// The rules as they were first written (allocating, char by char): the faster ones above
+    /// must agree with them on every mix of framing, separators, AIM prefixes and codes.
+    mod reference {
+        use super::super::GS;
+
+        pub fn clean(raw: &str) -> String {
+            let kept: String = raw
+                .chars()
+                .filter(|&c| c == GS || !c.is_control())
+                .collect();
+            let trim = |s: &str| {
+                s.trim_matches(|c: char| c == GS || c.is_whitespace())
+                    .to_owned()
+            };
+            let text = trim(&kept);
+            match text.strip_prefix(']') {
+                Some(rest) => trim(rest.get(2..).unwrap_or("")),
+                None => text,
+            }
+        }
+
+        pub fn looks_like_phone(text: &str, digits_only: bool) -> bool {
+            let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+            let separators_only = text
+                .chars()
+                .all(|c| c.is_ascii_digit() || " ()-".contains(c));
+            let phone_shaped = digits_only || (separators_only && text.contains(['(', '-', ' ']));
+            if !phone_shaped {
+                return false;
+            }
+            (digits.len() == 11 && (digits.starts_with('7') || digits.starts_with('8')))
+                || (digits.len() == 10 && digits.starts_with('9'))
+        }
+    }
+
+    #[test]
+    fn cleaning_and_phone_shape_agree_with_the_reference_rules() {
+        let pieces = [
+            "\u{2}",
+            "\r\n",
+            " ",
+            "\u{1d}",
+            "]E0",
+            "]d2",
+            "]",
+            "\t",
+            "\u{85}",
+            "\u{a0}",
+            "\u{7f}",
+            "Ж",
+            "8 (900) 111-22-33",
+            "9001112233",
+            "79001112233",
+            "0104601234567893",
+            "21AB",
+            "tel:",
+            "(",
+            "-",
+        ];
+        let n = pieces.len();
+        let mut checked = 0;
+        for a in 0..n {
+            for b in 0..n {
+                for c in 0..n {
+                    for d in [0, 4, 13, 16] {
+                        let raw = [pieces[a], pieces[b], pieces[c], pieces[d]].concat();
+                        let text = clean(&raw);
+                        assert_eq!(*text, reference::clean(&raw), "{raw:?}");
+                        let digits_only = text.chars().all(|c| c.is_ascii_digit());
+                        assert_eq!(
+                            looks_like_phone(&text, digits_only),
+                            reference::looks_like_phone(&text, digits_only),
+                            "{raw:?}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, n * n * n * 4);
+        // Phones found by shape, in a case-mixed tel: link, and framing around a product.
+        assert_eq!(
+            scan("TeL:+7 900 111-22-33"),
+            Scan::Phone("79001112233".into())
+        );
+        assert_eq!(scan("\u{2}4601234567893\r\n"), product("4601234567893"));
     }
 }

@@ -1,6 +1,7 @@
 //! The JSON text 1C gets, written in one pass: serialized straight to bytes, each number
 //! shortened as it is written (a serde_json `Formatter`), with no tree and no second pass.
 
+use crate::scan::Scan;
 use serde::Serialize;
 use serde_json::ser::{CompactFormatter, Formatter};
 use std::io::{self, Write};
@@ -15,6 +16,23 @@ pub fn to_json<T: Serialize>(value: &T) -> serde_json::Result<String> {
     ))?;
     // serde_json writes UTF-8 and the formatter only drops ASCII digits and points.
     String::from_utf8(out.0).map_err(|e| serde::ser::Error::custom(e.utf8_error()))
+}
+
+/// ParseScan's answer, the same text as [`to_json`] gives for a [`Scan`]
+/// (`{"kind":"card","value":"…"}`), written directly: it runs for every scanned line.
+pub fn scan_json(scan: &Scan) -> String {
+    let (kind, value) = match scan {
+        Scan::Card(value) => ("card", value),
+        Scan::Phone(value) => ("phone", value),
+        Scan::Product(value) => ("product", value),
+    };
+    let mut out = String::with_capacity(36 + value.len());
+    out.push_str("{\"kind\":\"");
+    out.push_str(kind);
+    out.push_str("\",\"value\":");
+    crate::engine::push_json_string(&mut out, value);
+    out.push('}');
+    out
 }
 
 /// The text being written. serde_json hands it over in pieces of a few bytes (a quote, a key, a
@@ -100,6 +118,27 @@ fn shortened(number: &[u8]) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scan_json_is_the_serialized_scan() {
+        for value in [
+            "4601234567893",
+            "",
+            "79001112233",
+            "a\"b\\c",
+            "\u{1d}0104601234567893215Wq9xA\u{1d}93dGVz",
+            "line\nfeed\ttab\r\u{8}\u{c}\u{0}\u{7f}",
+            "Карта №5 😀",
+        ] {
+            for scan in [
+                Scan::Card(value.into()),
+                Scan::Phone(value.into()),
+                Scan::Product(value.into()),
+            ] {
+                assert_eq!(scan_json(&scan), to_json(&scan).unwrap(), "{scan:?}");
+            }
+        }
+    }
     use rust_decimal::Decimal;
     use std::str::FromStr;
 

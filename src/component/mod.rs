@@ -232,7 +232,8 @@ impl BonusPlus {
                 ))
             }),
             Method::ParseScan => args::with_string(args, 0, "Data", false, |data| {
-                json_value(&crate::scan::parse_scan(data, &self.settings.card_mask)?)
+                let scan = crate::scan::parse_scan(data, &self.settings.card_mask)?;
+                Ok(Value::String(json_text::scan_json(&scan)))
             }),
 
             // The checkout: find the card, calculate, reserve, fix the sale.

@@ -7,20 +7,21 @@ pub const GS: char = '\u{1d}';
 /// Mod-10 check digit of EAN-8, UPC-A, EAN-13 and GTIN-14: weights 3,1,3,… from the digit next to
 /// the check digit leftwards. `code` must be ASCII digits.
 pub fn check_digit_ok(code: &str) -> bool {
-    let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
-    if digits.len() != code.len() {
-        return false;
-    }
-    let Some((&check, body)) = digits.split_last() else {
+    let bytes = code.as_bytes();
+    let Some((&check, body)) = bytes.split_last() else {
         return false;
     };
+    if !bytes.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    // From the right, the body's digits weigh 3, 1, 3, …
     let sum: u32 = body
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+        .map(|(i, &d)| u32::from(d - b'0') * if i % 2 == 0 { 3 } else { 1 })
         .sum();
-    (10 - sum % 10) % 10 == check
+    (10 - sum % 10) % 10 == u32::from(check - b'0')
 }
 
 /// Whether the three-digit prefix of a GTIN-13 (a UPC-A is a GTIN-13 with a leading 0) belongs to
@@ -28,9 +29,21 @@ pub fn check_digit_ok(code: &str) -> bool {
 /// weighed goods, loyalty cards), coupons and refund receipts (050–059, 980–999), and the ranges
 /// GS1 keeps unassigned (140–199, 970–976). ISSN/ISBN (977–979) are trade items.
 pub fn is_trade_item_prefix13(gtin13: &str) -> bool {
-    let Some(prefix) = gtin13.get(..3).and_then(|p| p.parse::<u16>().ok()) else {
-        return false;
-    };
+    gtin13
+        .get(..3)
+        .and_then(|p| p.parse::<u16>().ok())
+        .is_some_and(trade_item_prefix)
+}
+
+/// [`is_trade_item_prefix13`] of a UPC-A (12 digits): the GTIN-13 `0` + `upc`, whose three-digit
+/// prefix is the UPC's first two digits.
+pub fn is_trade_item_prefix12(upc: &str) -> bool {
+    upc.get(..2)
+        .and_then(|p| p.parse::<u16>().ok())
+        .is_some_and(trade_item_prefix)
+}
+
+fn trade_item_prefix(prefix: u16) -> bool {
     matches!(prefix, 0..=19 | 30..=39 | 60..=139 | 300..=969 | 977..=979)
 }
 
@@ -80,6 +93,54 @@ pub fn is_tobacco_pack_code(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every string of up to 14 characters from digits, a letter and a Cyrillic letter: the
+    /// byte rule agrees with the digit rule it replaced, and `0` + UPC-A with the 12-digit prefix.
+    #[test]
+    fn check_digit_and_prefix_rules_agree_with_the_char_rules() {
+        fn reference(code: &str) -> bool {
+            let digits: Vec<u32> = code.chars().filter_map(|c| c.to_digit(10)).collect();
+            if digits.len() != code.len() {
+                return false;
+            }
+            let Some((&check, body)) = digits.split_last() else {
+                return false;
+            };
+            let sum: u32 = body
+                .iter()
+                .rev()
+                .enumerate()
+                .map(|(i, d)| if i % 2 == 0 { d * 3 } else { *d })
+                .sum();
+            (10 - sum % 10) % 10 == check
+        }
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let alphabet = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'a', 'Ж'];
+        let mut agreed = 0;
+        for _ in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let len = (seed % 15) as usize;
+            let code: String = (0..len)
+                .map(|i| {
+                    let pick = (seed >> (4 + 4 * i)) as usize % 16;
+                    alphabet[pick.min(alphabet.len() - 1) * usize::from(pick < 14)]
+                })
+                .collect();
+            assert_eq!(check_digit_ok(&code), reference(&code), "{code:?}");
+            agreed += usize::from(reference(&code));
+            if len == 12 && code.bytes().all(|b| b.is_ascii_digit()) {
+                assert_eq!(
+                    is_trade_item_prefix12(&code),
+                    is_trade_item_prefix13(&format!("0{code}")),
+                    "{code}"
+                );
+            }
+        }
+        // Some codes of the mix carry a right check digit.
+        assert!(agreed > 100, "{agreed}");
+    }
 
     #[test]
     fn check_digits_of_every_length() {
