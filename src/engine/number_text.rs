@@ -48,55 +48,64 @@ impl DecimalText {
             bytes: [0; CAPACITY],
             start: CAPACITY,
         };
-        let mut mantissa = value.mantissa().unsigned_abs();
-        let mut scale = value.scale();
+        let mantissa = value.mantissa().unsigned_abs();
         if mantissa == 0 {
             text.push(b'0');
             return text;
         }
-        // A 96-bit mantissa is mostly far below 2^64: then every division is a 64-bit one.
+        // A 96-bit mantissa is mostly far below 2^64: then every division is a 64-bit one, and
+        // this path is short enough to be written in place where an answer is written.
         match u64::try_from(mantissa) {
-            Ok(mut small) => {
-                while scale > 0 && small % 10 == 0 {
-                    small /= 10;
-                    scale -= 1;
-                }
-                if scale > 0 {
-                    // The fraction's `scale` digits from the right, then the point: nothing is
-                    // moved afterwards.
-                    let mut left = scale;
-                    while left >= 2 {
-                        text.pair((small % 100) as usize);
-                        small /= 100;
-                        left -= 2;
-                    }
-                    if left == 1 {
-                        text.push(b'0' + (small % 10) as u8);
-                        small /= 10;
-                    }
-                    text.push(b'.');
-                }
-                // The whole part (`0` when there is none).
-                text.pairs(small);
-            }
-            Err(_) => {
-                while scale > 0 && mantissa % 10 == 0 {
-                    mantissa /= 10;
-                    scale -= 1;
-                }
-                let mut written = 0;
-                while mantissa > u128::from(u64::MAX) {
-                    text.digit((mantissa % 10) as u8, written, scale);
-                    mantissa /= 10;
-                    written += 1;
-                }
-                text.digits(mantissa as u64, written, scale);
-            }
+            Ok(small) => text.small(small, value.scale()),
+            Err(_) => text.large(mantissa, value.scale()),
         }
         if value.is_sign_negative() {
             text.push(b'-');
         }
         text
+    }
+
+    /// The digits of a mantissa below 2^64 with `scale` decimals, trailing zeros dropped.
+    #[inline(always)]
+    fn small(&mut self, mut small: u64, mut scale: u32) {
+        while scale > 0 && small % 10 == 0 {
+            small /= 10;
+            scale -= 1;
+        }
+        if scale > 0 {
+            // The fraction's `scale` digits from the right, then the point: nothing is moved
+            // afterwards.
+            let mut left = scale;
+            while left >= 2 {
+                self.pair((small % 100) as usize);
+                small /= 100;
+                left -= 2;
+            }
+            if left == 1 {
+                self.push(b'0' + (small % 10) as u8);
+                small /= 10;
+            }
+            self.push(b'.');
+        }
+        // The whole part (`0` when there is none).
+        self.pairs(small);
+    }
+
+    /// [`DecimalText::small`] for a mantissa of 2^64 and above (out of line: never money).
+    #[cold]
+    #[inline(never)]
+    fn large(&mut self, mut mantissa: u128, mut scale: u32) {
+        while scale > 0 && mantissa % 10 == 0 {
+            mantissa /= 10;
+            scale -= 1;
+        }
+        let mut written = 0;
+        while mantissa > u128::from(u64::MAX) {
+            self.digit((mantissa % 10) as u8, written, scale);
+            mantissa /= 10;
+            written += 1;
+        }
+        self.digits(mantissa as u64, written, scale);
     }
 
     /// The digits of `n`, two at a time.
