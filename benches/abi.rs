@@ -6,6 +6,7 @@
 //!    `Version` string property, `NormalizePhone` and `ParseScan`. It prints the median ns per
 //!    call of each and the median of the per-round ratios (targets: string property ≤ 1.3×,
 //!    NormalizePhone ≤ 1.5×).
+//!    Then the same cases but the trivial method on the shipped build of the library.
 //! 2. `Calculate` of a 100-line order through the FFI (the host, one round at a time on stdin)
 //!    interleaved with, in this process: the embedded backend on the order the boundary checked
 //!    (store + engine, no FFI, no JSON), the boundary's checks alone, and the engine alone; so
@@ -329,15 +330,27 @@ fn main() {
         std::env::var_os("ABI_BENCH_LIBRARY").map_or_else(support::addin_library, PathBuf::from);
     let calls = env_number("ABI_BENCH_CALLS", 300_000);
     let rounds = env_number("ABI_BENCH_ROUNDS", 5);
-    let status = Command::new(&host)
-        .arg("bench")
-        .arg(&library)
-        .arg(&floor)
-        .arg(calls.to_string())
-        .arg(rounds.to_string())
-        .status()
-        .expect("run host bench");
-    assert!(status.success());
+    let host_bench = |library: &Path| {
+        let status = Command::new(&host)
+            .arg("bench")
+            .arg(library)
+            .arg(&floor)
+            .arg(calls.to_string())
+            .arg(rounds.to_string())
+            .status()
+            .expect("run host bench");
+        assert!(status.success());
+    };
+    host_bench(&library);
+    // The library 1C loads: the same code without AbiProbe, so at other addresses (the wall
+    // clock of a short call moves with them); no trivial-method case.
+    if std::env::var_os("ABI_BENCH_LIBRARY").is_none() {
+        println!(
+            "abi: the shipped build ({})",
+            support::SHIPPED_BUILD_COMMAND
+        );
+        host_bench(&support::shipped_library());
+    }
     // A Calculate costs ~1000× a string call: fewer calls per round.
     calculate_rounds(&host, &library, &out_dir, (calls / 1000).max(20), rounds);
     let valgrind = Command::new("valgrind").arg("--version").output().is_ok();
