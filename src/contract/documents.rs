@@ -6,7 +6,7 @@ use super::{
     text, Money, MAX_ID_CHARS,
 };
 use crate::backend::{CustomerData, Products, ReturnRequest};
-use crate::engine::{LocalDateTime, Order};
+use crate::engine::{LocalDateTime, Order, ValidOrder};
 use crate::error::{Error, Result};
 use crate::messages;
 use std::collections::HashSet;
@@ -37,6 +37,18 @@ impl CheckedOrder {
 
     pub fn into_inner(self) -> Order {
         self.0
+    }
+
+    /// The order for the engine ([`crate::engine::calculate_valid`]), which need not check it
+    /// again: it passed the check, and the only change allowed since keeps it valid.
+    pub fn valid(&self) -> ValidOrder<'_> {
+        ValidOrder::checked_before(&self.0)
+    }
+
+    /// Calculates without spending bonuses (`bonusDebit` 0, always a valid amount): what a
+    /// backend does when the customer has not confirmed spending.
+    pub fn spend_no_bonuses(&mut self) {
+        self.0.bonus_debit = Some(rust_decimal::Decimal::ZERO);
     }
 }
 
@@ -252,6 +264,23 @@ mod tests {
         assert_eq!(ok.document_id, "S1");
         assert_eq!(ok.reserve_id, None);
         assert_eq!(ok.phone, "79001112233");
+    }
+
+    /// What the boundary passes stays what the engine's own check accepts, also once a backend
+    /// has taken the bonuses out: the engine may take it without checking.
+    #[test]
+    fn a_checked_order_is_a_valid_one() {
+        let json = r#"{"phone":" 8 (900) 111-22-33 ","useBonuses":true,"bonusDebit":50,
+            "lines":[{"lineNo":1,"product":" P1 ","quantity":2,"price":60,"sum":120}]}"#;
+        let mut checked = order(json).unwrap();
+        assert!(checked.validate().is_ok());
+        checked.spend_no_bonuses();
+        assert_eq!(
+            checked.valid().bonus_debit,
+            Some(rust_decimal::Decimal::ZERO)
+        );
+        assert!(checked.validate().is_ok());
+        assert!(checked.into_inner().valid().is_ok());
     }
 
     /// Reading once with the checks run once gives what `from_json` then `check_order` gave.

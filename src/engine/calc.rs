@@ -24,7 +24,7 @@ use super::fiscal::{fiscal_lines_kopecks, FiscalLines};
 use super::money::{
     floor_money, mul_div_round, percent_of, pow10, round_bonus, round_money, KOPECK,
 };
-use super::order::Order;
+use super::order::{Order, ValidOrder};
 use super::policy::BonusPolicy;
 use crate::error::Error;
 use crate::i18n::Lang;
@@ -121,7 +121,18 @@ pub fn calculate_in(
     policy: &BonusPolicy,
     lang: Lang,
 ) -> Result<Calculation, Error> {
-    order.validate()?;
+    calculate_valid(order.valid()?, account, policy, lang)
+}
+
+/// [`calculate_in`] of an order already validated (a [`ValidOrder`]): the policy is still
+/// checked, the order not again.
+pub fn calculate_valid(
+    order: ValidOrder<'_>,
+    account: &Account,
+    policy: &BonusPolicy,
+    lang: Lang,
+) -> Result<Calculation, Error> {
+    let order: &Order = &order;
     policy.validate()?;
     let discount_percent = account.discount_percent.unwrap_or(policy.discount_percent);
     if discount_percent < Decimal::ZERO || discount_percent > Decimal::ONE_HUNDRED {

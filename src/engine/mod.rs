@@ -29,11 +29,13 @@ mod order_plain;
 pub mod policy;
 pub mod time;
 
-pub use calc::{calculate, calculate_in, message_capped, Account, Calculation, CalculationLine};
+pub use calc::{
+    calculate, calculate_in, calculate_valid, message_capped, Account, Calculation, CalculationLine,
+};
 /// A string as serde_json writes it (quoted, escaped), for the other hand-written answers.
 pub(crate) use calc_json::push_string as push_json_string;
 pub use distribute::{distribute_proportionally, distribute_with_caps, fit_to_total};
 pub use fiscal::{fiscal_lines, FiscalGroup, FiscalLines};
-pub use order::{GiftCard, Order, OrderLine};
+pub use order::{GiftCard, Order, OrderLine, ValidOrder};
 pub use policy::{select_policy, BonusPolicy};
 pub use time::LocalDateTime;

@@ -169,6 +169,12 @@ impl Order {
         }
     }
 
+    /// This order as a [`ValidOrder`], when [`Order::validate`] accepts it.
+    pub fn valid(&self) -> Result<ValidOrder<'_>, Error> {
+        self.validate()?;
+        Ok(ValidOrder(self))
+    }
+
     /// Unique `lineNo`, `sum` >= 0 with at most 2 decimals, `quantity` > 0 (at most 3 decimals),
     /// a phone or a card, a sane `bonusDebit` (>= 0) …
     ///
@@ -315,6 +321,27 @@ impl Order {
     /// Σ line sums.
     pub fn document_sum(&self) -> Decimal {
         self.lines.iter().map(|l| l.sum).sum()
+    }
+}
+
+/// An order [`Order::validate`] accepted: what [`super::calc::calculate_valid`] takes, so an
+/// order checked at the boundary is not checked again by the engine.
+#[derive(Clone, Copy, Debug)]
+pub struct ValidOrder<'a>(&'a Order);
+
+impl<'a> ValidOrder<'a> {
+    /// For the boundary's own proof (`contract::CheckedOrder`), which ran [`Order::validate`]
+    /// and allows only changes that keep the order valid. Anyone else: [`Order::valid`].
+    pub(crate) fn checked_before(order: &'a Order) -> ValidOrder<'a> {
+        ValidOrder(order)
+    }
+}
+
+impl std::ops::Deref for ValidOrder<'_> {
+    type Target = Order;
+
+    fn deref(&self) -> &Order {
+        self.0
     }
 }
 

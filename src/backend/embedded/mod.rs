@@ -298,7 +298,6 @@ impl Backend for EmbeddedBackend {
     }
 
     fn calculate_checked(&self, order: contract::CheckedOrder, lang: Lang) -> Result<Calculation> {
-        let order = order.into_inner();
         let conn = self.conn();
         let now = self.now();
         let has_document = !order.document_id.is_empty();

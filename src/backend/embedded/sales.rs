@@ -6,7 +6,7 @@ use super::db::{corrupt, SqlResult};
 use super::units::{engine_cents, from_cents};
 use super::{codes, journal, ledger, policies, Settings};
 use crate::backend::{DeliveryStatus, SaleResult};
-use crate::contract::{self, Money};
+use crate::contract::{self, CheckedOrder, Money};
 use crate::engine::money::round_money;
 use crate::engine::{
     self, distribute_proportionally, Account, BonusPolicy, Calculation, LocalDateTime, Order,
@@ -57,14 +57,17 @@ pub(crate) fn sms_required() -> Error {
 
 /// Calculate: never fails for lack of SMS confirmation, it then calculates without spending.
 /// Records the calculation in the journal when the order has a document id.
+///
+/// The order is the boundary's, checked once: the customer's phone reaches the answer through
+/// the account, and the order itself is changed only in ways that keep it valid.
 pub(crate) fn calculate(
     conn: &Connection,
-    order: Order,
+    mut order: CheckedOrder,
     now: LocalDateTime,
     s: &Settings,
     lang: Lang,
 ) -> Result<Calculation> {
-    let (mut order, customer) = prepare(conn, order, now)?;
+    let customer = customers::require(conn, &order.card_number, &order.phone)?;
     let at = order.date.unwrap_or(now);
     let policy = policies::applying(conn, &order.organization, at)?;
     let balances = ledger::balances(
@@ -76,7 +79,7 @@ pub(crate) fn calculate(
     let wants_bonuses = order.use_bonuses && order.bonus_debit != Some(Decimal::ZERO);
     let mut note = None;
     if wants_bonuses && !sms_confirmed(conn, &policy, &customer.phone, now.unix_seconds(), s)? {
-        order.bonus_debit = Some(Decimal::ZERO);
+        order.spend_no_bonuses();
         note = Some(
             messages::embedded::NO_BONUSES_WITHOUT_SMS_CODE
                 .pick(lang)
@@ -84,7 +87,7 @@ pub(crate) fn calculate(
         );
     }
     let account = account(&customer, balances.spendable());
-    let mut calc = engine::calculate_in(&order, &account, &policy, lang)?;
+    let mut calc = engine::calculate_valid(order.valid(), &account, &policy, lang)?;
     calc.messages.extend(note);
     if !order.document_id.is_empty() {
         journal::record_calculation(
