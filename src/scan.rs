@@ -129,14 +129,18 @@ fn without_aim(text: &str) -> &str {
     }
 }
 
-/// 11 digits starting with 7 or 8, or 10 digits starting with 9 (a mobile number without the
-/// country code); with separators only when the shape is a phone's (`8 (900) 111-22-33`).
-fn looks_like_phone(text: &str, digits_only: bool) -> bool {
+/// Digits alone, or digits with brackets, dashes and spaces where at least one of them is used.
+fn phone_shaped(text: &str, digits_only: bool) -> bool {
     let separators_only = text
         .chars()
         .all(|c| c.is_ascii_digit() || " ()-".contains(c));
-    let phone_shaped = digits_only || (separators_only && text.contains(['(', '-', ' ']));
-    if !phone_shaped {
+    digits_only || (separators_only && text.contains(['(', '-', ' ']))
+}
+
+/// 11 digits starting with 7 or 8, or 10 digits starting with 9 (a mobile number without the
+/// country code); with separators only when the shape is a phone's (`8 (900) 111-22-33`).
+fn looks_like_phone(text: &str, digits_only: bool) -> bool {
+    if !phone_shaped(text, digits_only) {
         return false;
     }
     // ASCII digits are single bytes: counting bytes counts them.
@@ -330,13 +334,10 @@ mod tests {
             }
         }
 
+        /// The digit count as it was (the shape rule is unchanged and shared).
         pub fn looks_like_phone(text: &str, digits_only: bool) -> bool {
             let digits: String = text.chars().filter(char::is_ascii_digit).collect();
-            let separators_only = text
-                .chars()
-                .all(|c| c.is_ascii_digit() || " ()-".contains(c));
-            let phone_shaped = digits_only || (separators_only && text.contains(['(', '-', ' ']));
-            if !phone_shaped {
+            if !super::super::phone_shaped(text, digits_only) {
                 return false;
             }
             (digits.len() == 11 && (digits.starts_with('7') || digits.starts_with('8')))
