@@ -110,6 +110,7 @@ fn clean(raw: &str) -> Cow<'_, str> {
             .chars()
             .filter(|&c| c == GS || !c.is_control())
             .collect();
+        // Its ends are the core's, which are not framing: nothing more to cut there.
         return Cow::Owned(without_aim(&kept).to_owned());
     }
     Cow::Borrowed(without_aim(core))
@@ -120,9 +121,8 @@ fn trim_framing(text: &str) -> &str {
     text.trim_matches(|c: char| c == GS || c.is_whitespace() || c.is_control())
 }
 
-/// Text without framing at its ends, less an AIM identifier: ']' + symbology letter + modifier.
+/// Text already cut of framing, less an AIM identifier: ']' + symbology letter + modifier.
 fn without_aim(text: &str) -> &str {
-    let text = trim_framing(text);
     match text.strip_prefix(']') {
         Some(rest) => trim_framing(rest.get(2..).unwrap_or("")),
         None => text,
