@@ -9,7 +9,7 @@
 
 use super::calc::{Calculation, CalculationLine};
 use super::fiscal::FiscalLines;
-use super::number_text::DecimalText;
+use super::number_text::{DecimalText, FixedText};
 use rust_decimal::Decimal;
 
 /// About what one line of the answer takes, so that the text is allocated once.
@@ -18,91 +18,155 @@ const BYTES_PER_LINE: usize = 320;
 impl Calculation {
     /// The contract's JSON text of this calculation (see the module's comment).
     pub fn to_json_text(&self) -> String {
-        let mut out = String::with_capacity(512 + self.lines.len() * BYTES_PER_LINE);
-        out.push_str("{\"documentId\":");
-        push_string(&mut out, &self.document_id);
-        out.push_str(",\"phone\":");
-        push_string(&mut out, &self.phone);
-        push_amount(&mut out, ",\"documentSum\":", self.document_sum);
-        push_amount(&mut out, ",\"discountPercent\":", self.discount_percent);
-        push_amount(
-            &mut out,
-            ",\"percentDiscountSum\":",
-            self.percent_discount_sum,
-        );
-        push_amount(&mut out, ",\"availableBonuses\":", self.available_bonuses);
-        push_amount(&mut out, ",\"maxBonusDebit\":", self.max_bonus_debit);
-        push_amount(&mut out, ",\"bonusDebit\":", self.bonus_debit);
-        push_amount(&mut out, ",\"bonusDebitSum\":", self.bonus_debit_sum);
-        push_amount(&mut out, ",\"totalDiscount\":", self.total_discount);
-        push_amount(&mut out, ",\"toPay\":", self.to_pay);
-        push_amount(&mut out, ",\"bonusAccrual\":", self.bonus_accrual);
-        out.push_str(",\"messages\":[");
+        let mut out = Writer::with_capacity(512 + self.lines.len() * BYTES_PER_LINE);
+        out.put("{\"documentId\":");
+        out.string(&self.document_id);
+        out.put(",\"phone\":");
+        out.string(&self.phone);
+        out.amount(",\"documentSum\":", self.document_sum);
+        out.amount(",\"discountPercent\":", self.discount_percent);
+        out.amount(",\"percentDiscountSum\":", self.percent_discount_sum);
+        out.amount(",\"availableBonuses\":", self.available_bonuses);
+        out.amount(",\"maxBonusDebit\":", self.max_bonus_debit);
+        out.amount(",\"bonusDebit\":", self.bonus_debit);
+        out.amount(",\"bonusDebitSum\":", self.bonus_debit_sum);
+        out.amount(",\"totalDiscount\":", self.total_discount);
+        out.amount(",\"toPay\":", self.to_pay);
+        out.amount(",\"bonusAccrual\":", self.bonus_accrual);
+        out.put(",\"messages\":[");
         for (i, message) in self.messages.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.put(",");
             }
-            push_string(&mut out, message);
+            out.string(message);
         }
-        out.push_str("],\"lines\":[");
+        out.put("],\"lines\":[");
         for (i, line) in self.lines.iter().enumerate() {
             if i > 0 {
-                out.push(',');
+                out.put(",");
             }
-            push_line(&mut out, line);
+            out.line(line);
         }
-        out.push(']');
+        out.put("]");
         if self.offline {
-            out.push_str(",\"offline\":true");
+            out.put(",\"offline\":true");
         }
-        out.push('}');
-        out
+        out.put("}");
+        out.finish()
     }
 }
 
-fn push_line(out: &mut String, line: &CalculationLine) {
-    out.push_str("{\"lineNo\":");
-    push_whole(out, u64::from(line.line_no));
-    push_amount(out, ",\"sum\":", line.sum);
-    push_amount(out, ",\"percentDiscountSum\":", line.percent_discount_sum);
-    push_amount(out, ",\"bonusDebitSum\":", line.bonus_debit_sum);
-    push_amount(out, ",\"discountSum\":", line.discount_sum);
-    push_amount(out, ",\"discountPercent\":", line.discount_percent);
-    push_amount(out, ",\"sumAfter\":", line.sum_after);
-    push_amount(out, ",\"bonusAccrual\":", line.bonus_accrual);
-    out.push_str(",\"fiscalLines\":");
-    push_fiscal(out, &line.fiscal_lines);
-    out.push('}');
+/// The answer's bytes, written at a cursor into a zero-filled buffer: a key is a copy of a
+/// known size, and an amount's digits go straight to the bytes reserved for them, with neither
+/// `String`'s growth check nor a `memcpy` call per piece. Only `&str` pieces and ASCII digits
+/// are written, so the text stays UTF-8.
+struct Writer {
+    buf: Vec<u8>,
+    at: usize,
 }
 
-fn push_fiscal(out: &mut String, fiscal: &FiscalLines) {
-    out.push('[');
-    for (i, group) in fiscal.iter().enumerate() {
-        if i > 0 {
-            out.push(',');
+impl Writer {
+    fn with_capacity(bytes: usize) -> Writer {
+        Writer {
+            buf: vec![0; bytes],
+            at: 0,
         }
-        push_amount(out, "{\"quantity\":", group.quantity);
-        push_amount(out, ",\"price\":", group.price);
-        push_amount(out, ",\"sum\":", group.sum);
-        out.push('}');
     }
-    out.push(']');
-}
 
-#[inline]
-fn push_amount(out: &mut String, key: &str, value: Decimal) {
-    out.push_str(key);
-    out.push_str(DecimalText::new(value).as_str());
-}
+    /// Room for `n` more bytes after the cursor.
+    #[inline(always)]
+    fn room(&mut self, n: usize) {
+        if self.at + n > self.buf.len() {
+            self.grow(n);
+        }
+    }
 
-fn push_whole(out: &mut String, n: u64) {
-    out.push_str(DecimalText::new(Decimal::from(n)).as_str());
+    #[cold]
+    #[inline(never)]
+    fn grow(&mut self, n: usize) {
+        let len = (self.buf.len() * 2).max(self.at + n);
+        self.buf.resize(len, 0);
+    }
+
+    #[inline(always)]
+    fn put(&mut self, text: &str) {
+        self.room(text.len());
+        self.buf[self.at..self.at + text.len()].copy_from_slice(text.as_bytes());
+        self.at += text.len();
+    }
+
+    #[inline(always)]
+    fn number(&mut self, text: FixedText) {
+        let width = text.width();
+        self.room(width);
+        text.write(&mut self.buf[self.at..self.at + width]);
+        self.at += width;
+    }
+
+    #[inline(always)]
+    fn amount(&mut self, key: &str, value: Decimal) {
+        self.put(key);
+        match FixedText::of_decimal(value) {
+            Some(text) => self.number(text),
+            None => self.put(DecimalText::new(value).as_str()),
+        }
+    }
+
+    fn string(&mut self, text: &str) {
+        escape_json(text, |piece| self.put(piece));
+    }
+
+    fn line(&mut self, line: &CalculationLine) {
+        self.put("{\"lineNo\":");
+        self.number(FixedText::of_fixed(i64::from(line.line_no), 0));
+        self.amount(",\"sum\":", line.sum);
+        self.amount(",\"percentDiscountSum\":", line.percent_discount_sum);
+        self.amount(",\"bonusDebitSum\":", line.bonus_debit_sum);
+        self.amount(",\"discountSum\":", line.discount_sum);
+        self.amount(",\"discountPercent\":", line.discount_percent);
+        self.amount(",\"sumAfter\":", line.sum_after);
+        self.amount(",\"bonusAccrual\":", line.bonus_accrual);
+        self.put(",\"fiscalLines\":");
+        self.fiscal(&line.fiscal_lines);
+        self.put("}");
+    }
+
+    fn fiscal(&mut self, fiscal: &FiscalLines) {
+        self.put("[");
+        for (i, (quantity_millis, price_kopecks, sum_kopecks)) in fiscal.held().enumerate() {
+            if i > 0 {
+                self.put(",");
+            }
+            self.put("{\"quantity\":");
+            self.number(FixedText::of_fixed(quantity_millis, 3));
+            self.put(",\"price\":");
+            self.number(FixedText::of_fixed(price_kopecks, 2));
+            self.put(",\"sum\":");
+            self.number(FixedText::of_fixed(sum_kopecks, 2));
+            self.put("}");
+        }
+        self.put("]");
+    }
+
+    fn finish(mut self) -> String {
+        self.buf.truncate(self.at);
+        // Every piece written was a `&str` or ASCII (see the type's comment), so this never
+        // fails; were it to, the text is kept with U+FFFD rather than lost.
+        String::from_utf8(self.buf)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    }
 }
 
 /// `text` as a JSON string, escaped as serde_json escapes: `"` and `\` with a backslash, the
 /// control characters below U+0020 as `\b \t \n \f \r` or `\u00XX` (lower-case hex), nothing else.
 pub(crate) fn push_string(out: &mut String, text: &str) {
-    out.push('"');
+    escape_json(text, |piece| out.push_str(piece));
+}
+
+/// [`push_string`]'s pieces, in order, to `put`: the quotes, runs of `text`, escapes.
+#[inline]
+fn escape_json(text: &str, mut put: impl FnMut(&str)) {
+    put("\"");
     let mut start = 0;
     for (i, byte) in text.bytes().enumerate() {
         let escape: &str = match byte {
@@ -117,17 +181,23 @@ pub(crate) fn push_string(out: &mut String, text: &str) {
             _ => continue,
         };
         // Every byte matched above is ASCII, so `i` is a character boundary.
-        out.push_str(&text[start..i]);
+        put(&text[start..i]);
         if escape.is_empty() {
             const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.push_str("\\u00");
-            out.push(char::from(HEX[usize::from(byte >> 4)]));
-            out.push(char::from(HEX[usize::from(byte & 0xf)]));
+            let code = [
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(byte >> 4)],
+                HEX[usize::from(byte & 0xf)],
+            ];
+            put(std::str::from_utf8(&code).unwrap_or_default());
         } else {
-            out.push_str(escape);
+            put(escape);
         }
         start = i + 1;
     }
-    out.push_str(&text[start..]);
-    out.push('"');
+    put(&text[start..]);
+    put("\"");
 }

@@ -66,6 +66,14 @@ impl FiscalLines {
         usize::from(self.len)
     }
 
+    /// The groups as they are held: (quantity in thousandths, price in kopecks, sum in kopecks),
+    /// for a writer that needs no `Decimal` of them.
+    pub(crate) fn held(&self) -> impl Iterator<Item = (i64, i64, i64)> + '_ {
+        self.groups[..usize::from(self.len)]
+            .iter()
+            .map(|g| (g.quantity_millis, g.price_kopecks, g.sum_kopecks))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

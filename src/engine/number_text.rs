@@ -44,70 +44,173 @@ impl DecimalText {
     /// negative or not, is `0`.
     #[inline]
     pub fn new(value: Decimal) -> DecimalText {
-        let mut text = DecimalText {
-            bytes: [0; CAPACITY],
-            start: CAPACITY,
+        let mut bytes = [0; CAPACITY];
+        // A 96-bit mantissa is mostly far below 2^64: then every division is a 64-bit one.
+        let start = match FixedText::of_decimal(value) {
+            Some(text) => {
+                text.write(&mut bytes[CAPACITY - text.width()..]);
+                CAPACITY - text.width()
+            }
+            None => large(&mut bytes, value),
         };
-        let mantissa = value.mantissa().unsigned_abs();
-        if mantissa == 0 {
-            text.push(b'0');
-            return text;
-        }
-        // A 96-bit mantissa is mostly far below 2^64: then every division is a 64-bit one, and
-        // this path is short enough to be written in place where an answer is written.
-        match u64::try_from(mantissa) {
-            Ok(small) => text.small(small, value.scale()),
-            Err(_) => text.large(mantissa, value.scale()),
-        }
-        if value.is_sign_negative() {
-            text.push(b'-');
-        }
-        text
+        DecimalText { bytes, start }
     }
 
-    /// The digits of a mantissa below 2^64 with `scale` decimals, trailing zeros dropped.
+    pub fn as_str(&self) -> &str {
+        // SAFETY: only ASCII digits, '.' and '-' are ever written into `bytes[start..]`.
+        unsafe { std::str::from_utf8_unchecked(&self.bytes[self.start..]) }
+    }
+}
+
+/// The text of an amount whose mantissa is below 2^64 (every amount of money), measured before
+/// it is written: a writer reserves [`FixedText::width`] bytes and the digits go straight there,
+/// with no buffer of their own in between.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FixedText {
+    /// Without trailing zeros in the fraction; zero has scale 0.
+    mantissa: u64,
+    scale: u32,
+    negative: bool,
+    width: usize,
+}
+
+impl FixedText {
+    /// `value` as [`DecimalText::new`] writes it, or `None` for a mantissa of 2^64 and above.
     #[inline(always)]
-    fn small(&mut self, mut small: u64, mut scale: u32) {
-        while scale > 0 && small % 10 == 0 {
-            small /= 10;
-            scale -= 1;
-        }
-        if scale > 0 {
-            // The fraction's `scale` digits from the right, then the point: nothing is moved
-            // afterwards.
-            let mut left = scale;
-            while left >= 2 {
-                self.pair((small % 100) as usize);
-                small /= 100;
-                left -= 2;
-            }
-            if left == 1 {
-                self.push(b'0' + (small % 10) as u8);
-                small /= 10;
-            }
-            self.push(b'.');
-        }
-        // The whole part (`0` when there is none).
-        self.pairs(small);
+    pub(crate) fn of_decimal(value: Decimal) -> Option<FixedText> {
+        let mantissa = u64::try_from(value.mantissa().unsigned_abs()).ok()?;
+        Some(FixedText::new(
+            mantissa,
+            value.scale(),
+            value.is_sign_negative(),
+        ))
     }
 
-    /// [`DecimalText::small`] for a mantissa of 2^64 and above (out of line: never money).
-    #[cold]
-    #[inline(never)]
-    fn large(&mut self, mut mantissa: u128, mut scale: u32) {
+    /// `mantissa / 10^scale` (an amount held as whole kopecks or thousandths), as
+    /// [`DecimalText::new`] writes `Decimal::new(mantissa, scale)`.
+    #[inline(always)]
+    pub(crate) fn of_fixed(mantissa: i64, scale: u32) -> FixedText {
+        FixedText::new(mantissa.unsigned_abs(), scale, mantissa < 0)
+    }
+
+    #[inline(always)]
+    fn new(mut mantissa: u64, mut scale: u32, negative: bool) -> FixedText {
         while scale > 0 && mantissa % 10 == 0 {
             mantissa /= 10;
             scale -= 1;
         }
-        let mut written = 0;
-        while mantissa > u128::from(u64::MAX) {
-            self.digit((mantissa % 10) as u8, written, scale);
-            mantissa /= 10;
-            written += 1;
+        // Zero, negative or not, is `0`.
+        let negative = negative && mantissa != 0;
+        let digits = digit_count(mantissa);
+        // A fraction below one reads `0.…`: at least `scale + 1` digits, and the point.
+        let body = if scale > 0 {
+            digits.max(scale + 1) + 1
+        } else {
+            digits
+        };
+        FixedText {
+            mantissa,
+            scale,
+            negative,
+            width: body as usize + usize::from(negative),
         }
-        self.digits(mantissa as u64, written, scale);
     }
 
+    /// How many bytes the text takes.
+    #[inline(always)]
+    pub(crate) fn width(&self) -> usize {
+        self.width
+    }
+
+    /// Writes the text into `out`, which is [`FixedText::width`] bytes long.
+    #[inline(always)]
+    pub(crate) fn write(&self, out: &mut [u8]) {
+        debug_assert_eq!(out.len(), self.width);
+        let mut back = Backwards {
+            start: out.len(),
+            bytes: out,
+        };
+        let mut small = self.mantissa;
+        if self.scale > 0 {
+            // The fraction's `scale` digits from the right, then the point.
+            let mut left = self.scale;
+            while left >= 2 {
+                back.pair((small % 100) as usize);
+                small /= 100;
+                left -= 2;
+            }
+            if left == 1 {
+                back.push(b'0' + (small % 10) as u8);
+                small /= 10;
+            }
+            back.push(b'.');
+        }
+        // The whole part (`0` when there is none).
+        back.pairs(small);
+        if self.negative {
+            back.push(b'-');
+        }
+    }
+}
+
+/// 10^0 … 10^19.
+const POWERS_OF_TEN: [u64; 20] = {
+    let mut table = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        table[i] = table[i - 1] * 10;
+        i += 1;
+    }
+    table
+};
+
+/// How many decimal digits `n` has (`0` has one): from its bit length, since log10(2) is about
+/// 1233/4096, then one comparison — instead of `ilog10`'s chain of them.
+#[inline(always)]
+fn digit_count(n: u64) -> u32 {
+    // `n | 1` has as many digits as `n` (an even `n` is never 10^k - 1) and at least one bit.
+    let n = n | 1;
+    let guess = ((64 - n.leading_zeros()) * 1233) >> 12;
+    guess + 1 - u32::from(n < POWERS_OF_TEN[guess as usize])
+}
+
+/// The text of a `Decimal` whose mantissa is 2^64 or above (never money), written at the end of
+/// `bytes`; where it starts.
+#[cold]
+#[inline(never)]
+fn large(bytes: &mut [u8; CAPACITY], value: Decimal) -> usize {
+    let mut back = Backwards {
+        bytes,
+        start: CAPACITY,
+    };
+    let (mut mantissa, mut scale) = (value.mantissa().unsigned_abs(), value.scale());
+    while scale > 0 && mantissa % 10 == 0 {
+        mantissa /= 10;
+        scale -= 1;
+    }
+    let mut written = 0;
+    // At least `scale + 1` digits, so a fraction below one reads `0.…`.
+    while mantissa > 0 || written <= scale {
+        if written == scale && scale > 0 {
+            back.push(b'.');
+        }
+        back.push(b'0' + (mantissa % 10) as u8);
+        mantissa /= 10;
+        written += 1;
+    }
+    if value.is_sign_negative() {
+        back.push(b'-');
+    }
+    back.start
+}
+
+/// Digits written from the end of `bytes` towards its start.
+struct Backwards<'a> {
+    bytes: &'a mut [u8],
+    start: usize,
+}
+
+impl Backwards<'_> {
     /// The digits of `n`, two at a time.
     #[inline(always)]
     fn pairs(&mut self, mut n: u64) {
@@ -129,35 +232,10 @@ impl DecimalText {
         self.bytes[self.start..self.start + 2].copy_from_slice(&PAIRS[2 * n..2 * n + 2]);
     }
 
-    /// The digits of `small` to the left of the `written` already there, with the point after
-    /// `scale` digits in all; at least `scale + 1` digits, so a fraction below one reads `0.…`.
-    #[inline(always)]
-    fn digits(&mut self, mut small: u64, mut written: u32, scale: u32) {
-        while small > 0 || written <= scale {
-            self.digit((small % 10) as u8, written, scale);
-            small /= 10;
-            written += 1;
-        }
-    }
-
-    /// One digit to the left, after the point once `scale` digits are written.
-    #[inline(always)]
-    fn digit(&mut self, d: u8, written: u32, scale: u32) {
-        if written == scale && scale > 0 {
-            self.push(b'.');
-        }
-        self.push(b'0' + d);
-    }
-
     #[inline(always)]
     fn push(&mut self, byte: u8) {
         self.start -= 1;
         self.bytes[self.start] = byte;
-    }
-
-    pub fn as_str(&self) -> &str {
-        // SAFETY: only ASCII digits, '.' and '-' are ever written into `bytes[start..]`.
-        unsafe { std::str::from_utf8_unchecked(&self.bytes[self.start..]) }
     }
 }
 
@@ -234,6 +312,59 @@ mod tests {
                 d.normalize().to_string(),
                 "{d:?}"
             );
+        }
+    }
+
+    #[test]
+    fn digit_counts_are_the_lengths_of_the_numbers() {
+        let mut numbers = vec![0, 1, 9, 10, 11, 99, 100, u64::MAX, u64::MAX - 1];
+        for power in POWERS_OF_TEN {
+            numbers.extend([power - 1, power, power + 1, power.wrapping_mul(2)]);
+        }
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..100_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            numbers.push(seed >> (i % 64));
+        }
+        for n in numbers {
+            assert_eq!(digit_count(n) as usize, n.to_string().len(), "{n}");
+        }
+    }
+
+    /// A fixed-point text written where its width was reserved is `new` of the same `Decimal`,
+    /// for whole numbers of every size and sign at the scales amounts are held in; and so is a
+    /// `Decimal`'s own below 2^64 (the samples above 2^64 have none).
+    #[test]
+    fn fixed_point_texts_fill_their_width_with_the_decimal_text() {
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut mantissas = vec![0, 1, -1, 9, 10, 99, 100, i64::MAX, i64::MIN, i64::MIN + 1];
+        for i in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let m = (seed >> (i % 64)) as i64;
+            mantissas.push(if i % 3 == 0 { -m } else { m });
+        }
+        let written = |text: FixedText| {
+            // Bytes on both sides of the width: nothing outside it is touched.
+            let mut room = vec![b'#'; text.width() + 2];
+            text.write(&mut room[1..text.width() + 1]);
+            assert_eq!((room[0], room[text.width() + 1]), (b'#', b'#'));
+            String::from_utf8(room[1..text.width() + 1].to_vec()).unwrap()
+        };
+        for (i, &m) in mantissas.iter().enumerate() {
+            for scale in [0, 1, 2, 3, (i % 29) as u32] {
+                let expected = DecimalText::new(Decimal::new(m, scale));
+                assert_eq!(written(FixedText::of_fixed(m, scale)), expected.as_str());
+            }
+        }
+        for d in samples() {
+            match FixedText::of_decimal(d) {
+                Some(text) => assert_eq!(written(text), DecimalText::new(d).as_str(), "{d:?}"),
+                None => assert!(d.mantissa().unsigned_abs() > u128::from(u64::MAX)),
+            }
         }
     }
 
