@@ -65,6 +65,19 @@ pub fn json(args: &Args<'_>, i: usize, name: &str) -> Result<String, Error> {
     Ok(text)
 }
 
+/// [`json`] without the copy: `f` reads the document where [`with_string`] decoded it.
+#[inline]
+pub fn with_json<R>(
+    args: &Args<'_>,
+    i: usize,
+    name: &str,
+    f: impl FnOnce(&str) -> Result<R, Error>,
+) -> Result<R, Error> {
+    with_string(args, i, name, false, |text| {
+        f(crate::contract::documents::non_empty_json(text, name)?)
+    })
+}
+
 /// A money/bonus amount: a number (or a numeric string), checked by the boundary's [`Money`] rule.
 pub fn amount(args: &Args<'_>, i: usize, name: &str) -> Result<Money, Error> {
     let parsed = match args.get(i).map_err(|e| unreadable(name, e))? {

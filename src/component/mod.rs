@@ -252,7 +252,15 @@ impl BonusPlus {
                 })
             }
             Method::Calculate => {
-                let order = contract::order(&args::json(args, 0, "Order")?)?;
+                // Straight from the host's UTF-16 when the order has 1C's plain shape; else
+                // decoded, for the strict reader and its messages.
+                let plain = args::with_utf16(args, 0, "Order", |units| {
+                    Ok(contract::plain_order_utf16(units))
+                })?;
+                let order = match plain {
+                    Some(checked) => checked?,
+                    None => args::with_json(args, 0, "Order", contract::order)?,
+                };
                 let lang = self.lang;
                 // Written by hand: the same text as `json_value` gives, a fraction of the cost.
                 Ok(Value::String(

@@ -24,6 +24,13 @@ pub fn order(json: &str) -> Result<CheckedOrder> {
     CheckedOrder::check(Order::read_json(json)?)
 }
 
+/// [`order`] of the text these UTF-16 units (the host's own) hold, when the plain reader reads
+/// it without decoding it first; `None` hands the document to [`order`], decoded. What comes out
+/// is what [`order`] gives for the decoded text: the same reading, then the same check.
+pub fn plain_order_utf16(units: &[u16]) -> Option<Result<CheckedOrder>> {
+    Order::read_plain_utf16(units).map(CheckedOrder::check)
+}
+
 /// An [`Order`] that passed [`check_order`]. Only [`CheckedOrder::check`] makes one, so a backend
 /// given one (`Backend::calculate_checked`) takes it as it is instead of copying and checking it
 /// again: the input is checked once, here.

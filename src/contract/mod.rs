@@ -18,8 +18,8 @@ pub mod documents;
 mod money;
 
 pub use documents::{
-    check_customer_data, check_order, check_products, check_return, customer_data, order, products,
-    registration, return_request, sale, CheckedOrder,
+    check_customer_data, check_order, check_products, check_return, customer_data, order,
+    plain_order_utf16, products, registration, return_request, sale, CheckedOrder,
 };
 pub use money::{quantity, quantity_fault, Money, MAX_QUANTITY};
 

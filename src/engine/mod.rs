@@ -26,6 +26,7 @@ pub mod money;
 mod number_text;
 pub mod order;
 mod order_plain;
+mod order_units;
 pub mod policy;
 pub mod time;
 

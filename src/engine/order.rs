@@ -149,6 +149,13 @@ impl Order {
         Order::read_json_strict(json)
     }
 
+    /// [`Order::read_json`] of the text these UTF-16 units hold, when the plain reader takes it
+    /// straight from them; `None` for every other document, which the caller decodes and hands
+    /// to [`Order::read_json`] (for its messages).
+    pub(crate) fn read_plain_utf16(units: &[u16]) -> Option<Order> {
+        super::order_plain::read_plain_utf16(units)
+    }
+
     /// [`Order::read_json`] by serde_json alone: every document, every error.
     pub(super) fn read_json_strict(json: &str) -> Result<Order, Error> {
         let mut failure: Option<Error> = None;

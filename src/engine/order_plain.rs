@@ -1,4 +1,5 @@
-//! The Order as 1C's JSON writer produces it, read in one pass over the bytes.
+//! The Order as 1C's JSON writer produces it, read in one pass over the text — UTF-8 bytes, or
+//! the host's UTF-16 units where they lie, so a Calculate reads its order without a decoded copy.
 //!
 //! serde_json with exact numbers turns each number into a `String` and each key into a visitor
 //! call; for a 100-line order that was several times the calculation itself. This reader takes
@@ -6,46 +7,63 @@
 //! numbers (no sign, no exponent, at most 18 digits), `null` where the strict reader allows it.
 //!
 //! It never decides an error. Anything else — an escape, an exponent, a negative number, an
-//! unknown or repeated key, a missing required key, `giftCards`, a wrong type, broken JSON —
-//! makes it give up, and the strict reader ([`Order::read_json`]) reads the document again with
-//! its own messages. What it returns is exactly what the strict reader returns for the same
-//! text: the tests hold the two to that, down to each amount's scale.
+//! unknown or repeated key, a missing required key, `giftCards`, a wrong type, broken JSON, a
+//! lone surrogate — makes it give up, and the strict reader ([`Order::read_json`]) reads the
+//! document again with its own messages. What it returns is exactly what the strict reader
+//! returns for the same text: the tests hold the two to that, down to each amount's scale, for
+//! both kinds of unit.
 
 use super::order::{Order, OrderLine, MAX_LINES};
+use super::order_units::Unit;
 use super::time::LocalDateTime;
 use rust_decimal::Decimal;
 
 /// Reads `json` when it has the common shape; `None` hands it to the strict reader.
 pub(super) fn read_plain(json: &str) -> Option<Order> {
-    let mut reader = Reader { json, at: 0 };
+    read_units(json.as_bytes())
+}
+
+/// [`read_plain`] of the text these UTF-16 units hold, without decoding it first.
+pub(super) fn read_plain_utf16(units: &[u16]) -> Option<Order> {
+    read_units(units)
+}
+
+fn read_units<U: Unit>(units: &[U]) -> Option<Order> {
+    let mut reader = Reader { units, at: 0 };
     let order = reader.order()?;
     reader.space();
-    (reader.at == json.len()).then_some(order)
+    (reader.at == units.len()).then_some(order)
 }
 
 /// The digits a `u64` mantissa always holds.
 const MAX_DIGITS: usize = 18;
 
-struct Reader<'a> {
-    json: &'a str,
+/// The longest key either object has ("organization").
+const MAX_KEY: usize = 12;
+
+struct Reader<'a, U> {
+    units: &'a [U],
     at: usize,
 }
 
-impl<'a> Reader<'a> {
-    fn peek(&self) -> Option<u8> {
-        self.json.as_bytes().get(self.at).copied()
+impl<'a, U: Unit> Reader<'a, U> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u32> {
+        self.units.get(self.at).map(|u| u.value())
     }
 
+    #[inline(always)]
     fn space(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+        while let Some(0x20 | 0x09 | 0x0a | 0x0d) = self.peek() {
             self.at += 1;
         }
     }
 
-    /// Skips whitespace, then takes `byte` if it comes next.
-    fn eat(&mut self, byte: u8) -> bool {
+    /// Skips whitespace, then takes `ascii` if it comes next.
+    #[inline(always)]
+    fn eat(&mut self, ascii: u8) -> bool {
         self.space();
-        if self.peek() == Some(byte) {
+        if self.peek() == Some(u32::from(ascii)) {
             self.at += 1;
             true
         } else {
@@ -55,30 +73,43 @@ impl<'a> Reader<'a> {
 
     fn literal(&mut self, word: &str) -> bool {
         self.space();
-        if self.json.as_bytes()[self.at..].starts_with(word.as_bytes()) {
+        let matches = self
+            .units
+            .get(self.at..self.at + word.len())
+            .is_some_and(|units| {
+                units
+                    .iter()
+                    .zip(word.bytes())
+                    .all(|(u, b)| u.value() == u32::from(b))
+            });
+        if matches {
             self.at += word.len();
-            true
-        } else {
-            false
         }
+        matches
     }
 
-    /// A string without escapes or control characters (which only the strict reader handles).
-    fn string(&mut self) -> Option<&'a str> {
+    /// The units of a string without escapes or control characters (which only the strict
+    /// reader handles).
+    #[inline]
+    fn string(&mut self) -> Option<&'a [U]> {
         if !self.eat(b'"') {
             return None;
         }
         let start = self.at;
-        let len = plain_run(&self.json.as_bytes()[start..]);
+        let len = U::plain_run(&self.units[start..]);
         self.at = start + len;
         // Only the closing quote ends the string here; an escape or a control character is the
         // strict reader's.
-        if self.peek() != Some(b'"') {
+        if self.peek() != Some(u32::from(b'"')) {
             return None;
         }
         self.at += 1;
-        // Both ends are at ASCII quotes, so at character boundaries.
-        Some(&self.json[start..start + len])
+        Some(&self.units[start..start + len])
+    }
+
+    /// A string's text; `None` also for one that is not a whole text (a lone surrogate).
+    fn owned(&mut self) -> Option<String> {
+        self.string().and_then(U::text)
     }
 
     /// A string or `null` (the empty string), as the strict reader takes a text.
@@ -86,7 +117,7 @@ impl<'a> Reader<'a> {
         if self.literal("null") {
             return Some(String::new());
         }
-        self.string().map(str::to_owned)
+        self.owned()
     }
 
     /// A non-negative number without an exponent, of at most [`MAX_DIGITS`] digits, with the
@@ -115,40 +146,33 @@ impl<'a> Reader<'a> {
         u32::try_from(mantissa).ok()
     }
 
-    /// The digits of a plain number as a mantissa and a scale.
+    /// The digits of a plain number as a mantissa and a scale, in one pass over them.
     fn plain_number(&mut self) -> Option<(u64, u32)> {
         self.space();
-        let bytes = &self.json.as_bytes()[self.at..];
-        let integer = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
-        let fraction = match bytes.get(integer) {
-            Some(b'.') => {
-                let digits = bytes[integer + 1..]
-                    .iter()
-                    .take_while(|b| b.is_ascii_digit());
-                match digits.count() {
-                    // "1." is not JSON.
-                    0 => return None,
-                    n => n,
-                }
-            }
-            _ => 0,
-        };
-        let end = if fraction > 0 {
-            integer + 1 + fraction
-        } else {
-            integer
-        };
-        // JSON allows no leading zero ("01"); an exponent is the strict reader's.
-        if integer == 0
-            || integer + fraction > MAX_DIGITS
-            || (integer > 1 && bytes[0] == b'0')
-            || matches!(bytes.get(end), Some(b'e' | b'E'))
-        {
+        let units = &self.units[self.at..];
+        let (mut mantissa, mut taken) = (0, 0);
+        let integer = take_digits(units, 0, &mut mantissa, &mut taken)?;
+        // JSON allows no leading zero ("01").
+        if integer == 0 || (integer > 1 && units[0].value() == u32::from(b'0')) {
             return None;
         }
-        let mut mantissa: u64 = 0;
-        for &b in bytes[..end].iter().filter(|&&b| b != b'.') {
-            mantissa = mantissa * 10 + u64::from(b - b'0');
+        let is = |at: usize, ascii: &[u8]| {
+            units
+                .get(at)
+                .is_some_and(|u| ascii.iter().any(|&b| u.value() == u32::from(b)))
+        };
+        let (end, fraction) = if is(integer, b".") {
+            match take_digits(units, integer + 1, &mut mantissa, &mut taken)? - integer - 1 {
+                // "1." is not JSON.
+                0 => return None,
+                n => (integer + 1 + n, n),
+            }
+        } else {
+            (integer, 0)
+        };
+        // An exponent is the strict reader's.
+        if is(end, b"eE") {
+            return None;
         }
         self.at += end;
         Some((mantissa, fraction as u32))
@@ -173,15 +197,27 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// `"key":` of an object, after its `{` or a `,`; `None` at the closing `}`.
-    fn next_key(&mut self, first: bool) -> Option<Option<&'a str>> {
+    /// `"key":` of an object, after its `{` or a `,`, as ASCII bytes (`None` for any other
+    /// key: unknown to both objects); `Some(None)` at the closing `}`.
+    #[inline]
+    fn next_key(&mut self, first: bool) -> Option<Option<Key>> {
         if self.eat(b'}') {
             return Some(None);
         }
         if !first && !self.eat(b',') {
             return None;
         }
-        let key = self.string()?;
+        let units = self.string()?;
+        if units.len() > MAX_KEY {
+            return None;
+        }
+        let mut key = Key {
+            bytes: [0; MAX_KEY],
+            len: units.len(),
+        };
+        for (byte, unit) in key.bytes.iter_mut().zip(units) {
+            *byte = u8::try_from(unit.value()).ok()?;
+        }
         self.eat(b':').then_some(Some(key))
     }
 
@@ -211,18 +247,18 @@ impl<'a> Reader<'a> {
         let mut first = true;
         while let Some(key) = self.next_key(first)? {
             first = false;
-            let slot = match key {
-                "documentId" => 0,
-                "phone" => 1,
-                "cardNumber" => 2,
-                "organization" => 3,
-                "useBonuses" => 4,
-                "bonusDebit" => 5,
-                "date" => 6,
-                "coupons" => 7,
-                "reserveId" => 8,
-                "giftCards" => 9,
-                "lines" => 10,
+            let slot = match key.as_bytes() {
+                b"documentId" => 0,
+                b"phone" => 1,
+                b"cardNumber" => 2,
+                b"organization" => 3,
+                b"useBonuses" => 4,
+                b"bonusDebit" => 5,
+                b"date" => 6,
+                b"coupons" => 7,
+                b"reserveId" => 8,
+                b"giftCards" => 9,
+                b"lines" => 10,
                 _ => return None,
             };
             if std::mem::replace(&mut seen[slot], true) {
@@ -243,7 +279,7 @@ impl<'a> Reader<'a> {
                 }
                 6 => {
                     if !self.literal("null") {
-                        order.date = LocalDateTime::parse_optional(self.string()?)?;
+                        order.date = LocalDateTime::parse_optional(&self.owned()?)?;
                     }
                 }
                 7 => {
@@ -251,12 +287,12 @@ impl<'a> Reader<'a> {
                         if !self.eat(b'[') {
                             return None;
                         }
-                        order.coupons = self.items(|r| r.string().map(str::to_owned))?;
+                        order.coupons = self.items(|r| r.owned())?;
                     }
                 }
                 8 => {
                     if !self.literal("null") {
-                        order.reserve_id = Some(self.string()?.to_owned());
+                        order.reserve_id = Some(self.owned()?);
                     }
                 }
                 // Gift certificates (a Sale's) are the strict reader's.
@@ -293,15 +329,15 @@ impl<'a> Reader<'a> {
         let mut first = true;
         while let Some(key) = self.next_key(first)? {
             first = false;
-            let slot = match key {
-                "lineNo" => 0,
-                "product" => 1,
-                "category" => 2,
-                "name" => 3,
-                "quantity" => 4,
-                "price" => 5,
-                "sum" => 6,
-                "discountSum" => 7,
+            let slot = match key.as_bytes() {
+                b"lineNo" => 0,
+                b"product" => 1,
+                b"category" => 2,
+                b"name" => 3,
+                b"quantity" => 4,
+                b"price" => 5,
+                b"sum" => 6,
+                b"discountSum" => 7,
                 _ => return None,
             };
             if std::mem::replace(&mut seen[slot], true) {
@@ -323,37 +359,42 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// How many bytes come before the first `"`, `\\` or control character (all of them when none
-/// does), sixteen at a time where the CPU has SSE2 (every x86_64): the strings of an order run
-/// to a few bytes each, but the scan of each is most of reading it.
-fn plain_run(bytes: &[u8]) -> usize {
-    let mut i = 0;
-    #[cfg(target_arch = "x86_64")]
-    while i + 16 <= bytes.len() {
-        use std::arch::x86_64::{
-            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8,
-            _mm_or_si128, _mm_set1_epi8,
-        };
-        // SAFETY: SSE2 is part of x86_64. 16 bytes are read from `bytes[i..i + 16]`, within the
-        // slice since `i + 16 <= bytes.len()`.
-        let stops = unsafe {
-            let v = _mm_loadu_si128(bytes.as_ptr().add(i) as *const __m128i);
-            let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
-            let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
-            // Unsigned b < 0x20 is max(b, 0x1f) == 0x1f.
-            let low = _mm_set1_epi8(0x1f);
-            let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
-        };
-        if stops != 0 {
-            return i + stops.trailing_zeros() as usize;
-        }
-        i += 16;
+/// An ASCII key, held on the stack.
+struct Key {
+    bytes: [u8; MAX_KEY],
+    len: usize,
+}
+
+impl Key {
+    fn as_bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
     }
-    i + bytes[i..]
-        .iter()
-        .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-        .unwrap_or(bytes.len() - i)
+}
+
+/// The ASCII digits of `units` from `from` on, appended to `mantissa` (which holds `taken`
+/// digits); where they end, or `None` past [`MAX_DIGITS`] digits in all, which the reader gives
+/// up on anyway: so the mantissa never overflows.
+#[inline]
+fn take_digits<U: Unit>(
+    units: &[U],
+    from: usize,
+    mantissa: &mut u64,
+    taken: &mut usize,
+) -> Option<usize> {
+    let mut i = from;
+    while let Some(unit) = units.get(i) {
+        let digit = unit.value().wrapping_sub(u32::from(b'0'));
+        if digit > 9 {
+            break;
+        }
+        if *taken == MAX_DIGITS {
+            return None;
+        }
+        *taken += 1;
+        *mantissa = *mantissa * 10 + u64::from(digit);
+        i += 1;
+    }
+    Some(i)
 }
 
 #[cfg(test)]
@@ -574,6 +615,13 @@ mod tests {
     /// scale (Debug shows `1.50`, not `1.5`).
     fn agrees(json: &str) -> bool {
         let plain = read_plain(json);
+        // The host's UTF-16 of the same text reads the same.
+        let units: Vec<u16> = json.encode_utf16().collect();
+        assert_eq!(
+            format!("{:?}", read_plain_utf16(&units)),
+            format!("{plain:?}"),
+            "{json}"
+        );
         let strict = Order::read_json_strict(json);
         if let Some(order) = &plain {
             match &strict {
@@ -628,6 +676,35 @@ mod tests {
         }
     }
 
+    /// UTF-16 cut anywhere (inside a surrogate pair too) or with a lone surrogate put anywhere:
+    /// handed over, unless only whitespace was cut off.
+    #[test]
+    fn broken_utf16_is_handed_over() {
+        let mut r = Random(43);
+        for _ in 0..200 {
+            let json = document(&mut r, false).replace("Товар 1", "Товар 😀");
+            let units: Vec<u16> = json.encode_utf16().collect();
+            for end in 0..units.len() {
+                if let Some(order) = read_plain_utf16(&units[..end]) {
+                    let cut = String::from_utf16(&units[..end]).expect("whole characters");
+                    assert_eq!(cut.trim_end(), json.trim_end(), "{cut}");
+                    assert_eq!(
+                        format!("{order:?}"),
+                        format!("{:?}", Order::read_json_strict(&cut).expect("valid"))
+                    );
+                }
+            }
+            for _ in 0..20 {
+                let mut lone = units.clone();
+                let at = (r.next() % (units.len() as u64 + 1)) as usize;
+                lone.insert(at, if r.one_in(2) { 0xd83d } else { 0xde00 });
+                if char::decode_utf16(lone.iter().copied()).any(|c| c.is_err()) {
+                    assert_eq!(read_plain_utf16(&lone), None, "{lone:x?}");
+                }
+            }
+        }
+    }
+
     /// Plain documents with a few bytes changed, added or dropped (JSON's own punctuation, digits,
     /// letters of its literals): never a panic, and never a reading the strict reader disagrees with.
     #[test]
@@ -650,31 +727,6 @@ mod tests {
                 }
             }
             agrees(&String::from_utf8(json).expect("still UTF-8"));
-        }
-    }
-
-    /// The vector scan stops where the byte-by-byte one does, at every offset of every length.
-    #[test]
-    fn the_run_scan_stops_at_the_first_quote_backslash_or_control() {
-        let mut r = Random(5);
-        for _ in 0..20_000 {
-            let len = (r.next() % 70) as usize;
-            let bytes: Vec<u8> = (0..len)
-                .map(|_| match r.next() % 40 {
-                    0 => b'"',
-                    1 => b'\\',
-                    2 => (r.next() % 0x20) as u8,
-                    3 => 0x7f,
-                    4 => 0x20,
-                    5 => 0xd0 + (r.next() % 0x30) as u8,
-                    _ => b'a' + (r.next() % 26) as u8,
-                })
-                .collect();
-            let expected = bytes
-                .iter()
-                .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-                .unwrap_or(bytes.len());
-            assert_eq!(plain_run(&bytes), expected, "{bytes:?}");
         }
     }
 

@@ -1,0 +1,172 @@
+//! The code units the plain order reader ([`super::order_plain`]) reads: UTF-8 bytes of a
+//! decoded text, or UTF-16 units where the host holds them. The reader itself looks only at
+//! ASCII (JSON's punctuation, digits, keys); finding where a string ends and turning its units
+//! into a `String` is each unit's own.
+
+/// A UTF-8 byte or a UTF-16 unit.
+pub(super) trait Unit: Copy {
+    /// The unit's value, compared with ASCII: a UTF-16 unit such as U+0122 is never `"`.
+    fn value(self) -> u32;
+
+    /// How many units come before the first `"`, `\` or control character (all of them when
+    /// none does).
+    fn plain_run(units: &[Self]) -> usize;
+
+    /// The text of a string's units (no escapes or quotes among them); `None` when they are not
+    /// a whole text (a lone surrogate), which the strict reader then words.
+    fn text(units: &[Self]) -> Option<String>;
+}
+
+impl Unit for u8 {
+    #[inline(always)]
+    fn value(self) -> u32 {
+        u32::from(self)
+    }
+
+    /// Sixteen at a time where the CPU has SSE2 (every x86_64): the strings of an order run to a
+    /// few bytes each, but the scan of each is most of reading it.
+    #[inline]
+    fn plain_run(bytes: &[u8]) -> usize {
+        let mut i = 0;
+        #[cfg(target_arch = "x86_64")]
+        while i + 16 <= bytes.len() {
+            use std::arch::x86_64::{
+                __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_max_epu8, _mm_movemask_epi8,
+                _mm_or_si128, _mm_set1_epi8,
+            };
+            // SAFETY: SSE2 is part of x86_64. 16 bytes are read from `bytes[i..i + 16]`, within
+            // the slice since `i + 16 <= bytes.len()`.
+            let stops = unsafe {
+                let v = _mm_loadu_si128(bytes.as_ptr().add(i) as *const __m128i);
+                let quote = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8));
+                let backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8));
+                // Unsigned b < 0x20 is max(b, 0x1f) == 0x1f.
+                let low = _mm_set1_epi8(0x1f);
+                let control = _mm_cmpeq_epi8(_mm_max_epu8(v, low), low);
+                _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
+            };
+            if stops != 0 {
+                return i + stops.trailing_zeros() as usize;
+            }
+            i += 16;
+        }
+        i + bytes[i..]
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+            .unwrap_or(bytes.len() - i)
+    }
+
+    /// The bytes lie between two ASCII quotes of a text that was UTF-8 as a whole, so they are
+    /// whole characters: the check never fails, and costs little on a few bytes.
+    #[inline]
+    fn text(bytes: &[u8]) -> Option<String> {
+        std::str::from_utf8(bytes).ok().map(str::to_owned)
+    }
+}
+
+impl Unit for u16 {
+    #[inline(always)]
+    fn value(self) -> u32 {
+        u32::from(self)
+    }
+
+    /// Eight at a time where the CPU has SSE2 (every x86_64).
+    #[inline]
+    fn plain_run(units: &[u16]) -> usize {
+        let mut i = 0;
+        #[cfg(target_arch = "x86_64")]
+        while i + 8 <= units.len() {
+            use std::arch::x86_64::{
+                __m128i, _mm_and_si128, _mm_cmpeq_epi16, _mm_loadu_si128, _mm_movemask_epi8,
+                _mm_or_si128, _mm_set1_epi16, _mm_setzero_si128,
+            };
+            // SAFETY: SSE2 is part of x86_64. 8 units are read from `units[i..i + 8]`, within
+            // the slice since `i + 8 <= units.len()`.
+            let stops = unsafe {
+                let v = _mm_loadu_si128(units.as_ptr().add(i) as *const __m128i);
+                let quote = _mm_cmpeq_epi16(v, _mm_set1_epi16(0x22));
+                let backslash = _mm_cmpeq_epi16(v, _mm_set1_epi16(0x5c));
+                // u < 0x20 exactly when no bit above the low five is set.
+                let high = _mm_and_si128(v, _mm_set1_epi16(0xffe0u16 as i16));
+                let control = _mm_cmpeq_epi16(high, _mm_setzero_si128());
+                _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
+            };
+            if stops != 0 {
+                // Two mask bits per unit.
+                return i + stops.trailing_zeros() as usize / 2;
+            }
+            i += 8;
+        }
+        i + units[i..]
+            .iter()
+            .position(|&u| u == 0x22 || u == 0x5c || u < 0x20)
+            .unwrap_or(units.len() - i)
+    }
+
+    #[inline]
+    fn text(units: &[u16]) -> Option<String> {
+        let mut text = String::with_capacity(units.len());
+        for c in char::decode_utf16(units.iter().copied()) {
+            text.push(c.ok()?);
+        }
+        Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Unit;
+    use crate::test_random::XorShift as Random;
+
+    fn expected<U: Unit>(units: &[U]) -> usize {
+        units
+            .iter()
+            .position(|u| matches!(u.value(), 0x22 | 0x5c | 0..0x20))
+            .unwrap_or(units.len())
+    }
+
+    /// The vector scans stop where a unit-by-unit scan does, at every offset of every length,
+    /// among units that only look like a stop in their low byte (U+0122, U+015C, U+0100).
+    #[test]
+    fn the_run_scans_stop_at_the_first_quote_backslash_or_control() {
+        let mut r = Random(5);
+        for _ in 0..20_000 {
+            let len = (r.next() % 70) as usize;
+            let units: Vec<u16> = (0..len)
+                .map(|_| match r.next() % 44 {
+                    0 => 0x22,
+                    1 => 0x5c,
+                    2 => (r.next() % 0x20) as u16,
+                    3 => 0x7f,
+                    4 => 0x20,
+                    5 => 0x410 + (r.next() % 0x40) as u16,
+                    6 => 0x122,
+                    7 => 0x15c,
+                    8 => 0x100 + (r.next() % 0x20) as u16,
+                    9 => 0xd800 + (r.next() % 0x800) as u16,
+                    _ => u16::from(b'a') + (r.next() % 26) as u16,
+                })
+                .collect();
+            assert_eq!(u16::plain_run(&units), expected(&units), "{units:x?}");
+            let bytes: Vec<u8> = units.iter().map(|&u| u as u8).collect();
+            assert_eq!(u8::plain_run(&bytes), expected(&bytes), "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn texts_are_whole_characters_or_nothing() {
+        let text = "Молоко 3,2% — 1 л 😀";
+        let units: Vec<u16> = text.encode_utf16().collect();
+        assert_eq!(u16::text(&units).as_deref(), Some(text));
+        assert_eq!(u8::text(text.as_bytes()).as_deref(), Some(text));
+        // A lone surrogate, at either end or inside.
+        for at in [0, 3, units.len()] {
+            let mut lone = units.clone();
+            lone.insert(at, 0xd83d);
+            assert_eq!(u16::text(&lone), None, "{at}");
+            let mut lone = units.clone();
+            lone.insert(at, 0xde00);
+            assert_eq!(u16::text(&lone), None, "{at}");
+        }
+    }
+}
