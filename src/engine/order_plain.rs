@@ -211,11 +211,8 @@ impl<'a, U: Unit> Reader<'a, U> {
         if units.len() > MAX_KEY {
             return None;
         }
-        let mut key = Key {
-            bytes: [0; MAX_KEY],
-            len: units.len(),
-        };
-        for (byte, unit) in key.bytes.iter_mut().zip(units) {
+        let mut key = Key([0; MAX_KEY]);
+        for (byte, unit) in key.0.iter_mut().zip(units) {
             *byte = u8::try_from(unit.value()).ok()?;
         }
         self.eat(b':').then_some(Some(key))
@@ -247,18 +244,18 @@ impl<'a, U: Unit> Reader<'a, U> {
         let mut first = true;
         while let Some(key) = self.next_key(first)? {
             first = false;
-            let slot = match key.as_bytes() {
-                b"documentId" => 0,
-                b"phone" => 1,
-                b"cardNumber" => 2,
-                b"organization" => 3,
-                b"useBonuses" => 4,
-                b"bonusDebit" => 5,
-                b"date" => 6,
-                b"coupons" => 7,
-                b"reserveId" => 8,
-                b"giftCards" => 9,
-                b"lines" => 10,
+            let slot = match key {
+                DOCUMENT_ID => 0,
+                PHONE => 1,
+                CARD_NUMBER => 2,
+                ORGANIZATION => 3,
+                USE_BONUSES => 4,
+                BONUS_DEBIT => 5,
+                DATE => 6,
+                COUPONS => 7,
+                RESERVE_ID => 8,
+                GIFT_CARDS => 9,
+                LINES => 10,
                 _ => return None,
             };
             if std::mem::replace(&mut seen[slot], true) {
@@ -329,15 +326,15 @@ impl<'a, U: Unit> Reader<'a, U> {
         let mut first = true;
         while let Some(key) = self.next_key(first)? {
             first = false;
-            let slot = match key.as_bytes() {
-                b"lineNo" => 0,
-                b"product" => 1,
-                b"category" => 2,
-                b"name" => 3,
-                b"quantity" => 4,
-                b"price" => 5,
-                b"sum" => 6,
-                b"discountSum" => 7,
+            let slot = match key {
+                LINE_NO => 0,
+                PRODUCT => 1,
+                CATEGORY => 2,
+                NAME => 3,
+                QUANTITY => 4,
+                PRICE => 5,
+                SUM => 6,
+                DISCOUNT_SUM => 7,
                 _ => return None,
             };
             if std::mem::replace(&mut seen[slot], true) {
@@ -359,15 +356,45 @@ impl<'a, U: Unit> Reader<'a, U> {
     }
 }
 
-/// An ASCII key, held on the stack.
-struct Key {
-    bytes: [u8; MAX_KEY],
-    len: usize,
-}
+// The keys of both objects.
+const DOCUMENT_ID: Key = Key::of("documentId");
+const PHONE: Key = Key::of("phone");
+const CARD_NUMBER: Key = Key::of("cardNumber");
+const ORGANIZATION: Key = Key::of("organization");
+const USE_BONUSES: Key = Key::of("useBonuses");
+const BONUS_DEBIT: Key = Key::of("bonusDebit");
+const DATE: Key = Key::of("date");
+const COUPONS: Key = Key::of("coupons");
+const RESERVE_ID: Key = Key::of("reserveId");
+const GIFT_CARDS: Key = Key::of("giftCards");
+const LINES: Key = Key::of("lines");
+const LINE_NO: Key = Key::of("lineNo");
+const PRODUCT: Key = Key::of("product");
+const CATEGORY: Key = Key::of("category");
+const NAME: Key = Key::of("name");
+const QUANTITY: Key = Key::of("quantity");
+const PRICE: Key = Key::of("price");
+const SUM: Key = Key::of("sum");
+const DISCOUNT_SUM: Key = Key::of("discountSum");
+
+/// An ASCII key on the stack, its bytes followed by zeros: two keys are equal exactly when
+/// their arrays are (a plain string holds no control character, so no zero byte), and a key
+/// is matched by comparing two words rather than by `memcmp`.
+#[derive(PartialEq, Eq)]
+struct Key([u8; MAX_KEY]);
 
 impl Key {
-    fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+    /// The key of a name the reader knows (at most [`MAX_KEY`] bytes, checked when compiled).
+    const fn of(name: &str) -> Key {
+        let name = name.as_bytes();
+        assert!(name.len() <= MAX_KEY);
+        let mut bytes = [0; MAX_KEY];
+        let mut i = 0;
+        while i < name.len() {
+            bytes[i] = name[i];
+            i += 1;
+        }
+        Key(bytes)
     }
 }
 
@@ -559,7 +586,16 @@ mod tests {
             keys.push(repeated);
         }
         if awkward && r.one_in(15) {
-            let name = r.pick(&["bonusDebt", "Phone", "line\\u004eo"]);
+            // Near misses too: a prefix, an extension, one past the longest key.
+            let name = r.pick(&[
+                "bonusDebt",
+                "Phone",
+                "line\\u004eo",
+                "line",
+                "linesX",
+                "organizations",
+                "",
+            ]);
             push(&mut keys, r, name, "1".to_string());
         }
         // Keys in any order.
@@ -604,6 +640,10 @@ mod tests {
         }
         if awkward && r.one_in(12) {
             keys.remove((r.next() % 3) as usize);
+        }
+        if awkward && r.one_in(15) {
+            let name = r.pick(&["su", "sums", "lineNoX", "discountSums", "nam"]);
+            keys.push(format!("\"{name}\":1"));
         }
         for i in (1..keys.len()).rev() {
             keys.swap(i, (r.next() % (i as u64 + 1)) as usize);

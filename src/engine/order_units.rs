@@ -103,9 +103,21 @@ impl Unit for u16 {
             .unwrap_or(units.len() - i)
     }
 
+    /// Sized exactly first: a Cyrillic name takes two bytes a unit, and a `String` grown from
+    /// the unit count would be reallocated for almost every one.
     #[inline]
     fn text(units: &[u16]) -> Option<String> {
-        let mut text = String::with_capacity(units.len());
+        let bytes = units
+            .iter()
+            .map(|&u| match u {
+                0..=0x7f => 1,
+                0x80..=0x7ff => 2,
+                // Each half of a pair: four bytes for the two.
+                0xd800..=0xdfff => 2,
+                _ => 3,
+            })
+            .sum();
+        let mut text = String::with_capacity(bytes);
         for c in char::decode_utf16(units.iter().copied()) {
             text.push(c.ok()?);
         }
@@ -158,6 +170,12 @@ mod tests {
         let text = "Молоко 3,2% — 1 л 😀";
         let units: Vec<u16> = text.encode_utf16().collect();
         assert_eq!(u16::text(&units).as_deref(), Some(text));
+        // Sized exactly: no reallocation on the way, no slack kept.
+        for sample in [text, "", "P12", "Товар 12", "€ 😀"] {
+            let units: Vec<u16> = sample.encode_utf16().collect();
+            let read = u16::text(&units).expect("whole characters");
+            assert_eq!((read.as_str(), read.capacity()), (sample, sample.len()));
+        }
         assert_eq!(u8::text(text.as_bytes()).as_deref(), Some(text));
         // A lone surrogate, at either end or inside.
         for at in [0, 3, units.len()] {
