@@ -153,7 +153,8 @@ impl FixedText {
     }
 }
 
-/// 10^0 … 10^19.
+/// 10^0 … 10^19, as `u64`. `money::POW10` holds the same powers as `i128`; comparing with
+/// those cost ~9 k more instructions per 100-line answer (callgrind), so this table stays.
 const POWERS_OF_TEN: [u64; 20] = {
     let mut table = [1u64; 20];
     let mut i = 1;
