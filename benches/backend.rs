@@ -38,9 +38,9 @@ fn open(dir: &Path, sync: &str) -> EmbeddedBackend {
 fn sale(doc: String, i: usize) -> Order {
     let line = |n: u32, sum: Decimal| OrderLine {
         line_no: n,
-        product: format!("P{n}"),
-        category: String::new(),
-        name: String::new(),
+        product: format!("P{n}").into(),
+        category: Default::default(),
+        name: Default::default(),
         quantity: Decimal::ONE,
         price: sum,
         sum,

@@ -38,9 +38,9 @@ fn order_with(lines: usize) -> Order {
                 };
                 OrderLine {
                     line_no: i as u32 + 1,
-                    product: format!("P{}", i % 500),
-                    category: String::new(),
-                    name: String::new(),
+                    product: format!("P{}", i % 500).into(),
+                    category: Default::default(),
+                    name: Default::default(),
                     quantity: Decimal::ONE,
                     price: Decimal::new(kopecks, 2),
                     sum: Decimal::new(kopecks, 2),

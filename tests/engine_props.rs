@@ -326,9 +326,9 @@ fn case(lines: std::ops::RangeInclusive<usize>) -> impl Strategy<Value = Case> {
                     .enumerate()
                     .map(|(i, (sum, product, quantity))| OrderLine {
                         line_no: i as u32 + 1,
-                        product: product.to_string(),
-                        category: String::new(),
-                        name: String::new(),
+                        product: product.into(),
+                        category: Default::default(),
+                        name: Default::default(),
                         quantity,
                         price: sum,
                         sum,
@@ -414,7 +414,7 @@ fn check_invariants(case: &Case, calc: &Calculation) -> Result<(), TestCaseError
         .iter()
         .zip(&percent_lines)
         .map(|(l, p)| {
-            if policy.payment_excluded.contains(&l.product) {
+            if policy.payment_excluded.iter().any(|p| *p == l.product) {
                 zero
             } else {
                 l.sum - p
@@ -446,7 +446,7 @@ fn check_invariants(case: &Case, calc: &Calculation) -> Result<(), TestCaseError
         prop_assert_eq!(out.discount_percent, expected_percent);
         check_fiscal_lines(line.quantity, out)?;
         let excluded = policy.no_accrual_when_paid_with_bonuses
-            && policy.accrual_excluded.contains(&line.product)
+            && policy.accrual_excluded.iter().any(|p| *p == line.product)
             && !out.bonus_debit_sum.is_zero();
         let expected_accrual = if excluded {
             zero
@@ -543,8 +543,8 @@ fn negative_residue_case_in_a_calculation() {
         .map(|i| OrderLine {
             line_no: i,
             product: "A".into(),
-            category: String::new(),
-            name: String::new(),
+            category: Default::default(),
+            name: Default::default(),
             quantity: Decimal::ONE,
             price: kop(5),
             sum: kop(5),

@@ -37,6 +37,6 @@ pub use calc::{
 pub(crate) use calc_json::push_string as push_json_string;
 pub use distribute::{distribute_proportionally, distribute_with_caps, fit_to_total};
 pub use fiscal::{fiscal_lines, FiscalGroup, FiscalLines};
-pub use order::{GiftCard, Order, OrderLine, ValidOrder};
+pub use order::{GiftCard, LineText, Order, OrderLine, ValidOrder};
 pub use policy::{select_policy, BonusPolicy};
 pub use time::LocalDateTime;

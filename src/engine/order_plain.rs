@@ -13,7 +13,7 @@
 //! returns for the same text: the tests hold the two to that, down to each amount's scale, for
 //! both kinds of unit.
 
-use super::order::{Order, OrderLine, MAX_LINES};
+use super::order::{LineText, Order, OrderLine, MAX_LINES};
 use super::order_units::Unit;
 use super::time::LocalDateTime;
 use rust_decimal::Decimal;
@@ -109,6 +109,11 @@ impl<'a, U: Unit> Reader<'a, U> {
 
     /// A string's text; `None` also for one that is not a whole text (a lone surrogate).
     fn owned(&mut self) -> Option<String> {
+        self.line_owned().map(String::from)
+    }
+
+    /// [`Reader::owned`] as a line holds it.
+    fn line_owned(&mut self) -> Option<LineText> {
         self.string().and_then(U::text)
     }
 
@@ -118,6 +123,14 @@ impl<'a, U: Unit> Reader<'a, U> {
             return Some(String::new());
         }
         self.owned()
+    }
+
+    /// [`Reader::text`] as a line holds it.
+    fn line_text(&mut self) -> Option<LineText> {
+        if self.literal("null") {
+            return Some(LineText::const_new(""));
+        }
+        self.line_owned()
     }
 
     /// A non-negative number without an exponent, of at most [`MAX_DIGITS`] digits, with the
@@ -199,6 +212,10 @@ impl<'a, U: Unit> Reader<'a, U> {
 
     /// `"key":` of an object, after its `{` or a `,`, as ASCII bytes (`None` for any other
     /// key: unknown to both objects); `Some(None)` at the closing `}`.
+    ///
+    /// The key is read unit by unit, not by [`Unit::plain_run`]: keys are a few units long, and
+    /// any key that is not printable ASCII of at most [`MAX_KEY`] bytes is none of ours, so
+    /// the reader gives up on it as on any unknown key.
     #[inline]
     fn next_key(&mut self, first: bool) -> Option<Option<Key>> {
         if self.eat(b'}') {
@@ -207,14 +224,24 @@ impl<'a, U: Unit> Reader<'a, U> {
         if !first && !self.eat(b',') {
             return None;
         }
-        let units = self.string()?;
-        if units.len() > MAX_KEY {
+        if !self.eat(b'"') {
             return None;
         }
+        let rest = &self.units[self.at..];
         let mut key = Key([0; MAX_KEY]);
-        for (byte, unit) in key.0.iter_mut().zip(units) {
-            *byte = u8::try_from(unit.value()).ok()?;
+        let mut len = 0;
+        loop {
+            let unit = rest.get(len)?.value();
+            if unit == u32::from(b'"') {
+                break;
+            }
+            if len == MAX_KEY || !(0x20..0x7f).contains(&unit) || unit == u32::from(b'\\') {
+                return None;
+            }
+            key.0[len] = unit as u8;
+            len += 1;
         }
+        self.at += len + 1;
         self.eat(b':').then_some(Some(key))
     }
 
@@ -228,6 +255,37 @@ impl<'a, U: Unit> Reader<'a, U> {
             out.push(item(self)?);
             if self.eat(b']') {
                 return Some(out);
+            }
+            if !self.eat(b',') {
+                return None;
+            }
+        }
+    }
+
+    /// The lines, after the `[`. Room for all of them is reserved after the first, from its
+    /// width and what is left of the text: 1C writes every line alike, so the vector is not
+    /// regrown (and its lines moved) again and again.
+    fn lines(&mut self) -> Option<Vec<OrderLine>> {
+        let mut lines = Vec::new();
+        if self.eat(b']') {
+            return Some(lines);
+        }
+        loop {
+            // Beyond the limit it stops at once (the strict reader words the error).
+            if lines.len() == MAX_LINES {
+                return None;
+            }
+            let start = self.at;
+            lines.push(self.line()?);
+            if lines.len() == 1 {
+                let width = (self.at - start).max(1);
+                let left = self.units.len() - self.at;
+                // An eighth more, for lines a little wider or narrower than the first.
+                let expected = left / width + left / width / 8 + 1;
+                lines.reserve(expected.min(MAX_LINES - 1));
+            }
+            if self.eat(b']') {
+                return Some(lines);
             }
             if !self.eat(b',') {
                 return None;
@@ -302,15 +360,7 @@ impl<'a, U: Unit> Reader<'a, U> {
                     if !self.eat(b'[') {
                         return None;
                     }
-                    // Beyond the limit it stops at once (the strict reader words the error).
-                    let mut count = 0;
-                    order.lines = self.items(|r| {
-                        count += 1;
-                        if count > MAX_LINES {
-                            return None;
-                        }
-                        r.line()
-                    })?;
+                    order.lines = self.lines()?;
                 }
             }
         }
@@ -342,9 +392,9 @@ impl<'a, U: Unit> Reader<'a, U> {
             }
             match slot {
                 0 => line.line_no = self.whole()?,
-                1 => line.product = self.text()?,
-                2 => line.category = self.text()?,
-                3 => line.name = self.text()?,
+                1 => line.product = self.line_text()?,
+                2 => line.category = self.line_text()?,
+                3 => line.name = self.line_text()?,
                 4 => line.quantity = self.number()?,
                 5 => line.price = self.number_or_zero()?,
                 6 => line.sum = self.number()?,

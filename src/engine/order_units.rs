@@ -1,7 +1,9 @@
 //! The code units the plain order reader ([`super::order_plain`]) reads: UTF-8 bytes of a
 //! decoded text, or UTF-16 units where the host holds them. The reader itself looks only at
 //! ASCII (JSON's punctuation, digits, keys); finding where a string ends and turning its units
-//! into a `String` is each unit's own.
+//! into a text is each unit's own.
+
+use super::order::LineText;
 
 /// A UTF-8 byte or a UTF-16 unit.
 pub(super) trait Unit: Copy {
@@ -14,7 +16,7 @@ pub(super) trait Unit: Copy {
 
     /// The text of a string's units (no escapes or quotes among them); `None` when they are not
     /// a whole text (a lone surrogate), which the strict reader then words.
-    fn text(units: &[Self]) -> Option<String>;
+    fn text(units: &[Self]) -> Option<LineText>;
 }
 
 impl Unit for u8 {
@@ -59,8 +61,8 @@ impl Unit for u8 {
     /// The bytes lie between two ASCII quotes of a text that was UTF-8 as a whole, so they are
     /// whole characters: the check never fails, and costs little on a few bytes.
     #[inline]
-    fn text(bytes: &[u8]) -> Option<String> {
-        std::str::from_utf8(bytes).ok().map(str::to_owned)
+    fn text(bytes: &[u8]) -> Option<LineText> {
+        std::str::from_utf8(bytes).ok().map(LineText::from)
     }
 }
 
@@ -103,31 +105,81 @@ impl Unit for u16 {
             .unwrap_or(units.len() - i)
     }
 
-    /// Sized exactly first: a Cyrillic name takes two bytes a unit, and a `String` grown from
-    /// the unit count would be reallocated for almost every one.
+    /// A short text without surrogates (a product code, a name) is encoded in one pass into a
+    /// buffer on the stack and then copied into the text (inline up to its limit, else a heap
+    /// block of exactly its size); anything else goes the general way.
     #[inline]
-    fn text(units: &[u16]) -> Option<String> {
-        let bytes = units
-            .iter()
-            .map(|&u| match u {
-                0..=0x7f => 1,
-                0x80..=0x7ff => 2,
-                // Each half of a pair: four bytes for the two.
-                0xd800..=0xdfff => 2,
-                _ => 3,
-            })
-            .sum();
-        let mut text = String::with_capacity(bytes);
-        for c in char::decode_utf16(units.iter().copied()) {
-            text.push(c.ok()?);
+    fn text(units: &[u16]) -> Option<LineText> {
+        let mut bytes = [0u8; 3 * SHORT_TEXT];
+        if units.len() <= SHORT_TEXT {
+            if let Some(len) = encode_short(units, &mut bytes) {
+                // SAFETY: `encode_short` wrote each unit, none a surrogate, as the one-, two- or
+                // three-byte UTF-8 form of its scalar value: `bytes[..len]` is UTF-8.
+                return Some(LineText::from(unsafe {
+                    std::str::from_utf8_unchecked(&bytes[..len])
+                }));
+            }
         }
-        Some(text)
+        text_sized(units).map(LineText::from)
     }
+}
+
+/// The most UTF-16 units [`u16::text`] encodes on the stack (three bytes each at most).
+const SHORT_TEXT: usize = 64;
+
+/// `units` as UTF-8 in `out`, and how many bytes that took; `None` at the first surrogate (left
+/// to the general way, which decodes pairs and refuses lone halves).
+#[inline]
+fn encode_short(units: &[u16], out: &mut [u8; 3 * SHORT_TEXT]) -> Option<usize> {
+    let mut len = 0;
+    for &unit in units {
+        // `len + 3 <= 3 * SHORT_TEXT` since at most SHORT_TEXT units are encoded.
+        let place = out.get_mut(len..len + 3)?;
+        match unit {
+            0..=0x7f => {
+                place[0] = unit as u8;
+                len += 1;
+            }
+            0x80..=0x7ff => {
+                place[0] = 0xc0 | (unit >> 6) as u8;
+                place[1] = 0x80 | (unit & 0x3f) as u8;
+                len += 2;
+            }
+            0xd800..=0xdfff => return None,
+            _ => {
+                place[0] = 0xe0 | (unit >> 12) as u8;
+                place[1] = 0x80 | ((unit >> 6) & 0x3f) as u8;
+                place[2] = 0x80 | (unit & 0x3f) as u8;
+                len += 3;
+            }
+        }
+    }
+    Some(len)
+}
+
+/// Sized exactly first: a Cyrillic name takes two bytes a unit, and a `String` grown from the
+/// unit count would be reallocated for almost every one.
+fn text_sized(units: &[u16]) -> Option<String> {
+    let bytes = units
+        .iter()
+        .map(|&u| match u {
+            0..=0x7f => 1,
+            0x80..=0x7ff => 2,
+            // Each half of a pair: four bytes for the two.
+            0xd800..=0xdfff => 2,
+            _ => 3,
+        })
+        .sum();
+    let mut text = String::with_capacity(bytes);
+    for c in char::decode_utf16(units.iter().copied()) {
+        text.push(c.ok()?);
+    }
+    Some(text)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::Unit;
+    use super::{LineText, Unit};
     use crate::test_random::XorShift as Random;
 
     fn expected<U: Unit>(units: &[U]) -> usize {
@@ -165,17 +217,74 @@ mod tests {
         }
     }
 
+    /// The short way and the general way give the same text (or both refuse), for every length
+    /// around the short limit and every kind of unit: ASCII, two-byte, three-byte, pairs, lone
+    /// halves.
+    #[test]
+    fn short_texts_read_as_the_general_way_reads_them() {
+        let mut r = Random(11);
+        for _ in 0..20_000 {
+            let len = (r.next() % (super::SHORT_TEXT as u64 + 8)) as usize;
+            let mut units: Vec<u16> = (0..len)
+                .map(|_| match r.next() % 8 {
+                    0 => (r.next() % 0x80) as u16,
+                    1 => 0x80 + (r.next() % 0x780) as u16,
+                    2 => 0x800 + (r.next() % 0xd000) as u16,
+                    3 => 0xe000 + (r.next() % 0x2000) as u16,
+                    4 if r.next() % 16 == 0 => 0xd800 + (r.next() % 0x800) as u16,
+                    5 => 0x410 + (r.next() % 0x40) as u16,
+                    _ => u16::from(b'a') + (r.next() % 26) as u16,
+                })
+                .collect();
+            if r.next() % 8 == 0 && len > 0 {
+                // A whole pair somewhere.
+                let at = (r.next() % len as u64) as usize;
+                units.splice(at..at, [0xd83d, 0xde00]);
+            }
+            let expected = String::from_utf16(&units).ok();
+            assert_eq!(u16::text(&units).map(String::from), expected, "{units:x?}");
+            if let Some(text) = u16::text(&units) {
+                held_exactly(&text);
+            }
+        }
+    }
+
+    /// A text up to the inline size is held inline; a longer one in a block of its own size
+    /// (the crate's smallest heap block is 32 bytes): never grown on the way, no slack kept.
+    fn held_exactly(text: &LineText) {
+        if text.len() <= std::mem::size_of::<LineText>() {
+            assert!(!text.is_heap_allocated(), "{text:?}");
+        } else {
+            assert!(text.capacity() <= text.len().max(32), "{text:?}");
+        }
+    }
+
     #[test]
     fn texts_are_whole_characters_or_nothing() {
         let text = "Молоко 3,2% — 1 л 😀";
         let units: Vec<u16> = text.encode_utf16().collect();
         assert_eq!(u16::text(&units).as_deref(), Some(text));
-        // Sized exactly: no reallocation on the way, no slack kept.
-        for sample in [text, "", "P12", "Товар 12", "€ 😀"] {
+        // Inline when short, else sized exactly: no reallocation on the way, no slack kept.
+        for sample in [
+            text,
+            "",
+            "P12",
+            "00-00000012",
+            "Товар 12",
+            "€ 😀",
+            "Вентилятор настольный",
+        ] {
             let units: Vec<u16> = sample.encode_utf16().collect();
             let read = u16::text(&units).expect("whole characters");
-            assert_eq!((read.as_str(), read.capacity()), (sample, sample.len()));
+            assert_eq!(read, sample);
+            held_exactly(&read);
+            held_exactly(&u8::text(sample.as_bytes()).expect("UTF-8"));
         }
+        assert!(
+            !u16::text(&"00-00000012".encode_utf16().collect::<Vec<_>>())
+                .expect("text")
+                .is_heap_allocated()
+        );
         assert_eq!(u8::text(text.as_bytes()).as_deref(), Some(text));
         // A lone surrogate, at either end or inside.
         for at in [0, 3, units.len()] {

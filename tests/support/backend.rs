@@ -47,9 +47,9 @@ pub fn policy(json: &str) -> BonusPolicy {
 pub fn line(line_no: u32, product: &str, sum: &str) -> OrderLine {
     OrderLine {
         line_no,
-        product: product.to_string(),
-        category: String::new(),
-        name: format!("Товар {product}"),
+        product: product.into(),
+        category: Default::default(),
+        name: format!("Товар {product}").into(),
         quantity: Decimal::ONE,
         price: d(sum),
         sum: d(sum),

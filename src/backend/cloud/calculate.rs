@@ -33,9 +33,9 @@ pub fn items(order: &Order) -> Vec<RetailItem> {
         .map(|l| RetailItem {
             sum: l.sum,
             qnt: l.quantity,
-            product: l.product.clone(),
+            product: l.product.to_string(),
             ds: Some(Decimal::ZERO),
-            cat: (!l.category.is_empty()).then(|| l.category.clone()),
+            cat: (!l.category.is_empty()).then(|| l.category.to_string()),
             price: Some(l.price),
             ext: Some(ext_of(&order.document_id, l.line_no)),
         })

@@ -317,7 +317,7 @@ fn sale_lines(order: &Order, calc: &Calculation) -> Result<Vec<SaleLine>> {
         }
         out.push(SaleLine {
             line_no: ol.line_no,
-            product: ol.product.clone(),
+            product: ol.product.to_string(),
             quantity: super::units::input_millis(ol.quantity, "quantity")?,
             sum: engine_cents(cl.sum, "sum")?,
             sum_after: engine_cents(cl.sum_after, "sumAfter")?,

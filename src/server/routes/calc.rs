@@ -7,7 +7,7 @@
 use super::{body, ok, Reply};
 use crate::backend::cloud::api::{CalcRequest, RetailItem};
 use crate::backend::Backend;
-use crate::engine::{Order, OrderLine};
+use crate::engine::{LineText, Order, OrderLine};
 use crate::error::Result;
 use crate::server::{Request, State};
 use rust_decimal::Decimal;
@@ -38,9 +38,9 @@ pub(super) fn order_lines(items: &[RetailItem]) -> Vec<OrderLine> {
                 } else {
                     i as u32 + 1
                 },
-                product: it.product.clone(),
-                category: it.cat.clone().unwrap_or_default(),
-                name: String::new(),
+                product: it.product.as_str().into(),
+                category: it.cat.as_deref().unwrap_or_default().into(),
+                name: LineText::default(),
                 quantity: it.qnt,
                 price: it.price.unwrap_or_default(),
                 sum: it.sum - ds,

@@ -45,7 +45,7 @@ pub(super) fn retail(state: &State, req: &Request) -> Result<Reply> {
         .map(|(item, line)| ApiLine {
             line_no: line.line_no,
             ext: item.ext.clone(),
-            category: line.category.clone(),
+            category: line.category.to_string(),
             price: line.price,
             pos_discount: item.ds.unwrap_or_default(),
         })
