@@ -14,7 +14,7 @@
 //! both kinds of unit.
 
 use super::order::{LineText, Order, OrderLine, MAX_LINES};
-use super::order_units::Unit;
+use super::order_units::{Unit, MAX_KEY};
 use super::time::LocalDateTime;
 use rust_decimal::Decimal;
 
@@ -37,9 +37,6 @@ fn read_units<U: Unit>(units: &[U]) -> Option<Order> {
 
 /// The digits a `u64` mantissa always holds.
 const MAX_DIGITS: usize = 18;
-
-/// The longest key either object has ("organization").
-const MAX_KEY: usize = 12;
 
 struct Reader<'a, U> {
     units: &'a [U],
@@ -210,12 +207,8 @@ impl<'a, U: Unit> Reader<'a, U> {
         }
     }
 
-    /// `"key":` of an object, after its `{` or a `,`, as ASCII bytes (`None` for any other
-    /// key: unknown to both objects); `Some(None)` at the closing `}`.
-    ///
-    /// The key is read unit by unit, not by [`Unit::plain_run`]: keys are a few units long, and
-    /// any key that is not printable ASCII of at most [`MAX_KEY`] bytes is none of ours, so
-    /// the reader gives up on it as on any unknown key.
+    /// `"key":` of an object, after its `{` or a `,` (`None` for a key that is none of ours, as
+    /// for any unknown key); `Some(None)` at the closing `}`.
     #[inline]
     fn next_key(&mut self, first: bool) -> Option<Option<Key>> {
         if self.eat(b'}') {
@@ -227,22 +220,9 @@ impl<'a, U: Unit> Reader<'a, U> {
         if !self.eat(b'"') {
             return None;
         }
-        let rest = &self.units[self.at..];
-        let mut key = Key([0; MAX_KEY]);
-        let mut len = 0;
-        loop {
-            let unit = rest.get(len)?.value();
-            if unit == u32::from(b'"') {
-                break;
-            }
-            if len == MAX_KEY || !(0x20..0x7f).contains(&unit) || unit == u32::from(b'\\') {
-                return None;
-            }
-            key.0[len] = unit as u8;
-            len += 1;
-        }
+        let (key, len) = U::key(&self.units[self.at..])?;
         self.at += len + 1;
-        self.eat(b':').then_some(Some(key))
+        self.eat(b':').then_some(Some(Key(key)))
     }
 
     /// The items of an array, each read by `item`, after the `[`.
@@ -427,24 +407,24 @@ const PRICE: Key = Key::of("price");
 const SUM: Key = Key::of("sum");
 const DISCOUNT_SUM: Key = Key::of("discountSum");
 
-/// An ASCII key on the stack, its bytes followed by zeros: two keys are equal exactly when
-/// their arrays are (a plain string holds no control character, so no zero byte), and a key
-/// is matched by comparing two words rather than by `memcmp`.
+/// An ASCII key as [`Unit::key`] reads it: its bytes in a `u128`, little-endian, zero-padded.
+/// Two keys are equal exactly when their numbers are (a key has no zero byte), so a key is
+/// matched by comparing two words.
 #[derive(PartialEq, Eq)]
-struct Key([u8; MAX_KEY]);
+struct Key(u128);
 
 impl Key {
     /// The key of a name the reader knows (at most [`MAX_KEY`] bytes, checked when compiled).
     const fn of(name: &str) -> Key {
         let name = name.as_bytes();
         assert!(name.len() <= MAX_KEY);
-        let mut bytes = [0; MAX_KEY];
+        let mut key = 0u128;
         let mut i = 0;
         while i < name.len() {
-            bytes[i] = name[i];
+            key |= (name[i] as u128) << (8 * i);
             i += 1;
         }
-        Key(bytes)
+        Key(key)
     }
 }
 

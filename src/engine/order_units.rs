@@ -17,6 +17,61 @@ pub(super) trait Unit: Copy {
     /// The text of a string's units (no escapes or quotes among them); `None` when they are not
     /// a whole text (a lone surrogate), which the strict reader then words.
     fn text(units: &[Self]) -> Option<LineText>;
+
+    /// The object key at the start of `units` (just after its opening quote): its bytes in a
+    /// `u128`, little-endian and zero-padded, and how many units it has before its closing
+    /// quote. `None` unless it is at most [`MAX_KEY`] units of printable ASCII other than `\`
+    /// closed by `"` — no key of the order's is anything else.
+    fn key(units: &[Self]) -> Option<(u128, usize)>;
+}
+
+/// The longest key either object of the order has ("organization").
+pub(super) const MAX_KEY: usize = 12;
+
+/// [`Unit::key`] unit by unit: for the last few units of a text, and the rule the vector
+/// version is tested against.
+fn key_by_units<U: Unit>(units: &[U]) -> Option<(u128, usize)> {
+    let mut key = 0u128;
+    for (i, unit) in units.iter().enumerate().take(MAX_KEY + 1) {
+        let value = unit.value();
+        if value == u32::from(b'"') {
+            return Some((key, i));
+        }
+        if i == MAX_KEY || !(0x20..0x7f).contains(&value) || value == u32::from(b'\\') {
+            return None;
+        }
+        key |= u128::from(value) << (8 * i);
+    }
+    None
+}
+
+/// [`Unit::key`] of sixteen bytes at once (SSE2, part of every x86_64): the key is where the
+/// first quote is, every byte before it must be printable ASCII other than `\`, and the bytes
+/// from the quote on are cleared.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn key_of_16(bytes: std::arch::x86_64::__m128i) -> Option<(u128, usize)> {
+    use std::arch::x86_64::{
+        _mm_and_si128, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8, _mm_setr_epi8,
+    };
+    // SAFETY: SSE2 is part of x86_64; these intrinsics only compute on registers.
+    let (quotes, bad, key) = unsafe {
+        let quotes = _mm_movemask_epi8(_mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'"' as i8)));
+        // As signed bytes, below 0x20 and 0x80 and above are both less than 0x20.
+        let outside = _mm_cmplt_epi8(bytes, _mm_set1_epi8(0x20));
+        let del = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7f));
+        let backslash = _mm_cmpeq_epi8(bytes, _mm_set1_epi8(b'\\' as i8));
+        let bad = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(outside, del), backslash));
+        let len = (quotes as u32 | 1 << 16).trailing_zeros() as i8;
+        let index = _mm_setr_epi8(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        let kept = _mm_cmplt_epi8(index, _mm_set1_epi8(len));
+        let mut key = [0u8; 16];
+        std::arch::x86_64::_mm_storeu_si128(key.as_mut_ptr().cast(), _mm_and_si128(bytes, kept));
+        (quotes, bad, u128::from_le_bytes(key))
+    };
+    let len = quotes.trailing_zeros() as usize;
+    (len <= MAX_KEY && bad & ((1 << len) - 1) == 0).then_some((key, len))
 }
 
 impl Unit for u8 {
@@ -64,6 +119,22 @@ impl Unit for u8 {
     fn text(bytes: &[u8]) -> Option<LineText> {
         std::str::from_utf8(bytes).ok().map(LineText::from)
     }
+
+    #[inline]
+    fn key(bytes: &[u8]) -> Option<(u128, usize)> {
+        #[cfg(target_arch = "x86_64")]
+        if bytes.len() >= 16 {
+            // SAFETY: SSE2 is part of x86_64; 16 bytes are read from `bytes[..16]`, within the
+            // slice.
+            let v = unsafe {
+                std::arch::x86_64::_mm_loadu_si128(
+                    bytes.as_ptr() as *const std::arch::x86_64::__m128i
+                )
+            };
+            return key_of_16(v);
+        }
+        key_by_units(bytes)
+    }
 }
 
 impl Unit for u16 {
@@ -103,6 +174,26 @@ impl Unit for u16 {
             .iter()
             .position(|&u| u == 0x22 || u == 0x5c || u < 0x20)
             .unwrap_or(units.len() - i)
+    }
+
+    /// Sixteen units packed into sixteen bytes: a unit above 0xff becomes 0xff or 0 (signed
+    /// saturation), both refused as a key's byte, so only the units 0x20..0x7e pass as
+    /// themselves.
+    #[inline]
+    fn key(units: &[u16]) -> Option<(u128, usize)> {
+        #[cfg(target_arch = "x86_64")]
+        if units.len() >= 16 {
+            use std::arch::x86_64::{__m128i, _mm_loadu_si128, _mm_packus_epi16};
+            // SAFETY: SSE2 is part of x86_64; 16 units are read from `units[..16]` (two loads
+            // of eight), within the slice.
+            let v = unsafe {
+                let low = _mm_loadu_si128(units.as_ptr() as *const __m128i);
+                let high = _mm_loadu_si128(units.as_ptr().add(8) as *const __m128i);
+                _mm_packus_epi16(low, high)
+            };
+            return key_of_16(v);
+        }
+        key_by_units(units)
     }
 
     /// A short text without surrogates (a product code, a name) is encoded in one pass into a
@@ -179,7 +270,7 @@ fn text_sized(units: &[u16]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{LineText, Unit};
+    use super::{key_by_units, LineText, Unit};
     use crate::test_random::XorShift as Random;
 
     fn expected<U: Unit>(units: &[U]) -> usize {
@@ -247,6 +338,54 @@ mod tests {
                 held_exactly(&text);
             }
         }
+    }
+
+    /// The vector key readers agree with the unit-by-unit rule on every kind of unit at every
+    /// place: quotes around the length limit, units that only look like ASCII in their low byte
+    /// (U+0122, U+8022, U+FF22), DEL, backslash, control characters, bytes 0x80 and above; and
+    /// the keys they read are the names' own numbers.
+    #[test]
+    fn keys_read_sixteen_at_a_time_are_read_as_unit_by_unit() {
+        let mut r = Random(17);
+        for _ in 0..50_000 {
+            let len = 16 + (r.next() % 8) as usize;
+            let quote_at = (r.next() % 18) as usize;
+            let units: Vec<u16> = (0..len)
+                .map(|i| match r.next() % 40 {
+                    _ if i == quote_at => 0x22,
+                    0 => 0x22,
+                    1 => 0x5c,
+                    2 => 0x7f,
+                    3 => (r.next() % 0x20) as u16,
+                    4 => 0x122,
+                    5 => 0x8022,
+                    6 => 0xff22,
+                    7 => 0x80 + (r.next() % 0x80) as u16,
+                    8 => 0x20,
+                    _ => u16::from(b'a') + (r.next() % 26) as u16,
+                })
+                .collect();
+            assert_eq!(u16::key(&units), key_by_units(&units), "{units:x?}");
+            let bytes: Vec<u8> = units.iter().map(|&u| u as u8).collect();
+            assert_eq!(u8::key(&bytes), key_by_units(&bytes), "{bytes:x?}");
+        }
+        for name in ["lineNo", "organization", "sum", ""] {
+            let text = format!("{name}\":1,\"someMoreUnitsHere\"");
+            let units: Vec<u16> = text.encode_utf16().collect();
+            let number = name
+                .bytes()
+                .enumerate()
+                .fold(0u128, |key, (i, b)| key | u128::from(b) << (8 * i));
+            assert_eq!(u16::key(&units), Some((number, name.len())));
+            assert_eq!(u8::key(text.as_bytes()), Some((number, name.len())));
+            assert_eq!(
+                key_by_units(&units[..name.len() + 1]),
+                Some((number, name.len()))
+            );
+        }
+        // One past the longest key, and a key cut off by the end of the text.
+        assert_eq!(u8::key(b"organizations\":1,\"more\":2}"), None);
+        assert_eq!(u8::key(b"lineNo"), None);
     }
 
     /// A text up to the inline size is held inline; a longer one in a block of its own size
