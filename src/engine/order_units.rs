@@ -222,6 +222,32 @@ const SHORT_TEXT: usize = 64;
 /// to the general way, which decodes pairs and refuses lone halves).
 #[inline]
 fn encode_short(units: &[u16], out: &mut [u8; 3 * SHORT_TEXT]) -> Option<usize> {
+    // Texts below U+0800 (ASCII, Cyrillic, Latin, Greek: nearly every 1C code and name) take
+    // one or two bytes a unit, written without a branch on each unit's kind: a name mixing
+    // letters, spaces and digits no longer trips the branch predictor at each change.
+    let mut len = 0;
+    for &unit in units {
+        if unit >= 0x800 {
+            return encode_short_any(units, out);
+        }
+        let two = unit >= 0x80;
+        let lead = if two {
+            0xc0 | (unit >> 6) as u8
+        } else {
+            unit as u8
+        };
+        // `len + 2 <= 2 * SHORT_TEXT` since at most SHORT_TEXT units are encoded.
+        let place = out.get_mut(len..len + 2)?;
+        place[0] = lead;
+        // Past the text when the unit took one byte: the next unit writes over it.
+        place[1] = 0x80 | (unit & 0x3f) as u8;
+        len += 1 + usize::from(two);
+    }
+    Some(len)
+}
+
+/// [`encode_short`] of a text with units from U+0800 on: by each unit's kind.
+fn encode_short_any(units: &[u16], out: &mut [u8; 3 * SHORT_TEXT]) -> Option<usize> {
     let mut len = 0;
     for &unit in units {
         // `len + 3 <= 3 * SHORT_TEXT` since at most SHORT_TEXT units are encoded.
