@@ -27,6 +27,7 @@ pub mod log;
 pub mod messages;
 pub mod native;
 pub mod phone;
+mod private_files;
 pub mod scan;
 #[cfg(feature = "server")]
 pub mod server;

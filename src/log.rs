@@ -1,7 +1,7 @@
 //! The add-in's log file in the data directory: one line per event, rotated by size, phones partly
 //! masked, and secrets (the API key) redacted from every line whatever the caller passed.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -64,12 +64,10 @@ impl Log {
     fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
         if self.file.is_none() {
             if let Some(dir) = self.path.parent() {
-                fs::create_dir_all(dir)?;
+                crate::private_files::create_dir(dir)?;
             }
-            let file = OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&self.path)?;
+            // Private: lines carry masked phones and document numbers.
+            let file = crate::private_files::append(&self.path)?;
             self.size = file.metadata()?.len();
             self.file = Some(file);
         }
@@ -92,8 +90,7 @@ impl Log {
         }
         fs::rename(&self.path, numbered(1))?;
         self.file = Some(
-            OpenOptions::new()
-                .create(true)
+            crate::private_files::create_options()
                 .append(true)
                 .open(&self.path)?,
         );

@@ -2,7 +2,6 @@
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::messages;
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -31,11 +30,8 @@ impl SmsSender for LogFileSms {
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.as_secs())
             .unwrap_or(0);
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| log_error(&e))?;
+        // Phones and codes: the file is private.
+        let mut file = crate::private_files::append(&self.path).map_err(|e| log_error(&e))?;
         // One write call per line: appends from several processes do not interleave within a line.
         file.write_all(format!("{stamp} {phone} {code}\n").as_bytes())
             .map_err(|e| log_error(&e))

@@ -1,7 +1,7 @@
-//! The data folder is private to the server's user: the folder 0700, every file in it 0600
-//! (customers' phones, the TLS key). SQLite gives its `-wal`/`-shm` files the database file's
-//! mode, so creating that one 0600 first covers them. On Windows the folder inherits the ACL of
-//! its parent (the service account's profile or ProgramData with restricted rights; see docs).
+//! The data folder is private to the server's user: the folder 0700 (made so even when it
+//! existed: the server's folder is its own), every file in it 0600 (customers' phones, the TLS
+//! key), by the rules of `crate::private_files`. On Windows the folder inherits the ACL of its
+//! parent (the service account's profile or ProgramData with restricted rights; see docs).
 
 use super::setup_error;
 use crate::error::Result;
@@ -23,18 +23,8 @@ pub(crate) fn secure_dir(dir: &Path) -> Result<()> {
 /// file that cannot be made so is reported in the log, not fatal: a read-only data folder still
 /// serves reads (and answers writes 503).
 pub(crate) fn private_file(path: &Path) -> Result<()> {
-    if path.exists() {
-        return restrict(path);
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.append(true).create(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    if let Err(e) = options.open(path) {
-        super::log(&format!("cannot create {}: {e}", path.display()));
+    if let Err(e) = crate::private_files::append(path) {
+        super::log(&format!("cannot make {} private: {e}", path.display()));
     }
     Ok(())
 }
@@ -44,27 +34,13 @@ pub(crate) fn secure_existing(dir: &Path) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| setup_error("data folder", e))?;
     for entry in entries.flatten() {
         if entry.file_type().is_ok_and(|t| t.is_file()) {
-            restrict(&entry.path())?;
-        }
-    }
-    Ok(())
-}
-
-fn restrict(path: &Path) -> Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path)
-            .map_err(|e| setup_error(&path.display().to_string(), e))?
-            .permissions()
-            .mode();
-        if mode & 0o077 != 0 {
-            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
-                super::log(&format!("cannot make {} private: {e}", path.display()));
+            if let Err(e) = crate::private_files::restrict(&entry.path()) {
+                super::log(&format!(
+                    "cannot make {} private: {e}",
+                    entry.path().display()
+                ));
             }
         }
     }
-    #[cfg(not(unix))]
-    let _ = path;
     Ok(())
 }

@@ -139,13 +139,16 @@ impl EmbeddedBackend {
             ));
         }
         network_fs::refuse_network_folder(data_dir)?;
-        std::fs::create_dir_all(data_dir).map_err(|e| {
+        crate::private_files::create_dir(data_dir).map_err(|e| {
             Error::of(
                 ErrorCode::NotConfigured,
                 messages::embedded::data_dir_not_created(data_dir.display(), e),
             )
         })?;
         let path = data_dir.join(Self::FILE_NAME);
+        // Customers' phones: the file is private. Best effort: a file that cannot be made so
+        // (another user's) still opens as SQLite allows, and a till keeps selling.
+        let _ = crate::private_files::prepare_database(&path);
         let conn = db::open(&path, options.durability)?;
         let sms = options
             .sms

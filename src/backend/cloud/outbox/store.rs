@@ -97,13 +97,15 @@ impl Store {
                 messages::outbox::DATA_DIR_NOT_SET,
             ));
         }
-        std::fs::create_dir_all(dir).map_err(|e| {
+        crate::private_files::create_dir(dir).map_err(|e| {
             Error::of(
                 ErrorCode::NotConfigured,
                 messages::outbox::data_dir_not_created(dir.display(), e),
             )
         })?;
         let path = dir.join(FILE_NAME);
+        // Sales with customers' phones: the file is private (best effort, as the embedded store).
+        let _ = crate::private_files::prepare_database(&path);
         let conn = Connection::open(&path).map_err(|e| {
             Error::of(
                 ErrorCode::NotConfigured,
@@ -523,4 +525,30 @@ pub struct Change<'a> {
     pub plan: Option<&'a str>,
     pub result: Option<&'a str>,
     pub cleanup: Option<&'a str>,
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::{Store, FILE_NAME};
+    use std::os::unix::fs::PermissionsExt;
+
+    /// The outbox holds sales with customers' phones: its folder is made 0700 and the database
+    /// and its WAL files 0600, also when an older version left the database 0644.
+    #[test]
+    fn the_outbox_files_are_private() {
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("outbox-data");
+        let store = Store::open(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+        drop(store);
+        let db = dir.join(FILE_NAME);
+        std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let _store = Store::open(&dir).unwrap();
+        assert_eq!(mode(&db), 0o600);
+    }
 }
