@@ -211,18 +211,41 @@ impl<'a, U: Unit> Reader<'a, U> {
     /// for any unknown key); `Some(None)` at the closing `}`.
     #[inline]
     fn next_key(&mut self, first: bool) -> Option<Option<Key>> {
-        if self.eat(b'}') {
+        if !self.key_opening(first)? {
             return Some(None);
+        }
+        let (key, len) = U::key(&self.units[self.at..])?;
+        self.at += len + 1;
+        // 1C writes the colon right after the key; anything else goes the general way.
+        if self.peek() == Some(u32::from(b':')) {
+            self.at += 1;
+            return Some(Some(Key(key)));
+        }
+        self.eat(b':').then_some(Some(Key(key)))
+    }
+
+    /// Takes what comes before a key — its opening quote, after a comma unless it is the
+    /// object's first: `Some(true)`; the closing `}` instead: `Some(false)`. 1C's shape (no
+    /// whitespace) is taken by looking at the next two units; anything else the general way.
+    #[inline(always)]
+    fn key_opening(&mut self, first: bool) -> Option<bool> {
+        let (quote, comma) = (u32::from(b'"'), u32::from(b','));
+        let unit = |at: usize| self.units.get(at).map(|u| u.value());
+        if first && unit(self.at) == Some(quote) {
+            self.at += 1;
+            return Some(true);
+        }
+        if !first && unit(self.at) == Some(comma) && unit(self.at + 1) == Some(quote) {
+            self.at += 2;
+            return Some(true);
+        }
+        if self.eat(b'}') {
+            return Some(false);
         }
         if !first && !self.eat(b',') {
             return None;
         }
-        if !self.eat(b'"') {
-            return None;
-        }
-        let (key, len) = U::key(&self.units[self.at..])?;
-        self.at += len + 1;
-        self.eat(b':').then_some(Some(Key(key)))
+        self.eat(b'"').then_some(true)
     }
 
     /// The items of an array, each read by `item`, after the `[`.
