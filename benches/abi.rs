@@ -14,7 +14,9 @@
 //!
 //! 3. When valgrind is installed (and `ABI_BENCH_CALLGRIND` is not `0`): the instructions per call
 //!    of each case on each side, counted by callgrind — a figure the other builds on a shared
-//!    machine cannot disturb.
+//!    machine cannot disturb; then the same split of the 100-line `Calculate` by instructions
+//!    (the FFI call through the host; the backend, the checks and the engine in this process,
+//!    which re-runs itself under callgrind with `ABI_BENCH_CALC_PART`).
 //!
 //! `ABI_BENCH_CALLS` (default 300 000) and `ABI_BENCH_ROUNDS` (default 5) size the runs;
 //! `ABI_BENCH_LIBRARY` names another build of the add-in to measure (one with symbols, say).
@@ -189,7 +191,18 @@ fn instruction_counts(host: &Path, library: &Path, floor: &Path) {
     }
 }
 
-fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rounds: u64) {
+/// What a 100-line Calculate runs on, in the bench's process and for the host: a store with the
+/// policy and the customer, the order as JSON (also in `order_file`) and as the boundary leaves it.
+struct CalcSetup {
+    data: tempfile::TempDir,
+    policy: BonusPolicy,
+    backend: EmbeddedBackend,
+    order: Order,
+    checked: CheckedOrder,
+    account: Account,
+}
+
+fn calc_setup(order_file: &Path) -> CalcSetup {
     let data = tempfile::tempdir().expect("temp dir");
     let policy = BonusPolicy {
         accrual_percent: Decimal::new(3, 0),
@@ -204,16 +217,35 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         .register_customer(PHONE, "", &CustomerData::default())
         .expect("customer");
     let json = order_json(CALC_LINES);
-    let order_file = out_dir.join("calc-order.json");
-    std::fs::write(&order_file, &json).expect("write the order");
+    std::fs::write(order_file, &json).expect("write the order");
     let order = Order::from_json(&json).expect("valid order");
+    let checked = CheckedOrder::check(order.clone()).expect("the boundary takes the order");
     let account = Account {
         phone: PHONE.into(),
         available_bonuses: Decimal::ZERO,
         discount_percent: None,
     };
+    CalcSetup {
+        data,
+        policy,
+        backend,
+        order,
+        checked,
+        account,
+    }
+}
+
+fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rounds: u64) {
+    let order_file = out_dir.join("calc-order.json");
+    let CalcSetup {
+        data,
+        policy,
+        backend,
+        order,
+        checked,
+        account,
+    } = calc_setup(&order_file);
     let engine = calculate_in(&order, &account, &policy, Lang::Ru).expect("engine");
-    let checked = CheckedOrder::check(order.clone()).expect("the boundary takes the order");
     let stored = backend
         .calculate_checked(checked.clone(), Lang::Ru)
         .expect("backend");
@@ -321,7 +353,117 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
     );
 }
 
+/// One part of a Calculate `n` times in this process, after the setup: what
+/// [`calculate_instructions`] runs under callgrind (`ABI_BENCH_CALC_PART`). `clone` is the copy of
+/// the order the owned parts are given, subtracted from them as the wall clock leaves it out.
+fn run_calc_part(part: &str, n: u64) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let setup = calc_setup(&dir.path().join("calc-order.json"));
+    for _ in 0..n {
+        match part {
+            "clone" => std::mem::forget(black_box(setup.order.clone())),
+            "backend" => drop(black_box(
+                setup
+                    .backend
+                    .calculate_checked(black_box(setup.checked.clone()), Lang::Ru),
+            )),
+            "checks" => drop(black_box(CheckedOrder::check(black_box(
+                setup.order.clone(),
+            )))),
+            "engine" => drop(black_box(calculate_valid(
+                black_box(setup.checked.valid()),
+                &setup.account,
+                &setup.policy,
+                Lang::Ru,
+            ))),
+            _ => panic!("unknown part {part}"),
+        }
+    }
+    drop(setup.data);
+}
+
+/// Callgrind's instructions for `n` and `2n` calls of `command`, per call: the setup cancels out.
+fn callgrind_per_call(n: u64, mut command: impl FnMut(u64) -> Command) -> Option<f64> {
+    let total = |calls: u64, command: &mut dyn FnMut(u64) -> Command| -> Option<u64> {
+        let out = command(calls).output().ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        String::from_utf8_lossy(&out.stderr)
+            .lines()
+            .find_map(|line| line.split("Collected :").nth(1)?.trim().parse().ok())
+    };
+    let (once, twice) = (total(n, &mut command)?, total(2 * n, &mut command)?);
+    Some(twice.saturating_sub(once) as f64 / n as f64)
+}
+
+/// The split of a 100-line Calculate by callgrind's count, which the machine's other work does
+/// not move (the wall clock above does): the FFI call through the host, and the backend, the
+/// checks and the engine in this process.
+fn calculate_instructions(host: &Path, library: &Path, out_dir: &Path) {
+    const N: u64 = 50;
+    let order_file = out_dir.join("calc-order-callgrind.json");
+    let setup = calc_setup(&order_file);
+    let through_ffi = callgrind_per_call(N, |calls| {
+        let mut command = Command::new("sh");
+        command.arg("-c").arg(format!(
+            "echo {calls} | valgrind --tool=callgrind --callgrind-out-file=/dev/null \"$0\" bench-calc \"$1\" \"$2\" \"$3\" >/dev/null"
+        ));
+        command
+            .arg(host)
+            .arg(library)
+            .arg(setup.data.path())
+            .arg(&order_file);
+        command
+    });
+    let exe = std::env::current_exe().expect("the bench's own path");
+    let part = |name: &str| {
+        callgrind_per_call(N, |calls| {
+            let mut command = Command::new("valgrind");
+            command
+                .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
+                .arg(&exe)
+                .env("ABI_BENCH_CALC_PART", name)
+                .env("ABI_BENCH_CALC_CALLS", calls.to_string());
+            command
+        })
+    };
+    let (Some(ffi), Some(clone), Some(backend), Some(checks), Some(engine)) = (
+        through_ffi,
+        part("clone"),
+        part("backend"),
+        part("checks"),
+        part("engine"),
+    ) else {
+        println!("calc: valgrind did not run: no instruction counts");
+        return;
+    };
+    let (backend, checks) = (backend - clone, checks - clone);
+    println!("calc: callgrind, instructions per {CALC_LINES}-line Calculate (a large memcpy or memset counts about one per byte)");
+    println!(
+        "calc: through the FFI {:.0} k, backend {:.0} k, checks {:.0} k, engine {:.0} k",
+        ffi / 1e3,
+        backend / 1e3,
+        checks / 1e3,
+        engine / 1e3
+    );
+    println!(
+        "calc: by instructions: FFI + JSON {:.0} % of the FFI call, checks {:.0} %, store {:.0} %, engine {:.0} %",
+        100.0 * (ffi - backend - checks) / ffi,
+        100.0 * checks / ffi,
+        100.0 * (backend - engine) / ffi,
+        100.0 * engine / ffi
+    );
+}
+
 fn main() {
+    if let Some(part) = std::env::var_os("ABI_BENCH_CALC_PART") {
+        run_calc_part(
+            &part.to_string_lossy(),
+            env_number("ABI_BENCH_CALC_CALLS", 1),
+        );
+        return;
+    }
     let out_dir = std::env::temp_dir().join("bonusplus-abi-bench");
     std::fs::create_dir_all(&out_dir).expect("temp dir");
     let host = support::build_host(&out_dir, true);
@@ -357,5 +499,6 @@ fn main() {
     let valgrind = Command::new("valgrind").arg("--version").output().is_ok();
     if valgrind && std::env::var("ABI_BENCH_CALLGRIND").map_or(true, |v| v != "0") {
         instruction_counts(&host, &library, &floor);
+        calculate_instructions(&host, &library, &out_dir);
     }
 }
