@@ -141,8 +141,9 @@ fn instructions_per_call(
     side: &str,
 ) -> Option<f64> {
     const N: u64 = 2_000;
-    let total = |calls: u64| -> Option<u64> {
-        let out = Command::new("valgrind")
+    callgrind_per_call(N, |calls| {
+        let mut command = Command::new("valgrind");
+        command
             .args(["--tool=callgrind", "--callgrind-out-file=/dev/null"])
             .arg(host)
             .arg("bench")
@@ -151,19 +152,9 @@ fn instructions_per_call(
             .arg(calls.to_string())
             .arg("1")
             .env("ABI_BENCH_ONLY", case)
-            .env("ABI_BENCH_SIDE", side)
-            .output()
-            .ok()?;
-        if !out.status.success() {
-            return None;
-        }
-        // "==PID== Collected : 123456"
-        String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .find_map(|line| line.split("Collected :").nth(1)?.trim().parse().ok())
-    };
-    let (once, twice) = (total(N)?, total(2 * N)?);
-    Some(twice.saturating_sub(once) as f64 / N as f64)
+            .env("ABI_BENCH_SIDE", side);
+        command
+    })
 }
 
 fn instruction_counts(host: &Path, library: &Path, floor: &Path) {
@@ -340,13 +331,7 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         "calc: engine alone                         {:>9.1} µs",
         alone / 1e3
     );
-    println!(
-        "calc: shares of the FFI call: FFI + JSON {:.0} %, checks {:.0} %, store reads {:.0} %, engine {:.0} %",
-        100.0 * (ffi - store - check) / ffi,
-        100.0 * check / ffi,
-        100.0 * (store - alone) / ffi,
-        100.0 * alone / ffi
-    );
+    print_shares("shares of the FFI call:", ffi, store, check, alone);
     println!(
         "calc: everything but the engine (FFI + JSON + checks + store): {:.0} % of the FFI call",
         100.0 * (ffi - alone) / ffi
@@ -447,12 +432,25 @@ fn calculate_instructions(host: &Path, library: &Path, out_dir: &Path) {
         checks / 1e3,
         engine / 1e3
     );
+    print_shares(
+        "by instructions, shares of the FFI call:",
+        ffi,
+        backend,
+        checks,
+        engine,
+    );
+}
+
+/// The shares of a Calculate through the FFI: what is neither the backend nor the checks (FFI +
+/// JSON), the checks, the store (the backend less the engine) and the engine.
+fn print_shares(label: &str, ffi: f64, backend: f64, checks: f64, engine: f64) {
+    let share = |part: f64| 100.0 * part / ffi;
     println!(
-        "calc: by instructions: FFI + JSON {:.0} % of the FFI call, checks {:.0} %, store {:.0} %, engine {:.0} %",
-        100.0 * (ffi - backend - checks) / ffi,
-        100.0 * checks / ffi,
-        100.0 * (backend - engine) / ffi,
-        100.0 * engine / ffi
+        "calc: {label} FFI + JSON {:.0} %, checks {:.0} %, store reads {:.0} %, engine {:.0} %",
+        share(ffi - backend - checks),
+        share(checks),
+        share(backend - engine),
+        share(engine)
     );
 }
 
