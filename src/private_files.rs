@@ -43,11 +43,20 @@ pub fn append(path: &Path) -> io::Result<File> {
     create_options().append(true).open(path)
 }
 
+/// Makes sure `path` is a private file without opening an existing one (which may be
+/// read-only): created empty 0600 if missing, else made 0600 if others can read it.
+pub fn ensure(path: &Path) -> io::Result<()> {
+    if path.exists() {
+        return restrict(path);
+    }
+    create_options().append(true).open(path).map(drop)
+}
+
 /// Makes sure a file SQLite is about to open is private: created empty 0600 if missing (SQLite
 /// gives its `-wal` and `-shm` files the same mode), made 0600 if others can read it, and the
 /// same for `-wal` and `-shm` files an older version left behind.
 pub fn prepare_database(path: &Path) -> io::Result<()> {
-    drop(append(path)?);
+    ensure(path)?;
     for suffix in ["-wal", "-shm"] {
         let mut side = path.as_os_str().to_owned();
         side.push(suffix);

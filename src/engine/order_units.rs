@@ -196,16 +196,16 @@ impl Unit for u16 {
         key_by_units(units)
     }
 
-    /// A short text without surrogates (a product code, a name) is encoded in one pass into a
+    /// A short text below U+0800 (a product code, a name) is encoded in one pass into a
     /// buffer on the stack and then copied into the text (inline up to its limit, else a heap
     /// block of exactly its size); anything else goes the general way.
     #[inline]
     fn text(units: &[u16]) -> Option<LineText> {
-        let mut bytes = [0u8; 3 * SHORT_TEXT];
+        let mut bytes = [0u8; 2 * SHORT_TEXT];
         if units.len() <= SHORT_TEXT {
             if let Some(len) = encode_short(units, &mut bytes) {
-                // SAFETY: `encode_short` wrote each unit, none a surrogate, as the one-, two- or
-                // three-byte UTF-8 form of its scalar value: `bytes[..len]` is UTF-8.
+                // SAFETY: `encode_short` wrote each unit, all below U+0800, as the one- or
+                // two-byte UTF-8 form of its scalar value: `bytes[..len]` is UTF-8.
                 return Some(LineText::from(unsafe {
                     std::str::from_utf8_unchecked(&bytes[..len])
                 }));
@@ -215,20 +215,21 @@ impl Unit for u16 {
     }
 }
 
-/// The most UTF-16 units [`u16::text`] encodes on the stack (three bytes each at most).
+/// The most UTF-16 units [`u16::text`] encodes on the stack (two bytes each at most).
 const SHORT_TEXT: usize = 64;
 
-/// `units` as UTF-8 in `out`, and how many bytes that took; `None` at the first surrogate (left
-/// to the general way, which decodes pairs and refuses lone halves).
+/// `units` as UTF-8 in `out`, and how many bytes that took; `None` at the first unit from
+/// U+0800 on (a three-byte character or half of a pair: left to the general way, which also
+/// refuses lone halves).
 #[inline]
-fn encode_short(units: &[u16], out: &mut [u8; 3 * SHORT_TEXT]) -> Option<usize> {
+fn encode_short(units: &[u16], out: &mut [u8; 2 * SHORT_TEXT]) -> Option<usize> {
     // Texts below U+0800 (ASCII, Cyrillic, Latin, Greek: nearly every 1C code and name) take
     // one or two bytes a unit, written without a branch on each unit's kind: a name mixing
-    // letters, spaces and digits no longer trips the branch predictor at each change.
+    // letters, spaces and digits does not trip the branch predictor at each change.
     let mut len = 0;
     for &unit in units {
         if unit >= 0x800 {
-            return encode_short_any(units, out);
+            return None;
         }
         let two = unit >= 0x80;
         let lead = if two {
@@ -242,34 +243,6 @@ fn encode_short(units: &[u16], out: &mut [u8; 3 * SHORT_TEXT]) -> Option<usize> 
         // Past the text when the unit took one byte: the next unit writes over it.
         place[1] = 0x80 | (unit & 0x3f) as u8;
         len += 1 + usize::from(two);
-    }
-    Some(len)
-}
-
-/// [`encode_short`] of a text with units from U+0800 on: by each unit's kind.
-fn encode_short_any(units: &[u16], out: &mut [u8; 3 * SHORT_TEXT]) -> Option<usize> {
-    let mut len = 0;
-    for &unit in units {
-        // `len + 3 <= 3 * SHORT_TEXT` since at most SHORT_TEXT units are encoded.
-        let place = out.get_mut(len..len + 3)?;
-        match unit {
-            0..=0x7f => {
-                place[0] = unit as u8;
-                len += 1;
-            }
-            0x80..=0x7ff => {
-                place[0] = 0xc0 | (unit >> 6) as u8;
-                place[1] = 0x80 | (unit & 0x3f) as u8;
-                len += 2;
-            }
-            0xd800..=0xdfff => return None,
-            _ => {
-                place[0] = 0xe0 | (unit >> 12) as u8;
-                place[1] = 0x80 | ((unit >> 6) & 0x3f) as u8;
-                place[2] = 0x80 | (unit & 0x3f) as u8;
-                len += 3;
-            }
-        }
     }
     Some(len)
 }

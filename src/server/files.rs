@@ -23,7 +23,7 @@ pub(crate) fn secure_dir(dir: &Path) -> Result<()> {
 /// file that cannot be made so is reported in the log, not fatal: a read-only data folder still
 /// serves reads (and answers writes 503).
 pub(crate) fn private_file(path: &Path) -> Result<()> {
-    if let Err(e) = crate::private_files::append(path) {
+    if let Err(e) = crate::private_files::ensure(path) {
         super::log(&format!("cannot make {} private: {e}", path.display()));
     }
     Ok(())
