@@ -56,51 +56,35 @@ impl Calculation {
     }
 }
 
-/// The answer's bytes, written at a cursor into a zero-filled buffer: a key is a copy of a
-/// known size, and an amount's digits go straight to the bytes reserved for them, with neither
-/// `String`'s growth check nor a `memcpy` call per piece. Only `&str` pieces and ASCII digits
-/// are written, so the text stays UTF-8.
+/// The answer's bytes. Every piece is appended to a buffer reserved once for the whole answer
+/// (not zero-filled first): a key is a copy of a known size, and an amount's digits are written
+/// into a fixed block on the stack that is copied whole and then cut to the text's width, so no
+/// piece costs a `memcpy` call. Only `&str` pieces and ASCII digits, `.` and `-` are appended,
+/// so the bytes are UTF-8 by construction ([`Writer::finish`] relies on it).
 struct Writer {
     buf: Vec<u8>,
-    at: usize,
 }
 
 impl Writer {
     fn with_capacity(bytes: usize) -> Writer {
         Writer {
-            buf: vec![0; bytes],
-            at: 0,
+            buf: Vec::with_capacity(bytes),
         }
-    }
-
-    /// Room for `n` more bytes after the cursor.
-    #[inline(always)]
-    fn room(&mut self, n: usize) {
-        if self.at + n > self.buf.len() {
-            self.grow(n);
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn grow(&mut self, n: usize) {
-        let len = (self.buf.len() * 2).max(self.at + n);
-        self.buf.resize(len, 0);
     }
 
     #[inline(always)]
     fn put(&mut self, text: &str) {
-        self.room(text.len());
-        self.buf[self.at..self.at + text.len()].copy_from_slice(text.as_bytes());
-        self.at += text.len();
+        self.buf.extend_from_slice(text.as_bytes());
     }
 
     #[inline(always)]
     fn number(&mut self, text: FixedText) {
+        let mut block = [0u8; FixedText::MAX_WIDTH];
         let width = text.width();
-        self.room(width);
-        text.write(&mut self.buf[self.at..self.at + width]);
-        self.at += width;
+        text.write(&mut block[..width]);
+        let len = self.buf.len();
+        self.buf.extend_from_slice(&block);
+        self.buf.truncate(len + width);
     }
 
     #[inline(always)]
@@ -148,12 +132,12 @@ impl Writer {
         self.put("]");
     }
 
-    fn finish(mut self) -> String {
-        self.buf.truncate(self.at);
-        // Every piece written was a `&str` or ASCII (see the type's comment), so this never
-        // fails; were it to, the text is kept with U+FFFD rather than lost.
-        String::from_utf8(self.buf)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    fn finish(self) -> String {
+        debug_assert!(std::str::from_utf8(&self.buf).is_ok());
+        // SAFETY: only `&str` pieces (whole, or cut at ASCII bytes by `escape_json`) and the
+        // ASCII bytes of `FixedText::write` (digits, `.`, `-`; the block's unwritten zeros are
+        // cut off) were appended, so the bytes are UTF-8 (see the type's comment).
+        unsafe { String::from_utf8_unchecked(self.buf) }
     }
 }
 

@@ -75,6 +75,9 @@ pub(crate) struct FixedText {
 }
 
 impl FixedText {
+    /// The widest text: see [`CAPACITY`].
+    pub(crate) const MAX_WIDTH: usize = CAPACITY;
+
     /// `value` as [`DecimalText::new`] writes it, or `None` for a mantissa of 2^64 and above.
     #[inline(always)]
     pub(crate) fn of_decimal(value: Decimal) -> Option<FixedText> {
