@@ -1,6 +1,7 @@
 //! The add-in's log file in the data directory: one line per event, rotated by size, phones partly
 //! masked, and secrets (the API key) redacted from every line whatever the caller passed.
 
+use crate::engine::LocalDateTime;
 use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +18,8 @@ pub struct Log {
     secrets: Vec<String>,
     file: Option<File>,
     size: u64,
+    /// The line being written, kept between writes so that a line costs no allocation.
+    line: String,
 }
 
 impl Log {
@@ -33,6 +36,7 @@ impl Log {
             secrets: Vec::new(),
             file: None,
             size: 0,
+            line: String::new(),
         }
     }
 
@@ -49,16 +53,50 @@ impl Log {
             .collect();
     }
 
-    /// Appends one line: `<timestamp> <message>`. Failures to write are swallowed: a log must never
-    /// break a sale.
-    pub fn write(&mut self, timestamp: &str, message: &str) {
-        let mut line = format!(
-            "{timestamp} {}",
-            redact(&mask_phones(message), &self.secrets)
-        );
-        line.retain(|c| c != '\n' && c != '\r');
+    /// Appends `timestamp`, a space and the message made of `parts`, as one line: line breaks
+    /// dropped, phones masked, then secrets redacted (after the breaks are gone, so a secret or
+    /// a phone split by one is caught whole).
+    pub fn write(&mut self, timestamp: &str, parts: &[&str]) {
+        self.write_stamped(|line| line.push_str(timestamp), parts);
+    }
+
+    /// [`Log::write`] stamped with `at` (`YYYY-MM-DDTHH:MM:SS`).
+    pub fn write_at(&mut self, at: LocalDateTime, parts: &[&str]) {
+        self.write_stamped(|line| at.push_to(line), parts);
+    }
+
+    /// The line is built in a buffer the log keeps, so a line costs no allocation: 1C's calls
+    /// are logged one line each.
+    fn write_stamped(&mut self, stamp: impl FnOnce(&mut String), parts: &[&str]) {
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        stamp(&mut line);
+        line.push(' ');
+        let start = line.len();
+        for part in parts {
+            line.push_str(part);
+        }
+        if line[start..].bytes().any(|b| b == b'\n' || b == b'\r') {
+            let message: String = line[start..]
+                .chars()
+                .filter(|&c| c != '\n' && c != '\r')
+                .collect();
+            line.truncate(start);
+            line.push_str(&message);
+        }
+        mask_phones_from(&mut line, start);
+        if self
+            .secrets
+            .iter()
+            .any(|s| line[start..].contains(s.as_str()))
+        {
+            let redacted = redact(&line[start..], &self.secrets);
+            line.truncate(start);
+            line.push_str(&redacted);
+        }
         line.push('\n');
         let _ = self.append(line.as_bytes());
+        self.line = line;
     }
 
     fn append(&mut self, bytes: &[u8]) -> std::io::Result<()> {
@@ -109,31 +147,33 @@ fn redact(text: &str, secrets: &[String]) -> String {
     out
 }
 
-/// Masks the middle of every run of 10–11 digits (a phone): `79001112233` → `7900***2233`.
+/// `text` with every run of 10 or 11 digits (a phone) shown as its first and last four digits
+/// around `***`: `79001112233` → `7900***2233`. Other numbers (sums, card codes) are kept.
 pub fn mask_phones(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut run = String::new();
-    let flush = |run: &mut String, out: &mut String| {
-        let n = run.len();
-        if n == 10 || n == 11 {
-            out.push_str(&run[..n - 7]);
-            out.push_str("***");
-            out.push_str(&run[n - 4..]);
-        } else {
-            out.push_str(run);
-        }
-        run.clear();
-    };
-    for c in text.chars() {
-        if c.is_ascii_digit() {
-            run.push(c);
-        } else {
-            flush(&mut run, &mut out);
-            out.push(c);
-        }
-    }
-    flush(&mut run, &mut out);
+    let mut out = text.to_owned();
+    mask_phones_from(&mut out, 0);
     out
+}
+
+/// [`mask_phones`] in place, from byte `start` of `text` (a character boundary). The mask
+/// keeps the length (three digits become three `*`), so the runs stay where they were found.
+fn mask_phones_from(text: &mut String, start: usize) {
+    let mut at = start;
+    while at < text.len() {
+        let run = text.as_bytes()[at..]
+            .iter()
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if run == 10 || run == 11 {
+            // ASCII digits only, so every index here is a character boundary.
+            text.replace_range(at + run - 7..at + run - 4, "***");
+        }
+        at += run;
+        at += text.as_bytes()[at..]
+            .iter()
+            .take_while(|b| !b.is_ascii_digit())
+            .count();
+    }
 }
 
 #[cfg(test)]
@@ -157,11 +197,40 @@ mod tests {
         log.set_secrets(&["s3cr3t-key-value", ""]);
         log.write(
             "2026-01-01T00:00:00",
-            "auth failed for key s3cr3t-key-value\nnext",
+            &["auth failed for key s3cr3t-key-value\nnext"],
         );
         let text = fs::read_to_string(log.path()).unwrap();
         assert!(!text.contains("s3cr3t"), "{text}");
         assert!(text.contains("***") && text.ends_with("next\n") && text.lines().count() == 1);
+    }
+
+    /// A break inside a secret or a phone is dropped before they are looked for: the line
+    /// never shows the joined secret or the joined phone. Lines written one after another with
+    /// the kept buffer carry nothing of the line before.
+    #[test]
+    fn breaks_are_dropped_before_masking_and_redacting() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut log = Log::new(dir.path());
+        log.set_secrets(&["s3cr3t-key-value"]);
+        log.write(
+            "t1",
+            &[
+                "key s3cr3t-",
+                "key\r\n-value phone 7900\n1112233 sum 8060.00",
+            ],
+        );
+        log.write("t2", &["Calculate", " ok"]);
+        log.write_at(
+            LocalDateTime::from_parts(2026, 12, 6, 22, 30, 5).unwrap(),
+            &["FixSale ok 89001112233"],
+        );
+        let text = fs::read_to_string(log.path()).unwrap();
+        assert_eq!(
+            text,
+            "t1 key *** phone 7900***2233 sum 8060.00\n\
+             t2 Calculate ok\n\
+             2026-12-06T22:30:05 FixSale ok 8900***2233\n"
+        );
     }
 
     #[test]
@@ -169,7 +238,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut log = Log::with_limits(dir.path(), 1000, 2);
         for i in 0..200 {
-            log.write("t", &format!("line {i:04} {}", "x".repeat(40)));
+            log.write("t", &[&format!("line {i:04} {}", "x".repeat(40))]);
         }
         let main = fs::metadata(log.path()).unwrap().len();
         assert!(main <= 1000, "{main}");

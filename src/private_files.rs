@@ -136,7 +136,7 @@ mod tests {
         for i in 0..20 {
             log.write(
                 "2026-12-06T20:00:00",
-                &format!("line {i} of the log, long enough"),
+                &[&format!("line {i} of the log, long enough")],
             );
         }
         assert!(dir.join("bonusplus.log.1").exists(), "the log rotated");
@@ -165,7 +165,7 @@ mod tests {
         let backend = EmbeddedBackend::open(&dir).unwrap();
         backend.send_code("79001112233").unwrap();
         let mut log = crate::log::Log::new(&dir);
-        log.write("2026-12-06T20:00:01", "reopened");
+        log.write("2026-12-06T20:00:01", &["reopened"]);
         for name in ["bonusplus.db", "bonusplus.db-wal", "bonusplus.log"] {
             assert_eq!(mode(&dir.join(name)), 0o600, "{name}");
         }

@@ -65,6 +65,15 @@ macro_rules! methods {
         }
         static METHODS: &[MethodDef] = &[$(method(stringify!($en), $ru, &[$(param($param)),*]),)*];
         const METHOD_IDS: &[Method] = &[$(Method::$en,)*];
+
+        impl Method {
+            /// The English name, as `Debug` writes it, without formatting.
+            fn name(self) -> &'static str {
+                match self {
+                    $(Method::$en => stringify!($en),)*
+                }
+            }
+        }
     };
 }
 
@@ -181,7 +190,8 @@ impl BonusPlus {
         self.log = None;
     }
 
-    fn log_line(&mut self, message: &str) {
+    /// One line in the log, the message made of `parts` (see `Log::write`).
+    fn log_line(&mut self, parts: &[&str]) {
         if self.log.is_none() {
             let Ok(dir) = self.settings.data_dir() else {
                 return;
@@ -194,7 +204,7 @@ impl BonusPlus {
             self.log = Some(log);
         }
         if let Some(log) = self.log.as_mut() {
-            log.write(&SystemClock.now().to_string(), message);
+            log.write_at(SystemClock.now(), parts);
         }
     }
 
@@ -206,7 +216,7 @@ impl BonusPlus {
             Ok(v) => {
                 self.last_error.clear();
                 if !matches!(method, Method::NormalizePhone | Method::ParseScan) {
-                    self.log_line(&format!("{method:?} ok"));
+                    self.log_line(&[method.name(), " ok"]);
                 }
                 Ok(v)
             }
@@ -219,7 +229,7 @@ impl BonusPlus {
     #[inline(never)]
     fn failed(&mut self, method: Method, e: Error) -> Failure {
         let detail = e.detail.as_deref().unwrap_or_default();
-        self.log_line(&format!("{method:?} {} {} {detail}", e.code, e.message_en));
+        self.log_line(&[&format!("{method:?} {} {} {detail}", e.code, e.message_en)]);
         self.fail(e)
     }
 
@@ -593,7 +603,7 @@ impl AddIn for BonusPlus {
             ErrorCode::Internal,
             messages::component::internal_error(detail),
         );
-        self.log_line(&format!("INTERNAL {detail}"));
+        self.log_line(&["INTERNAL ", detail]);
         self.fail(err).0
     }
 

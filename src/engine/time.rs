@@ -169,6 +169,35 @@ impl Default for LocalDateTime {
     }
 }
 
+impl LocalDateTime {
+    /// Appends the `Display` text to `out` without the formatting machinery (a log line is
+    /// stamped on every call from 1C); only a year outside 0..=9999 goes through `Display`.
+    pub fn push_to(self, out: &mut String) {
+        let (year, month, day, hour, minute, second) = self.civil();
+        let Ok(year @ 0..=9999) = u32::try_from(year) else {
+            use fmt::Write;
+            let _ = write!(out, "{self}");
+            return;
+        };
+        let mut text = *b"0000-00-00T00:00:00";
+        let pieces = [
+            (0, year / 100),
+            (2, year % 100),
+            (5, month),
+            (8, day),
+            (11, hour),
+            (14, minute),
+            (17, second),
+        ];
+        for (at, n) in pieces {
+            // Every piece is below 100: month, day and the time of a `civil` date are.
+            text[at] = b'0' + (n / 10 % 10) as u8;
+            text[at + 1] = b'0' + (n % 10) as u8;
+        }
+        out.push_str(std::str::from_utf8(&text).unwrap_or_default());
+    }
+}
+
 impl fmt::Display for LocalDateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (year, month, day, hour, minute, second) = self.civil();
@@ -319,6 +348,39 @@ mod tests {
             let _ = x.to_string();
             let _ = x.parts();
             let _ = x.start_of_day();
+        }
+    }
+
+    #[test]
+    fn pushed_text_is_the_display_text() {
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut values = vec![
+            i64::MIN,
+            i64::MAX,
+            0,
+            -1,
+            LocalDateTime::MIN.0,
+            LocalDateTime::MIN.0 - 1,
+            LocalDateTime::MAX.0,
+            LocalDateTime::MAX.0 + 1,
+        ];
+        for _ in 0..10_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Mostly within 1C's years, some far outside.
+            let span = if seed % 10 == 0 {
+                u64::MAX
+            } else {
+                2 * 253_402_300_800
+            };
+            values.push(((seed % span) as i64).wrapping_sub(253_402_300_800 / 4));
+        }
+        for v in values {
+            let t = LocalDateTime::from_unix_seconds(v);
+            let mut pushed = String::from("kept ");
+            t.push_to(&mut pushed);
+            assert_eq!(pushed, format!("kept {t}"), "{v}");
         }
     }
 
