@@ -77,13 +77,16 @@ impl Writer {
         self.buf.extend_from_slice(text.as_bytes());
     }
 
+    /// The digits are written where they stay: room for the widest number is appended as one
+    /// constant block (two vector stores), the digits written over its start, the rest cut
+    /// off. (Writing them into a block on the stack and copying that reads bytes just stored
+    /// one by one back as a vector, which stalls the CPU: the answer took ~20 µs longer.)
     #[inline(always)]
     fn number(&mut self, text: FixedText) {
-        let mut block = [0u8; FixedText::MAX_WIDTH];
-        let width = text.width();
-        text.write(&mut block[..width]);
         let len = self.buf.len();
-        self.buf.extend_from_slice(&block);
+        let width = text.width();
+        self.buf.extend_from_slice(&[b'0'; FixedText::MAX_WIDTH]);
+        text.write(&mut self.buf[len..len + width]);
         self.buf.truncate(len + width);
     }
 
@@ -134,9 +137,9 @@ impl Writer {
 
     fn finish(self) -> String {
         debug_assert!(std::str::from_utf8(&self.buf).is_ok());
-        // SAFETY: only `&str` pieces (whole, or cut at ASCII bytes by `escape_json`) and the
-        // ASCII bytes of `FixedText::write` (digits, `.`, `-`; the block's unwritten zeros are
-        // cut off) were appended, so the bytes are UTF-8 (see the type's comment).
+        // SAFETY: only `&str` pieces (whole, or cut at ASCII bytes by `escape_json`) and bytes
+        // of a number's block were appended; the block holds only ASCII (`FixedText::write`'s
+        // digits, `.` and `-`, and its initial zeros), so the bytes are UTF-8.
         unsafe { String::from_utf8_unchecked(self.buf) }
     }
 }
