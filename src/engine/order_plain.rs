@@ -279,7 +279,10 @@ impl<'a, U: Unit> Reader<'a, U> {
                 return None;
             }
             let start = self.at;
-            lines.push(self.line()?);
+            // Read into its place in the vector: a line is ~150 bytes, and returning it through
+            // an `Option` and pushing it cost three `memcpy` calls a line (~5 % of the call).
+            lines.push(OrderLine::blank());
+            self.line_into(lines.last_mut()?)?;
             if lines.len() == 1 {
                 let width = (self.at - start).max(1);
                 let left = self.units.len() - self.at;
@@ -370,11 +373,11 @@ impl<'a, U: Unit> Reader<'a, U> {
         seen[10].then_some(order)
     }
 
-    fn line(&mut self) -> Option<OrderLine> {
+    /// A line's keys into `line`, a blank one.
+    fn line_into(&mut self, line: &mut OrderLine) -> Option<()> {
         if !self.eat(b'{') {
             return None;
         }
-        let mut line = OrderLine::blank();
         let mut seen = [false; 8];
         let mut first = true;
         while let Some(key) = self.next_key(first)? {
@@ -405,7 +408,7 @@ impl<'a, U: Unit> Reader<'a, U> {
             }
         }
         // lineNo, quantity and sum are required.
-        (seen[0] && seen[4] && seen[6]).then_some(line)
+        (seen[0] && seen[4] && seen[6]).then_some(())
     }
 }
 
