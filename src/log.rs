@@ -54,8 +54,10 @@ impl Log {
     }
 
     /// Appends `timestamp`, a space and the message made of `parts`, as one line: line breaks
-    /// dropped, phones masked, then secrets redacted (after the breaks are gone, so a secret or
-    /// a phone split by one is caught whole).
+    /// dropped, secrets redacted, then phones masked (after the breaks are gone, so a secret or
+    /// a phone split by one is caught whole; secrets first, so a run of digits inside a key
+    /// cannot be masked into something the redaction no longer finds). Failures to write are
+    /// swallowed: a log must never break a sale.
     pub fn write(&mut self, timestamp: &str, parts: &[&str]) {
         self.write_stamped(|line| line.push_str(timestamp), parts);
     }
@@ -84,7 +86,6 @@ impl Log {
             line.truncate(start);
             line.push_str(&message);
         }
-        mask_phones_from(&mut line, start);
         if self
             .secrets
             .iter()
@@ -94,6 +95,7 @@ impl Log {
             line.truncate(start);
             line.push_str(&redacted);
         }
+        mask_phones_from(&mut line, start);
         line.push('\n');
         let _ = self.append(line.as_bytes());
         self.line = line;
@@ -205,13 +207,14 @@ mod tests {
     }
 
     /// A break inside a secret or a phone is dropped before they are looked for: the line
-    /// never shows the joined secret or the joined phone. Lines written one after another with
-    /// the kept buffer carry nothing of the line before.
+    /// never shows the joined secret or the joined phone. A key holding a phone-like run of
+    /// digits is still redacted whole. Lines written one after another with the kept buffer
+    /// carry nothing of the line before.
     #[test]
     fn breaks_are_dropped_before_masking_and_redacting() {
         let dir = tempfile::tempdir().unwrap();
         let mut log = Log::new(dir.path());
-        log.set_secrets(&["s3cr3t-key-value"]);
+        log.set_secrets(&["s3cr3t-key-value", "key-89001112233-tail"]);
         log.write(
             "t1",
             &[
@@ -219,7 +222,7 @@ mod tests {
                 "key\r\n-value phone 7900\n1112233 sum 8060.00",
             ],
         );
-        log.write("t2", &["Calculate", " ok"]);
+        log.write("t2", &["Calculate", " ok key-89001112233-tail"]);
         log.write_at(
             LocalDateTime::from_parts(2026, 12, 6, 22, 30, 5).unwrap(),
             &["FixSale ok 89001112233"],
@@ -228,7 +231,7 @@ mod tests {
         assert_eq!(
             text,
             "t1 key *** phone 7900***2233 sum 8060.00\n\
-             t2 Calculate ok\n\
+             t2 Calculate ok ***\n\
              2026-12-06T22:30:05 FixSale ok 8900***2233\n"
         );
     }
