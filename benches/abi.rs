@@ -228,17 +228,12 @@ fn calc_setup(order_file: &Path) -> CalcSetup {
 
 fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rounds: u64) {
     let order_file = out_dir.join("calc-order.json");
-    let CalcSetup {
-        data,
-        policy,
-        backend,
-        order,
-        checked,
-        account,
-    } = calc_setup(&order_file);
-    let engine = calculate_in(&order, &account, &policy, Lang::Ru).expect("engine");
-    let stored = backend
-        .calculate_checked(checked.clone(), Lang::Ru)
+    let setup = calc_setup(&order_file);
+    let engine =
+        calculate_in(&setup.order, &setup.account, &setup.policy, Lang::Ru).expect("engine");
+    let stored = setup
+        .backend
+        .calculate_checked(setup.checked.clone(), Lang::Ru)
         .expect("backend");
     assert_eq!(
         engine.lines, stored.lines,
@@ -248,7 +243,7 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
     let mut child = Command::new(host)
         .arg("bench-calc")
         .arg(library)
-        .arg(data.path())
+        .arg(setup.data.path())
         .arg(&order_file)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -268,24 +263,24 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
     let engine_alone = |n: u64| {
         ns_per_call(n, || {
             drop(black_box(calculate_valid(
-                black_box(checked.valid()),
-                &account,
-                &policy,
+                black_box(setup.checked.valid()),
+                &setup.account,
+                &setup.policy,
                 Lang::Ru,
             )))
         })
     };
     // The component's path: the order as the boundary left it, owned by the backend.
     let in_process = |n: u64| {
-        ns_per_owned_call(n, &checked, |order| {
+        ns_per_owned_call(n, &setup.checked, |order| {
             drop(black_box(
-                backend.calculate_checked(black_box(order), Lang::Ru),
+                setup.backend.calculate_checked(black_box(order), Lang::Ru),
             ))
         })
     };
     // The boundary's checks alone (contract::check_order), on the order as read.
     let boundary_check = |n: u64| {
-        ns_per_owned_call(n, &order, |order| {
+        ns_per_owned_call(n, &setup.order, |order| {
             drop(black_box(CheckedOrder::check(black_box(order))))
         })
     };

@@ -149,16 +149,10 @@ fn redact(text: &str, secrets: &[String]) -> String {
     out
 }
 
-/// `text` with every run of 10 or 11 digits (a phone) shown as its first and last four digits
-/// around `***`: `79001112233` → `7900***2233`. Other numbers (sums, card codes) are kept.
-pub fn mask_phones(text: &str) -> String {
-    let mut out = text.to_owned();
-    mask_phones_from(&mut out, 0);
-    out
-}
-
-/// [`mask_phones`] in place, from byte `start` of `text` (a character boundary). The mask
-/// keeps the length (three digits become three `*`), so the runs stay where they were found.
+/// Masks every run of 10 or 11 digits (a phone) in `text` from byte `start` (a character
+/// boundary) to its first and last four digits around `***`: `79001112233` → `7900***2233`.
+/// Other numbers (sums, card codes) are kept. The mask keeps the length (three digits become
+/// three `*`), so the runs stay where they were found.
 fn mask_phones_from(text: &mut String, start: usize) {
     let mut at = start;
     while at < text.len() {
@@ -181,6 +175,12 @@ fn mask_phones_from(text: &mut String, start: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn mask_phones(text: &str) -> String {
+        let mut out = text.to_owned();
+        mask_phones_from(&mut out, 0);
+        out
+    }
 
     #[test]
     fn phones_are_masked_other_numbers_kept() {

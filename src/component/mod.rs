@@ -65,16 +65,15 @@ macro_rules! methods {
         }
         static METHODS: &[MethodDef] = &[$(method(stringify!($en), $ru, &[$(param($param)),*]),)*];
         const METHOD_IDS: &[Method] = &[$(Method::$en,)*];
-
-        impl Method {
-            /// The English name, as `Debug` writes it, without formatting.
-            fn name(self) -> &'static str {
-                match self {
-                    $(Method::$en => stringify!($en),)*
-                }
-            }
-        }
     };
+}
+
+impl Method {
+    /// The English name from the table of names (a method's number is its place there), as
+    /// `Debug` writes it, without formatting.
+    fn name(self) -> &'static str {
+        METHODS[self as usize].en
+    }
 }
 
 properties! {
