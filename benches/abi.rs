@@ -10,7 +10,10 @@
 //! 2. `Calculate` of a 100-line order through the FFI (the host, one round at a time on stdin)
 //!    interleaved with, in this process: the embedded backend on the order the boundary checked
 //!    (store + engine, no FFI, no JSON), the boundary's checks alone, and the engine alone; so
-//!    the share of FFI + JSON shows (target ≤ 30 %).
+//!    the share of FFI + JSON shows (target ≤ 30 %). Also interleaved: the plain C++ component's
+//!    Calculate (tests/host/floor_calculate.h: the same order read and an answer of the same
+//!    shape written, with 5 % and 3 % a line in integers for a calculation), the floor for our
+//!    FFI + JSON, and the share a boundary at its cost would take of a call with our backend.
 //!
 //! 3. When valgrind is installed (and `ABI_BENCH_CALLGRIND` is not `0`): the instructions per call
 //!    of each case on each side, counted by callgrind — a figure the other builds on a shared
@@ -226,7 +229,14 @@ fn calc_setup(order_file: &Path) -> CalcSetup {
     }
 }
 
-fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rounds: u64) {
+fn calculate_rounds(
+    host: &Path,
+    library: &Path,
+    floor: &Path,
+    out_dir: &Path,
+    calls: u64,
+    rounds: u64,
+) {
     let order_file = out_dir.join("calc-order.json");
     let setup = calc_setup(&order_file);
     let engine =
@@ -245,20 +255,33 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         .arg(library)
         .arg(setup.data.path())
         .arg(&order_file)
+        .arg(floor)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .expect("run the host");
     let mut to_host = child.stdin.take().expect("stdin");
     let mut from_host = BufReader::new(child.stdout.take().expect("stdout"));
-    let mut through_ffi = |n: u64| -> f64 {
-        writeln!(to_host, "{n}").expect("write to the host");
+    // One request to the host ("N", "floor N", "sizes"), its answer's line.
+    let mut ask = |request: &str| -> String {
+        writeln!(to_host, "{request}").expect("write to the host");
         let mut line = String::new();
         from_host.read_line(&mut line).expect("read the host");
-        line.trim()
-            .parse()
+        line.trim().to_string()
+    };
+    let number = |line: String| -> f64 {
+        line.parse()
             .unwrap_or_else(|_| panic!("the host answered {line:?}"))
     };
+    // The comparison means something only if both write the same answer, but for the kopecks
+    // the engine's distribution moves (a few units of ~24 000).
+    let sizes = ask("sizes");
+    let units: Vec<f64> = sizes.split(' ').filter_map(|n| n.parse().ok()).collect();
+    assert!(
+        units.len() == 2 && units[0] > 0.0 && (units[0] - units[1]).abs() <= units[0] / 100.0,
+        "the add-in's answer and the C++ component's differ in length: {sizes}"
+    );
+    let mut through_ffi = |n: u64, side: &str| number(ask(&format!("{side}{n}")));
     // As the backend calls it: on the order the boundary checked, not checked again.
     let engine_alone = |n: u64| {
         ns_per_call(n, || {
@@ -285,18 +308,20 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         })
     };
     // Warm-up, then rounds in rotating order.
-    through_ffi(calls / 10 + 1);
+    through_ffi(calls / 10 + 1, "");
+    through_ffi(calls / 10 + 1, "floor ");
     engine_alone(calls / 10 + 1);
     in_process(calls / 10 + 1);
     boundary_check(calls / 10 + 1);
-    let (mut ffi, mut store, mut alone, mut check) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut ffi, mut plain, mut store, mut alone, mut check) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for r in 0..rounds {
-        for k in 0..4 {
-            match (r + k) % 4 {
-                0 => ffi.push(through_ffi(calls)),
-                1 => store.push(in_process(calls)),
-                2 => check.push(boundary_check(calls)),
+        for k in 0..5 {
+            match (r + k) % 5 {
+                0 => ffi.push(through_ffi(calls, "")),
+                1 => plain.push(through_ffi(calls, "floor ")),
+                2 => store.push(in_process(calls)),
+                3 => check.push(boundary_check(calls)),
                 _ => alone.push(engine_alone(calls)),
             }
         }
@@ -306,7 +331,13 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
         child.wait().expect("host exit").success(),
         "the host failed"
     );
-    let (ffi, store, alone, check) = (median(ffi), median(store), median(alone), median(check));
+    let (ffi, plain, store, alone, check) = (
+        median(ffi),
+        median(plain),
+        median(store),
+        median(alone),
+        median(check),
+    );
     println!(
         "calc: {CALC_LINES}-line Calculate, {rounds} rounds x {calls} calls, interleaved; medians"
     );
@@ -330,6 +361,32 @@ fn calculate_rounds(host: &Path, library: &Path, out_dir: &Path, calls: u64, rou
     println!(
         "calc: everything but the engine (FFI + JSON + checks + store): {:.0} % of the FFI call",
         100.0 * (ffi - alone) / ffi
+    );
+    print_floor(&sizes, ffi - store - check, plain, store + check, "µs", 1e3);
+}
+
+/// The plain C++ component's Calculate beside ours: its whole call (FFI, reading, writing and a
+/// calculation of a few integer operations a line) against our FFI + JSON, and the share such a
+/// boundary would take of a call with our backend and checks. `sizes` is the host's "ours
+/// theirs" answer lengths in UTF-16 units.
+fn print_floor(
+    sizes: &str,
+    ours: f64,
+    floor: f64,
+    backend_and_checks: f64,
+    unit: &str,
+    scale: f64,
+) {
+    println!(
+        "calc: plain C++ component (tests/host/floor_calculate.h), the same order in, an answer of the same shape out (units, ours and its: {sizes}): {:.1} {unit}",
+        floor / scale
+    );
+    println!(
+        "calc: FFI + JSON, ours {:.1} {unit} against the C++ component's whole call {:.1} {unit}: {:.2}x; at its cost, FFI + JSON would be {:.0} % of a call with our backend and checks",
+        ours / scale,
+        floor / scale,
+        ours / floor,
+        100.0 * floor / (floor + backend_and_checks)
     );
 }
 
@@ -380,22 +437,27 @@ fn callgrind_per_call(n: u64, mut command: impl FnMut(u64) -> Command) -> Option
 /// The split of a 100-line Calculate by callgrind's count, which the machine's other work does
 /// not move (the wall clock above does): the FFI call through the host, and the backend, the
 /// checks and the engine in this process.
-fn calculate_instructions(host: &Path, library: &Path, out_dir: &Path) {
+fn calculate_instructions(host: &Path, library: &Path, floor: &Path, out_dir: &Path) {
     const N: u64 = 50;
     let order_file = out_dir.join("calc-order-callgrind.json");
     let setup = calc_setup(&order_file);
-    let through_ffi = callgrind_per_call(N, |calls| {
-        let mut command = Command::new("sh");
-        command.arg("-c").arg(format!(
-            "echo {calls} | valgrind --tool=callgrind --callgrind-out-file=/dev/null \"$0\" bench-calc \"$1\" \"$2\" \"$3\" >/dev/null"
-        ));
-        command
-            .arg(host)
-            .arg(library)
-            .arg(setup.data.path())
-            .arg(&order_file);
-        command
-    });
+    // `side` "" for the add-in, "floor " for the plain C++ component.
+    let host_calls = |side: &str| {
+        callgrind_per_call(N, |calls| {
+            let mut command = Command::new("sh");
+            command.arg("-c").arg(format!(
+                "echo '{side}{calls}' | valgrind --tool=callgrind --callgrind-out-file=/dev/null \"$0\" bench-calc \"$1\" \"$2\" \"$3\" \"$4\" >/dev/null"
+            ));
+            command
+                .arg(host)
+                .arg(library)
+                .arg(setup.data.path())
+                .arg(&order_file)
+                .arg(floor);
+            command
+        })
+    };
+    let (through_ffi, plain) = (host_calls(""), host_calls("floor "));
     let exe = std::env::current_exe().expect("the bench's own path");
     let part = |name: &str| {
         callgrind_per_call(N, |calls| {
@@ -408,8 +470,9 @@ fn calculate_instructions(host: &Path, library: &Path, out_dir: &Path) {
             command
         })
     };
-    let (Some(ffi), Some(clone), Some(backend), Some(checks), Some(engine)) = (
+    let (Some(ffi), Some(plain), Some(clone), Some(backend), Some(checks), Some(engine)) = (
         through_ffi,
+        plain,
         part("clone"),
         part("backend"),
         part("checks"),
@@ -433,6 +496,14 @@ fn calculate_instructions(host: &Path, library: &Path, out_dir: &Path) {
         backend,
         checks,
         engine,
+    );
+    print_floor(
+        "as above",
+        ffi - backend - checks,
+        plain,
+        backend + checks,
+        "k instructions",
+        1e3,
     );
 }
 
@@ -488,10 +559,17 @@ fn main() {
         host_bench(&support::shipped_library());
     }
     // A Calculate costs ~1000× a string call: fewer calls per round.
-    calculate_rounds(&host, &library, &out_dir, (calls / 1000).max(20), rounds);
+    calculate_rounds(
+        &host,
+        &library,
+        &floor,
+        &out_dir,
+        (calls / 1000).max(20),
+        rounds,
+    );
     let valgrind = Command::new("valgrind").arg("--version").output().is_ok();
     if valgrind && std::env::var("ABI_BENCH_CALLGRIND").map_or(true, |v| v != "0") {
         instruction_counts(&host, &library, &floor);
-        calculate_instructions(&host, &library, &out_dir);
+        calculate_instructions(&host, &library, &floor, &out_dir);
     }
 }

@@ -3,9 +3,12 @@
 //   host bench LIB FLOOR_LIB N ROUNDS    each case N calls per round on the add-in, then on the
 //                                        floor (the order alternates by round); prints the median
 //                                        ns per call of each and the median of the per-round ratios
-//   host bench-calc LIB DIR ORDER_FILE   BonusPlus.Calculate of the order in ORDER_FILE (data in
+//   host bench-calc LIB DIR ORDER_FILE [FLOOR_LIB]
+//                                        BonusPlus.Calculate of the order in ORDER_FILE (data in
 //                                        DIR); each line "N" on stdin runs N calls and answers the
-//                                        ns per call, so another process can interleave its rounds
+//                                        ns per call, so another process can interleave its rounds;
+//                                        "floor N" the same of the floor's Calculate, "sizes" the
+//                                        length of each one's answer
 //
 // Both components get the same memory manager: plain malloc/free with a count, so the floor pays
 // no bookkeeping that would hide the add-in's own cost.
@@ -217,9 +220,9 @@ static int run_bench(const char* path, const char* floor_path, long n, long roun
     return 0;
 }
 
-static int run_bench_calc(const char* path, const char* data_dir, const char* order_file) {
-    Library lib;
-    if (!lib.load(path)) return 2;
+static int run_bench_calc(const char* path, const char* data_dir, const char* order_file, const char* floor_path) {
+    Library lib, floor;
+    if (!lib.load(path) || (floor_path && !floor.load(floor_path))) return 2;
     lib.SetPlatformCapabilities(eAppCapabilities3);
     PlainMemory mem;
     RecordingConnection host;
@@ -227,16 +230,28 @@ static int run_bench_calc(const char* path, const char* data_dir, const char* or
     if (!c) return 2;
     c->Init(static_cast<IAddInDefBase*>(&host));
     c->setMemManager(&mem);
+    IComponentBase* plain = nullptr;
+    if (floor_path) {
+        floor.SetPlatformCapabilities(eAppCapabilities3);
+        plain = floor.create(u"Floor");
+        if (!plain) { std::fprintf(stderr, "cannot create the floor component\n"); return 2; }
+        plain->Init(static_cast<IAddInDefBase*>(&host));
+        plain->setMemManager(&mem);
+    }
     std::ifstream in(order_file);
     std::stringstream text;
     text << in.rdbuf();
     tVariant dir = plain_str(mem, data_dir), order = plain_str(mem, text.str());
     if (!c->SetPropVal(c->FindProp(u"DataDirectory"), &dir)) { std::fprintf(stderr, "cannot set DataDirectory\n"); return 2; }
     plain_clear(mem, dir);
-    long calc = c->FindMethod(u"Calculate");
-    auto call = [&](long) {
+    // Side 0 the add-in, side 1 the floor; each call's answer length goes to `units`.
+    IComponentBase* sides[2] = {c, plain};
+    long methods[2] = {c->FindMethod(u"Calculate"), plain ? plain->FindMethod(u"Calculate") : -1};
+    size_t units = 0;
+    auto call = [&](int s) {
         tVariant ret = empty_var();
-        bool ok = c->CallAsFunc(calc, &ret, &order, 1);
+        bool ok = sides[s]->CallAsFunc(methods[s], &ret, &order, 1);
+        units = ok ? ret.wstr.wstrLen : 0;
         plain_clear(mem, ret);
         return ok;
     };
@@ -244,14 +259,28 @@ static int run_bench_calc(const char* path, const char* data_dir, const char* or
         for (auto& e : host.errors) std::fprintf(stderr, "Calculate failed: %s\n", e.descr.c_str());
         return 1;
     }
+    if (plain && !call(1)) { std::fprintf(stderr, "the floor's Calculate failed\n"); return 1; }
+    // "N": N calls of the add-in, answered with ns per call; "floor N": of the floor;
+    // "sizes": the UTF-16 units of each one's answer.
     std::string line;
     while (std::getline(std::cin, line)) {
+        int s = 0;
+        if (line.rfind("floor ", 0) == 0 && plain) {
+            s = 1;
+            line = line.substr(6);
+        } else if (line == "sizes") {
+            size_t ours = (call(0), units), theirs = plain && call(1) ? units : 0;
+            std::printf("%zu %zu\n", ours, theirs);
+            std::fflush(stdout);
+            continue;
+        }
         long n = std::atol(line.c_str());
         if (n <= 0) break;
-        std::printf("%.1f\n", ns_per_call(n, call));
+        std::printf("%.1f\n", ns_per_call(n, [&](long) { call(s); }));
         std::fflush(stdout);
     }
     plain_clear(mem, order);
     lib.DestroyObject(&c);
+    if (plain) floor.DestroyObject(&plain);
     return mem.allocs == mem.frees && host.errors.empty() ? 0 : 1;
 }

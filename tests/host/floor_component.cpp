@@ -8,9 +8,14 @@
 //   method Sum(a, b)                          AbiProbe.Sum
 //   method NormalizePhone(text)               BonusPlus.NormalizePhone
 //   method ParseScan(data)                    BonusPlus.ParseScan (cards, EAN check, trade items, phones)
+//   method Calculate(order)                   BonusPlus.Calculate's reading and writing, with a
+//                                             calculation of a few integer operations a line
+//                                             (floor_calculate.h)
 #include "addin_api.h"
+#include "floor_calculate.h"
 
 #include <cstring>
+#include <vector>
 
 #ifndef FLOOR_VERSION
 #define FLOOR_VERSION u"0.0.0"
@@ -99,11 +104,12 @@ public:
     bool ADDIN_API SetPropVal(const long, tVariant*) override { return false; }
     bool ADDIN_API IsPropReadable(const long num) override { return num == 0; }
     bool ADDIN_API IsPropWritable(const long) override { return false; }
-    long ADDIN_API GetNMethods() override { return 3; }
+    long ADDIN_API GetNMethods() override { return 4; }
     long ADDIN_API FindMethod(const WCHAR_T* name) override {
         if (same(name, u"Sum")) return 0;
         if (same(name, u"NormalizePhone")) return 1;
         if (same(name, u"ParseScan")) return 2;
+        if (same(name, u"Calculate")) return 3;
         return -1;
     }
     const WCHAR_T* ADDIN_API GetMethodName(const long, const long) override { return nullptr; }
@@ -128,6 +134,9 @@ public:
             case 2:
                 if (count < 1 || params[0].vt != VTYPE_PWSTR) return false;
                 return parse_scan(ret, params[0].wstr.pwstrVal, params[0].wstr.wstrLen);
+            case 3:
+                if (count < 1 || params[0].vt != VTYPE_PWSTR || !params[0].wstr.pwstrVal) return false;
+                return calculate(ret, params[0].wstr.pwstrVal, params[0].wstr.wstrLen);
         }
         return false;
     }
@@ -149,6 +158,18 @@ private:
         v->wstr.wstrLen = (uint32_t)n;
         v->vt = VTYPE_PWSTR;
         return true;
+    }
+
+    // The order read, the answer written into a buffer kept between calls (sized for the widest
+    // answer) and copied into a block of its exact size from the host.
+    std::vector<char16_t> answer_;
+    bool calculate(tVariant* ret, const char16_t* p, size_t n) {
+        floor_calc::Order order;
+        if (!floor_calc::Reader(p, n).order(order)) return false;
+        size_t bound = floor_calc::answer_bound(order);
+        if (answer_.size() < bound) answer_.resize(bound);
+        size_t len = floor_calc::write_answer(order, answer_.data());
+        return put_var(ret, answer_.data(), len);
     }
 
     // Control characters out, spaces trimmed, an AIM prefix dropped; then a phone (tel:, '+',

@@ -4,7 +4,7 @@
 //
 //   host test  LIB VERSION   the ABI suite; prints "N passed, M failed", exit 1 on any failure
 //   host bench LIB FLOOR N R the add-in against a plain C++ component (bench.h); ns per call
-//   host bench-calc LIB DIR ORDER   Calculate rounds driven from stdin (bench.h)
+//   host bench-calc LIB DIR ORDER [FLOOR]   Calculate rounds driven from stdin (bench.h)
 //   host serve LIB [CLASS]   one component driven by a line protocol on stdin (see run_serve)
 //   host fuzz LIB N SEED DIR N random calls on BonusPlus with its data in DIR (see run_fuzz)
 //   host classes LIB NAME... GetClassNames, then GetClassObject for each NAME (see run_classes)
@@ -1148,12 +1148,13 @@ int main(int argc, char** argv) {
     if (argc >= 4 && std::strcmp(argv[1], "test") == 0) return run_tests(argv[2], argv[3]);
     if (argc >= 6 && std::strcmp(argv[1], "bench") == 0)
         return run_bench(argv[2], argv[3], std::atol(argv[4]), std::atol(argv[5]));
-    if (argc >= 5 && std::strcmp(argv[1], "bench-calc") == 0) return run_bench_calc(argv[2], argv[3], argv[4]);
+    if (argc >= 5 && std::strcmp(argv[1], "bench-calc") == 0)
+        return run_bench_calc(argv[2], argv[3], argv[4], argc >= 6 ? argv[5] : nullptr);
     if (argc >= 6 && std::strcmp(argv[1], "fuzz") == 0)
         return run_fuzz(argv[2], std::atol(argv[3]), std::strtoull(argv[4], nullptr, 10), argv[5]);
     if (argc >= 3 && std::strcmp(argv[1], "serve") == 0) return run_serve(argv[2], argc >= 4 ? argv[3] : "BonusPlus");
     if (argc >= 3 && std::strcmp(argv[1], "classes") == 0) return run_classes(argv[2], argv + 3, argc - 3);
-    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB FLOOR N ROUNDS | host bench-calc LIB DIR ORDER"
+    std::fprintf(stderr, "usage: host test LIB VERSION | host bench LIB FLOOR N ROUNDS | host bench-calc LIB DIR ORDER [FLOOR]"
                          " | host serve LIB [CLASS] | host fuzz LIB N SEED DIR | host classes LIB NAME...\n");
     return 2;
 }
