@@ -281,7 +281,8 @@ fn calculate_rounds(
         units.len() == 2 && units[0] > 0.0 && (units[0] - units[1]).abs() <= units[0] / 100.0,
         "the add-in's answer and the C++ component's differ in length: {sizes}"
     );
-    let mut through_ffi = |n: u64, side: &str| number(ask(&format!("{side}{n}")));
+    // `n` calls in the host: ours (`side` "") or the C++ component's ("floor "), ns per call.
+    let mut in_host = |n: u64, side: &str| number(ask(&format!("{side}{n}")));
     // As the backend calls it: on the order the boundary checked, not checked again.
     let engine_alone = |n: u64| {
         ns_per_call(n, || {
@@ -308,8 +309,8 @@ fn calculate_rounds(
         })
     };
     // Warm-up, then rounds in rotating order.
-    through_ffi(calls / 10 + 1, "");
-    through_ffi(calls / 10 + 1, "floor ");
+    in_host(calls / 10 + 1, "");
+    in_host(calls / 10 + 1, "floor ");
     engine_alone(calls / 10 + 1);
     in_process(calls / 10 + 1);
     boundary_check(calls / 10 + 1);
@@ -318,8 +319,8 @@ fn calculate_rounds(
     for r in 0..rounds {
         for k in 0..5 {
             match (r + k) % 5 {
-                0 => ffi.push(through_ffi(calls, "")),
-                1 => plain.push(through_ffi(calls, "floor ")),
+                0 => ffi.push(in_host(calls, "")),
+                1 => plain.push(in_host(calls, "floor ")),
                 2 => store.push(in_process(calls)),
                 3 => check.push(boundary_check(calls)),
                 _ => alone.push(engine_alone(calls)),

@@ -244,16 +244,14 @@ static int run_bench_calc(const char* path, const char* data_dir, const char* or
     tVariant dir = plain_str(mem, data_dir), order = plain_str(mem, text.str());
     if (!c->SetPropVal(c->FindProp(u"DataDirectory"), &dir)) { std::fprintf(stderr, "cannot set DataDirectory\n"); return 2; }
     plain_clear(mem, dir);
-    // Side 0 the add-in, side 1 the floor; each call's answer length goes to `units`.
+    // Side 0 the add-in, side 1 the floor; a call gives its answer's length, 0 when it failed.
     IComponentBase* sides[2] = {c, plain};
     long methods[2] = {c->FindMethod(u"Calculate"), plain ? plain->FindMethod(u"Calculate") : -1};
-    size_t units = 0;
-    auto call = [&](int s) {
+    auto call = [&](int s) -> size_t {
         tVariant ret = empty_var();
-        bool ok = sides[s]->CallAsFunc(methods[s], &ret, &order, 1);
-        units = ok ? ret.wstr.wstrLen : 0;
+        size_t units = sides[s]->CallAsFunc(methods[s], &ret, &order, 1) ? ret.wstr.wstrLen : 0;
         plain_clear(mem, ret);
-        return ok;
+        return units;
     };
     if (!call(0)) {
         for (auto& e : host.errors) std::fprintf(stderr, "Calculate failed: %s\n", e.descr.c_str());
@@ -269,8 +267,7 @@ static int run_bench_calc(const char* path, const char* data_dir, const char* or
             s = 1;
             line = line.substr(6);
         } else if (line == "sizes") {
-            size_t ours = (call(0), units), theirs = plain && call(1) ? units : 0;
-            std::printf("%zu %zu\n", ours, theirs);
+            std::printf("%zu %zu\n", call(0), plain ? call(1) : 0);
             std::fflush(stdout);
             continue;
         }

@@ -1,9 +1,9 @@
 // The floor's Calculate (tests/host/floor_component.cpp): what a plain hand-written C++ component
 // pays at the boundary for a 100-line Calculate — read the order's UTF-16 JSON in one pass, write
 // an answer of the contract's shape as UTF-16 (the component copies it into the host's block) —
-// with a calculation reduced
-// to integer arithmetic per line (5 % off each line's sum, 3 % of what is left accrued, the
-// fiscal split into at most two prices), no policy, no store, no checks beyond the JSON's shape.
+// with a calculation reduced to integer arithmetic per line (5 % off each line's sum, 3 % of what
+// is left accrued, the fiscal split into at most two prices), no policy, no store, no checks
+// beyond the JSON's shape.
 // The add-in's answer for the bench's order is the same text but for the kopecks its document-
 // level distribution moves between lines; the host compares the two answers' lengths.
 //
